@@ -1,0 +1,61 @@
+"""`python -m orchestration.cli run`: materialize the whole pipeline through Dagster and summarise it."""
+
+import argparse
+import os
+import sys
+
+import dagster as dg
+
+from orchestration.lib import settings
+from orchestration.lib.summary import table_row_counts
+from orchestration.lib.warehouse import open_warehouse
+
+
+def _failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
+    messages = []
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            messages.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+    return messages
+
+
+def run_pipeline() -> int:
+    from orchestration.definitions import defs
+
+    if not os.environ.get("DAGSTER_HOME"):
+        print("DAGSTER_HOME is not set: the run is not recorded (use `make run`).", file=sys.stderr)
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    job = defs.resolve_job_def("lifecycle_job")
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+
+    checks = result.get_asset_check_evaluations()
+    failed_checks = [c for c in checks if not c.passed]
+    print(f"\nRun {result.run_id}: {'SUCCESS' if result.success else 'FAILURE'}")
+    print(f"Checks: {len(checks) - len(failed_checks)} passed, {len(failed_checks)} failed")
+    for check in failed_checks:
+        print(f"  FAILED {check.asset_key.to_user_string()} :: {check.check_name} ({check.severity.value})")
+    for message in _failure_messages(result):
+        print(f"  ERROR {message}")
+
+    warehouse = settings.warehouse_path()
+    if warehouse.exists():
+        with open_warehouse(warehouse, read_only=True) as connection:
+            print("\nRows per table:")
+            for table, rows in table_row_counts(connection):
+                print(f"  {table:<42} {rows:>12,}")
+    print(f"\nLanding:   {settings.landing_dir()}")
+    print(f"Warehouse: {warehouse}")
+    print(f"UI:        make dev, then http://127.0.0.1:3000 (run history in {os.environ.get('DAGSTER_HOME', '-')})")
+    return 0 if result.success else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
+    parser.add_argument("command", choices=["run"])
+    parser.parse_args(argv)
+    return run_pipeline()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

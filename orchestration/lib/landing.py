@@ -1,0 +1,94 @@
+"""Finding landing files and reading one of them into DuckDB as text, row by row."""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.lib.contract import FILE_FORMATS, Source
+
+
+class LandingFileError(ValueError):
+    """A landing file cannot be used as a whole (unreadable, empty, wrong columns)."""
+
+    def __init__(self, file: str, rule: str, detail: str):
+        super().__init__(f"{file}: {detail} (rule: {rule})")
+        self.file, self.rule, self.detail = file, rule, detail
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    path: Path
+    relative_path: str  # relative to the landing root: the file's identity in the ledger
+    size_bytes: int
+    sha256: str
+
+    @property
+    def file_format(self) -> str:
+        return FILE_FORMATS[self.path.suffix.lower()]
+
+
+def discover(source: Source, landing_root: Path) -> list[LandingFile]:
+    """Files of a source in delivery order (modification time, then name). A missing folder is no files."""
+    folder = landing_root / source.folder
+    if not folder.is_dir():
+        return []
+    paths = [p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in FILE_FORMATS]
+    paths.sort(key=lambda p: (p.stat().st_mtime_ns, str(p)))
+    return [
+        LandingFile(
+            path=path,
+            relative_path=path.relative_to(landing_root).as_posix(),
+            size_bytes=path.stat().st_size,
+            sha256=_sha256(path),
+        )
+        for path in paths
+    ]
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _reader_sql(file: LandingFile) -> str:
+    location = str(file.path).replace("'", "''")
+    if file.file_format == "csv":
+        # Everything is read as text: types are the contract's business, not the sniffer's.
+        return f"read_csv('{location}', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')"
+    if file.file_format == "parquet":
+        return f"read_parquet('{location}')"
+    return f"read_json('{location}', format = 'newline_delimited')"
+
+
+def read_as_text(connection: duckdb.DuckDBPyConnection, file: LandingFile, table: str) -> list[str]:
+    """Load `file` into temp table `table`: every column as trimmed text plus `_source_row`.
+
+    Returns the file's column names, normalised to lower case.
+    """
+    if file.size_bytes == 0:
+        raise LandingFileError(file.relative_path, "readable_file", "the file is empty (not even a header)")
+    try:
+        described = connection.sql(f"DESCRIBE SELECT * FROM {_reader_sql(file)}").fetchall()
+        columns = [row[0] for row in described]
+        normalised = [name.strip().lstrip("\ufeff").lower() for name in columns]
+        duplicated = sorted({name for name in normalised if normalised.count(name) > 1})
+        if duplicated:
+            raise LandingFileError(file.relative_path, "unique_columns", f"columns appear twice: {', '.join(duplicated)}")
+        as_text = ", ".join(
+            f"nullif(trim(cast({quote_identifier(original)} as varchar)), '') as {quote_identifier(name)}"
+            for original, name in zip(columns, normalised)
+        )
+        connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS "
+            f"SELECT row_number() OVER () AS _source_row, {as_text} FROM {_reader_sql(file)}"
+        )
+    except duckdb.Error as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise LandingFileError(file.relative_path, "readable_file", f"cannot be read as {file.file_format}: {first_line}") from error
+    return normalised

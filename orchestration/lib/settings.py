@@ -1,0 +1,38 @@
+"""Every setting is one environment variable with a default, read when it is used.
+
+Relative paths are resolved against the repository root, so nothing depends on the
+working directory a command was started from.
+"""
+
+import os
+from datetime import date
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+def _path_setting(variable: str, default: str) -> Path:
+    path = Path(os.environ.get(variable) or default).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def landing_dir() -> Path:
+    """Root of the landing zone: one folder per source (`LIFECYCLE_LANDING_DIR`)."""
+    return _path_setting("LIFECYCLE_LANDING_DIR", "data/landing")
+
+
+def warehouse_path() -> Path:
+    """The private, working DuckDB file (`LIFECYCLE_WAREHOUSE`); BI never opens it."""
+    return _path_setting("LIFECYCLE_WAREHOUSE", "data/warehouse/warehouse.duckdb")
+
+
+def as_of_date() -> date | None:
+    """Observation end date (`LIFECYCLE_AS_OF`); None means the latest event date in the data."""
+    value = os.environ.get("LIFECYCLE_AS_OF", "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise ValueError(f"LIFECYCLE_AS_OF must be an ISO date (YYYY-MM-DD), got {value!r}") from error

@@ -1,0 +1,42 @@
+"""Opening the DuckDB warehouse: one writer at a time, with bounded retries on a lock."""
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+
+class WarehouseLockedError(RuntimeError):
+    """Another process holds the warehouse file and did not release it in time."""
+
+
+def connect(path: Path, *, read_only: bool = False, attempts: int = 5, wait_seconds: float = 1.0) -> duckdb.DuckDBPyConnection:
+    """Open `path`, retrying with backoff while another process holds its lock."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, attempts + 1):
+        try:
+            connection = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            if attempt == attempts:
+                raise WarehouseLockedError(
+                    f"The warehouse {path} is locked by another process (tried {attempts} times): {error}"
+                ) from error
+            time.sleep(wait_seconds * 2 ** (attempt - 1))
+    # Naive timestamps in the contract are UTC; make DuckDB read them so whatever the host's zone.
+    connection.execute("SET TimeZone = 'UTC'")
+    return connection
+
+
+@contextmanager
+def open_warehouse(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = connect(path, read_only=read_only)
+    try:
+        yield connection
+    finally:
+        connection.close()
