@@ -1,0 +1,53 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+MANIFEST := dbt_project/target/manifest.json
+DBT_FILES := $(shell find dbt_project/models dbt_project/macros dbt_project/data-tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
+SAMPLE_CUSTOMERS ?= 5000
+
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export DBT_PROJECT_DIR := $(CURDIR)/dbt_project
+export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
+export GX_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: run test test-e2e dev sample install manifest clean
+
+run: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+	@if [ -z "$$LIFECYCLE_LANDING_DIR" ] && [ -z "$$(find data/landing -type f ! -name .gitkeep | head -n 1)" ]; then \
+		$(MAKE) --no-print-directory sample; fi
+	$(PY) -m orchestration.cli run
+
+test: $(INSTALLED) $(MANIFEST)
+	$(PY) -m pytest
+
+test-e2e: $(INSTALLED) $(MANIFEST)
+	$(PY) -m pytest -m e2e
+
+dev: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+sample: $(INSTALLED)
+	$(PY) -m orchestration.lib.sample_data --landing-dir data/landing --customers $(SAMPLE_CUSTOMERS)
+
+install: $(INSTALLED)
+manifest: $(MANIFEST)
+
+$(INSTALLED): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	touch $@
+
+$(MANIFEST): $(INSTALLED) $(DBT_FILES)
+	$(VENV)/bin/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
+	touch $@
+
+# Keep a DAGSTER_HOME of the user's own: only write the project's instance settings where none exist.
+$(DAGSTER_HOME)/dagster.yaml:
+	mkdir -p $(DAGSTER_HOME)
+	test -f $@ || cp dagster.yaml $@
+
+clean:
+	rm -rf dbt_project/target dbt_project/logs data/warehouse data/serving .dagster_home

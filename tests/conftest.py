@@ -1,0 +1,55 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration.lib.settings import DBT_PROJECT_DIR
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def _manifest_is_stale(manifest: Path) -> bool:
+    if not manifest.exists():
+        return True
+    sources = [p for folder in ("models", "macros", "data-tests") for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    sources += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    return max(p.stat().st_mtime for p in sources) > manifest.stat().st_mtime
+
+
+def pytest_sessionstart(session):
+    """Prepare the dbt manifest once, before any test imports the definitions."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if _manifest_is_stale(manifest):
+        dbt = Path(sys.executable).parent / "dbt"
+        env = {**os.environ, "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR)}
+        subprocess.run(
+            [str(dbt), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
+            check=True, env=env,
+        )
+
+
+@pytest.fixture
+def landing(tmp_path, monkeypatch) -> Path:
+    """An empty landing root and a fresh warehouse, both private to the test."""
+    root = tmp_path / "landing"
+    root.mkdir()
+    monkeypatch.setenv("LIFECYCLE_LANDING_DIR", str(root))
+    monkeypatch.setenv("LIFECYCLE_WAREHOUSE", str(tmp_path / "warehouse" / "warehouse.duckdb"))
+    return root
+
+
+def write_csv(path: Path, header: str, *rows: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def run_lifecycle_job() -> dg.ExecuteInProcessResult:
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("lifecycle_job")
+    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)

@@ -1,0 +1,45 @@
+"""The code location loads and exposes the expected assets, checks, job and schedule."""
+
+import dagster as dg
+
+from orchestration.definitions import defs
+from orchestration.lib.contract import SOURCES
+
+
+def test_definitions_load():
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_raw_assets_are_keyed_like_dbt_sources():
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {"shop/orders", "support/tickets", "surveys/responses", "marketing/spend", "finance/fx_rates"} <= keys
+    assert {
+        "staging/stg_shop__orders",
+        "staging/stg_support__tickets",
+        "staging/stg_surveys__responses",
+        "staging/stg_marketing__spend",
+        "staging/stg_finance__fx_rates",
+    } <= keys
+    assert len(SOURCES) == 5
+
+
+def test_staging_depends_on_raw_assets():
+    graph = defs.resolve_asset_graph()
+    parents = graph.get(dg.AssetKey(["staging", "stg_shop__orders"])).parent_keys
+    assert dg.AssetKey(["shop", "orders"]) in parents
+
+
+def test_dbt_tests_are_blocking_checks():
+    graph = defs.resolve_asset_graph()
+    check_names = {key.name for key in graph.asset_check_keys}
+    assert "unique_stg_shop__orders_order_id" in check_names
+    specs = [spec for assets_def in defs.assets for spec in getattr(assets_def, "check_specs", [])]
+    assert specs and all(spec.blocking for spec in specs)
+
+
+def test_job_schedule_and_pool():
+    assert defs.resolve_job_def("lifecycle_job")
+    schedule = defs.resolve_schedule_def("lifecycle_daily_schedule")
+    assert schedule.cron_schedule == "0 6 * * *"
+    for assets_def in defs.assets:
+        assert assets_def.op.pool == "warehouse", f"{assets_def.op.name} opens the warehouse, so it runs in its pool"

@@ -1,0 +1,135 @@
+"""Ingestion is incremental and idempotent, and bad files get a message naming file, row and rule."""
+
+import json
+import os
+from datetime import datetime
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from orchestration.lib.contract import ORDERS, SOURCES, SUPPORT_TICKETS
+from orchestration.lib.ingest import RowRuleError, ingest_source
+from orchestration.lib.landing import LandingFileError
+from orchestration.lib.warehouse import connect
+from tests.conftest import write_csv
+
+HEADER = "order_id,customer_id,ordered_at,status,currency,amount,cost,channel,customer_email"
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    connection = connect(tmp_path / "warehouse.duckdb")
+    yield connection
+    connection.close()
+
+
+def rows(connection, sql):
+    return connection.execute(sql).fetchall()
+
+
+def test_types_and_time_zones_follow_the_contract(landing, warehouse):
+    write_csv(
+        landing / "orders" / "a.csv", HEADER,
+        "O1,C1,2024-03-01T10:00:00+02:00,completed,USD,10.50,4.20,email,a@example.com",
+        "O2,C1,2024-03-02 09:30:00,refunded,USD,7,,,",
+    )
+    report = ingest_source(warehouse, ORDERS, landing)
+    assert (report.rows_loaded, report.table_rows) == (2, 2)
+    assert rows(warehouse, "SELECT order_id, ordered_at, amount, cost, channel, _source_file, _source_row FROM shop.orders ORDER BY 1") == [
+        ("O1", datetime(2024, 3, 1, 8, 0), 10.5, 4.2, "email", "orders/a.csv", 1),
+        ("O2", datetime(2024, 3, 2, 9, 30), 7.0, None, None, "orders/a.csv", 2),
+    ]
+
+
+def test_rerun_with_the_same_files_changes_nothing(landing, warehouse):
+    write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01,completed,USD,10,,,")
+    ingest_source(warehouse, ORDERS, landing)
+    before = rows(warehouse, "SELECT * FROM shop.orders")
+    report = ingest_source(warehouse, ORDERS, landing)
+    assert report.rows_loaded == 0 and report.count("unchanged") == 1
+    assert rows(warehouse, "SELECT * FROM shop.orders") == before
+    assert rows(warehouse, "SELECT count(*) FROM ingest.file_ledger") == [(1,)]
+
+
+def test_a_new_file_is_loaded_alone(landing, warehouse):
+    write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01,completed,USD,10,,,")
+    ingest_source(warehouse, ORDERS, landing)
+    write_csv(landing / "orders" / "b.csv", HEADER, "O2,C2,2024-03-02,completed,USD,20,,,", "O3,C2,2024-03-03,completed,USD,30,,,")
+    report = ingest_source(warehouse, ORDERS, landing)
+    assert [(f.path, f.action, f.rows) for f in report.files] == [("orders/a.csv", "unchanged", 0), ("orders/b.csv", "loaded", 2)]
+    assert rows(warehouse, "SELECT count(*) FROM shop.orders") == [(3,)]
+
+
+def test_a_changed_file_is_reloaded(landing, warehouse):
+    path = write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01,completed,USD,10,,,", "O2,C1,2024-03-02,completed,USD,5,,,")
+    ingest_source(warehouse, ORDERS, landing)
+    write_csv(path, HEADER, "O1,C1,2024-03-01,refunded,USD,10,,,")
+    report = ingest_source(warehouse, ORDERS, landing)
+    assert [(f.action, f.rows) for f in report.files] == [("reloaded", 1)]
+    assert rows(warehouse, "SELECT order_id, status, _load_id FROM shop.orders") == [("O1", "refunded", 2)]
+    assert rows(warehouse, "SELECT path, rows FROM ingest.file_ledger ORDER BY load_id") == [("orders/a.csv", 2), ("orders/a.csv", 1)]
+
+
+def test_the_same_file_delivered_twice_is_loaded_once(landing, warehouse):
+    write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01,completed,USD,10,,,")
+    write_csv(landing / "orders" / "copy_of_a.csv", HEADER, "O1,C1,2024-03-01,completed,USD,10,,,")
+    report = ingest_source(warehouse, ORDERS, landing)
+    assert sorted(f.action for f in report.files) == ["duplicate", "loaded"]
+    assert rows(warehouse, "SELECT count(*) FROM shop.orders") == [(1,)]
+
+
+def test_ledger_records_path_size_hash_rows(landing, warehouse):
+    path = write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01,completed,USD,10,,,")
+    ingest_source(warehouse, ORDERS, landing)
+    [(source, rel, size, sha, count)] = rows(warehouse, "SELECT source, path, size_bytes, sha256, rows FROM ingest.file_ledger")
+    assert (source, rel, size, count) == ("orders", "orders/a.csv", os.path.getsize(path), 1)
+    assert len(sha) == 64
+
+
+def test_parquet_and_json_lines_are_read_like_csv(landing, warehouse):
+    (landing / "orders").mkdir()
+    pq.write_table(
+        pa.table({"order_id": ["P1"], "customer_id": ["C1"], "ordered_at": ["2024-03-01T00:00:00Z"], "status": ["completed"],
+                  "currency": ["EUR"], "amount": [12.5]}),
+        landing / "orders" / "a.parquet",
+    )
+    record = {"order_id": "J1", "customer_id": "C2", "ordered_at": "2024-03-02 00:00:00", "status": "pending", "currency": "USD", "amount": 3}
+    (landing / "orders" / "b.jsonl").write_text(json.dumps(record) + "\n")
+    ingest_source(warehouse, ORDERS, landing)
+    assert rows(warehouse, "SELECT order_id, currency, amount FROM shop.orders ORDER BY 1") == [("J1", "USD", 3.0), ("P1", "EUR", 12.5)]
+
+
+def test_a_missing_source_folder_gives_an_empty_table(landing, warehouse):
+    for source in SOURCES:
+        assert ingest_source(warehouse, source, landing).table_rows == 0
+
+
+def test_missing_required_column_names_file_and_rule(landing, warehouse):
+    write_csv(landing / "orders" / "a.csv", "order_id,ordered_at,status,currency,amount", "O1,2024-03-01,completed,USD,10")
+    with pytest.raises(LandingFileError, match=r"orders/a.csv: missing required column\(s\): customer_id \(rule: required_columns\)"):
+        ingest_source(warehouse, ORDERS, landing)
+    assert rows(warehouse, "SELECT count(*) FROM shop.orders") == [(0,)]
+
+
+def test_bad_values_name_file_row_and_rule_and_load_nothing_of_the_file(landing, warehouse):
+    write_csv(
+        landing / "orders" / "a.csv", HEADER,
+        "O1,C1,2024-03-01,completed,USD,10,,,",
+        "O2,C1,2024-03-01,completed,USD,\"12,50\",,,",
+        "O3,,2024-03-01,completed,USD,1,,,",
+    )
+    with pytest.raises(RowRuleError) as raised:
+        ingest_source(warehouse, ORDERS, landing)
+    message = str(raised.value)
+    assert message.startswith("orders/a.csv: 2 row(s) break the contract")
+    assert "row 2: type:amount (value '12,50')" in message
+    assert "row 3: not_null:customer_id" in message
+    assert rows(warehouse, "SELECT count(*) FROM shop.orders") == [(0,)]
+
+
+def test_an_empty_file_is_reported(landing, warehouse):
+    (landing / "support_tickets").mkdir()
+    (landing / "support_tickets" / "empty.csv").write_text("")
+    with pytest.raises(LandingFileError, match="support_tickets/empty.csv: the file is empty"):
+        ingest_source(warehouse, SUPPORT_TICKETS, landing)
