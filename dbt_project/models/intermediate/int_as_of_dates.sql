@@ -1,0 +1,20 @@
+{#- One row: the observation end date. LIFECYCLE_AS_OF when set, else the day of the latest event. -#}
+with
+
+latest_events as (
+
+    select max(ordered_at) as latest_event_at from {{ ref('stg_shop__orders') }}
+    union all
+    select max(created_at) from {{ ref('stg_support__tickets') }}
+    union all
+    select max(responded_at) from {{ ref('stg_surveys__responses') }}
+
+)
+
+select
+    {% if var('as_of') -%}
+    {{ dbt.cast("'" ~ var('as_of') ~ "'", 'date') }} as as_of_date
+    {%- else -%}
+    {{ dbt.cast(to_reporting_time('max(latest_event_at)'), 'date') }} as as_of_date
+    {%- endif %}
+from latest_events

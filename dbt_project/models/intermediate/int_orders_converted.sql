@@ -1,0 +1,84 @@
+{#- Orders in the reporting currency, with their revenue and margin contributions.
+    - gross revenue: completed and refunded orders; refunds: refunded orders;
+      net revenue = gross revenue − refunds (that is, completed orders).
+    - margin = amount − cost; where cost is unknown, amount × `default_margin_rate` (flagged).
+      Net margin counts completed orders only (a refund gives the margin back).
+    - an order in a currency without a usable rate keeps its place in counts and retention,
+      but its money columns are null and `has_fx_rate` is false. -#}
+with
+
+orders as (
+
+    select
+        *,
+        {{ to_reporting_time('ordered_at') }} as ordered_at_local
+    from {{ ref('stg_shop__orders') }}
+
+),
+
+with_rates as (
+
+    select
+        orders.*,
+        case
+            when orders.currency_code = '{{ var("reporting_currency") }}' then 1.0
+            else rates.rate_to_reporting
+        end as fx_rate
+    from orders
+    left join {{ ref('int_fx_rates_resolved') }} as rates
+        on rates.currency_code = orders.currency_code
+        and rates.rate_day = {{ dbt.cast('orders.ordered_at_local', 'date') }}
+
+),
+
+converted as (
+
+    select
+        order_id,
+        customer_id,
+        order_status,
+        order_channel,
+        currency_code,
+        ordered_at,
+        {{ dbt.cast('ordered_at_local', 'date') }} as order_date,
+        {{ month_start('ordered_at_local') }} as order_month,
+        fx_rate is not null as has_fx_rate,
+        order_cost is null as margin_is_estimated,
+        {{ to_money('order_amount * fx_rate') }} as amount,
+        {{ to_money('order_cost * fx_rate') }} as cost
+    from with_rates
+
+),
+
+contributions as (
+
+    select
+        *,
+        case
+            when cost is not null then amount - cost
+            else {{ to_money('amount * ' ~ var('default_margin_rate')) }}
+        end as margin
+    from converted
+
+)
+
+select
+    order_id,
+    customer_id,
+    order_status,
+    order_channel,
+    currency_code,
+    ordered_at,
+    order_date,
+    order_month,
+    has_fx_rate,
+    margin_is_estimated,
+    order_status = 'completed' as is_completed,
+    amount,
+    cost,
+    margin,
+    case when order_status in ('completed', 'refunded') then amount else 0 end as gross_revenue,
+    case when order_status = 'refunded' then amount else 0 end as refund_amount,
+    case when order_status = 'completed' then amount else 0 end as net_revenue,
+    case when order_status = 'completed' then margin else 0 end as net_margin
+from contributions

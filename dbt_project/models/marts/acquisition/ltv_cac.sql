@@ -1,0 +1,95 @@
+{#- Acquisition economics per paid channel and cohort month; rows exist where spend was delivered,
+    so the mart is empty when no marketing spend is given.
+    CAC = spend / new customers. Margin per customer at N months = net margin of the cohort's
+    customers in their first N months (months 0..N-1), per new customer; null until the cohort
+    has had N full months before the as-of month. LTV:CAC (12m) = margin per customer at 12
+    months / CAC; 3 or more is healthy. -#}
+with
+
+spend as (
+
+    select
+        {{ month_start('spend.spend_date') }} as cohort_month,
+        spend.marketing_channel as acquisition_channel,
+        sum(case
+            when spend.currency_code = '{{ var("reporting_currency") }}' then spend.spend_amount
+            else spend.spend_amount * rates.rate_to_reporting
+        end) as marketing_spend,
+        sum(case
+            when spend.currency_code <> '{{ var("reporting_currency") }}' and rates.rate_to_reporting is null then 1 else 0
+        end) as spend_days_without_fx_rate
+    from {{ ref('stg_marketing__spend') }} as spend
+    left join {{ ref('int_fx_rates_resolved') }} as rates
+        on rates.currency_code = spend.currency_code and rates.rate_day = spend.spend_date
+    group by 1, 2
+
+),
+
+new_customers as (
+
+    select cohort_month, acquisition_channel, count(*) as new_customers
+    from {{ ref('int_customers_acquired') }}
+    group by 1, 2
+
+),
+
+early_margin as (
+
+    select
+        acquired.cohort_month,
+        acquired.acquisition_channel,
+        sum(case when {{ dbt.datediff('acquired.cohort_month', 'orders.order_month', 'month') }} < 3 then orders.net_margin else 0 end) as margin_3m,
+        sum(case when {{ dbt.datediff('acquired.cohort_month', 'orders.order_month', 'month') }} < 6 then orders.net_margin else 0 end) as margin_6m,
+        sum(case when {{ dbt.datediff('acquired.cohort_month', 'orders.order_month', 'month') }} < 12 then orders.net_margin else 0 end) as margin_12m
+    from {{ ref('int_orders_converted') }} as orders
+    inner join {{ ref('int_customers_acquired') }} as acquired on acquired.customer_id = orders.customer_id
+    group by 1, 2
+
+),
+
+joined as (
+
+    select
+        spend.cohort_month,
+        spend.acquisition_channel,
+        spend.marketing_spend,
+        spend.spend_days_without_fx_rate,
+        coalesce(new_customers.new_customers, 0) as new_customers,
+        early_margin.margin_3m,
+        early_margin.margin_6m,
+        early_margin.margin_12m,
+        {{ dbt.datediff('spend.cohort_month', month_start('as_of.as_of_date'), 'month') }} as months_observed
+    from spend
+    cross join {{ ref('int_as_of_dates') }} as as_of
+    left join new_customers
+        on new_customers.cohort_month = spend.cohort_month and new_customers.acquisition_channel = spend.acquisition_channel
+    left join early_margin
+        on early_margin.cohort_month = spend.cohort_month and early_margin.acquisition_channel = spend.acquisition_channel
+
+),
+
+per_customer as (
+
+    select
+        *,
+        marketing_spend / nullif(new_customers, 0) as cac,
+        case when months_observed >= 3 then coalesce(margin_3m, 0) / nullif(new_customers, 0) end as margin_per_customer_3m,
+        case when months_observed >= 6 then coalesce(margin_6m, 0) / nullif(new_customers, 0) end as margin_per_customer_6m,
+        case when months_observed >= 12 then coalesce(margin_12m, 0) / nullif(new_customers, 0) end as margin_per_customer_12m
+    from joined
+
+)
+
+select
+    {{ dbt.cast('acquisition_channel', 'varchar') }} as acquisition_channel,
+    {{ dbt.cast('cohort_month', 'date') }} as cohort_month,
+    {{ dbt.cast('new_customers', 'bigint') }} as new_customers,
+    {{ to_money('marketing_spend') }} as marketing_spend,
+    {{ dbt.cast('spend_days_without_fx_rate', 'bigint') }} as spend_days_without_fx_rate,
+    {{ to_money('cac') }} as cac,
+    {{ to_money('margin_per_customer_3m') }} as margin_per_customer_3m,
+    {{ to_money('margin_per_customer_6m') }} as margin_per_customer_6m,
+    {{ to_money('margin_per_customer_12m') }} as margin_per_customer_12m,
+    {{ dbt.cast('round(margin_per_customer_12m / nullif(cac, 0), 2)', 'double') }} as ltv_cac_ratio_12m,
+    {{ dbt.cast('margin_per_customer_12m / nullif(cac, 0) >= 3', 'boolean') }} as is_healthy
+from per_customer

@@ -1,0 +1,242 @@
+with
+
+as_of as (
+
+    select as_of_date from {{ ref('int_as_of_dates') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('int_orders_converted') }}
+
+),
+
+order_gaps as (
+
+    select
+        customer_id,
+        order_date,
+        {{ dbt.datediff(
+            'lag(order_date) over (partition by customer_id order by ordered_at, order_id)',
+            'order_date', 'day') }} as days_since_previous_order
+    from orders
+    where is_completed
+
+),
+
+last_gaps as (
+
+    select customer_id, days_since_previous_order as last_gap_days
+    from (
+        select
+            *,
+            row_number() over (partition by customer_id order by order_date desc, days_since_previous_order desc) as recency_rank
+        from order_gaps
+    ) as ranked
+    where recency_rank = 1
+
+),
+
+order_totals as (
+
+    select
+        customer_id,
+        min(ordered_at) as first_order_at,
+        max(ordered_at) as last_order_at,
+        max(case when is_completed then ordered_at end) as last_completed_order_at,
+        sum(case when is_completed then 1 else 0 end) as completed_orders,
+        sum(case when order_status = 'refunded' then 1 else 0 end) as refunded_orders,
+        sum(case when order_status = 'cancelled' then 1 else 0 end) as cancelled_orders,
+        sum(case when not has_fx_rate then 1 else 0 end) as orders_without_fx_rate,
+        sum(gross_revenue) as gross_revenue,
+        sum(refund_amount) as refunds,
+        sum(net_revenue) as net_revenue,
+        sum(net_margin) as net_margin,
+        max(case when is_completed and margin_is_estimated then 1 else 0 end) = 1 as has_estimated_margin
+    from orders
+    group by customer_id
+
+),
+
+tickets as (
+
+    select
+        customer_id,
+        count(*) as tickets,
+        sum(case when ticket_status in ('new', 'open', 'pending') then 1 else 0 end) as open_tickets,
+        {{ percentile(hours_between('created_at', 'first_response_at'), 0.5) }} as median_first_response_hours,
+        {{ percentile(hours_between('created_at', 'resolved_at'), 0.5) }} as median_resolution_hours,
+        avg(csat_score) as avg_ticket_csat
+    from {{ ref('stg_support__tickets') }}
+    group by customer_id
+
+),
+
+latest_nps as (
+
+    select customer_id, score as latest_nps_score
+    from (
+        select
+            *,
+            row_number() over (partition by customer_id order by responded_at desc, response_id desc) as recency_rank
+        from {{ ref('stg_surveys__responses') }}
+        where survey_type = 'nps'
+    ) as ranked
+    where recency_rank = 1
+
+),
+
+customer_facts as (
+
+    select
+        order_totals.*,
+        acquired.first_completed_order_at,
+        acquired.cohort_month,
+        acquired.acquisition_channel,
+        last_gaps.last_gap_days,
+        coalesce(tickets.tickets, 0) as tickets,
+        coalesce(tickets.open_tickets, 0) as open_tickets,
+        tickets.median_first_response_hours,
+        tickets.median_resolution_hours,
+        tickets.avg_ticket_csat,
+        latest_nps.latest_nps_score,
+        as_of.as_of_date,
+        {{ dbt.datediff(dbt.cast(to_reporting_time('order_totals.last_completed_order_at'), 'date'), 'as_of.as_of_date', 'day') }}
+            as days_since_last_order,
+        {{ dbt.datediff(dbt.cast(to_reporting_time('acquired.first_completed_order_at'), 'date'), 'as_of.as_of_date', 'day') }}
+            as tenure_days
+    from order_totals
+    cross join as_of
+    left join {{ ref('int_customers_acquired') }} as acquired on acquired.customer_id = order_totals.customer_id
+    left join last_gaps on last_gaps.customer_id = order_totals.customer_id
+    left join tickets on tickets.customer_id = order_totals.customer_id
+    left join latest_nps on latest_nps.customer_id = order_totals.customer_id
+
+),
+
+{#- RFM scores 1..rfm_bins from percent rank, so tied customers share a score (the lowest of
+    their group) and the result does not depend on row order. Only buyers are scored. -#}
+rfm as (
+
+    select
+        customer_id,
+        least({{ var('rfm_bins') }}, 1 + floor({{ var('rfm_bins') }} * percent_rank() over (order by days_since_last_order desc))) as recency_score,
+        least({{ var('rfm_bins') }}, 1 + floor({{ var('rfm_bins') }} * percent_rank() over (order by completed_orders))) as frequency_score,
+        least({{ var('rfm_bins') }}, 1 + floor({{ var('rfm_bins') }} * percent_rank() over (order by net_revenue))) as monetary_score
+    from customer_facts
+    where completed_orders > 0
+
+),
+
+scored as (
+
+    select
+        customer_facts.*,
+        rfm.recency_score,
+        rfm.frequency_score,
+        rfm.monetary_score,
+        case when latest_nps_score is not null then {{ nps_category('latest_nps_score') }} end as latest_nps_category,
+        {#- Churned: no completed order within churn_days before the as-of date. -#}
+        coalesce(days_since_last_order > {{ var('churn_days') }}, true) as is_churned
+    from customer_facts
+    left join rfm on rfm.customer_id = customer_facts.customer_id
+
+),
+
+staged as (
+
+    select
+        *,
+        case
+            when recency_score is null then null
+            when recency_score >= 4 and frequency_score >= 4 and monetary_score >= 4 then 'champions'
+            when recency_score >= 3 and frequency_score >= 4 then 'loyal'
+            when recency_score >= 3 and frequency_score >= 2 then 'potential loyalists'
+            when recency_score >= 4 then 'new'
+            when frequency_score >= 3 then 'at risk'
+            when recency_score >= 2 then 'hibernating'
+            else 'lost'
+        end as rfm_segment,
+        case
+            when completed_orders = 0 then 'prospect'
+            when is_churned then 'churned'
+            when tenure_days <= {{ var('new_customer_days') }} then 'new'
+            when last_gap_days > {{ var('churn_days') }} then 'reactivated'
+            when days_since_last_order > {{ var('at_risk_days') }} then 'at risk'
+            when latest_nps_score >= 9 then 'advocate'
+            else 'active'
+        end as lifecycle_stage
+    from scored
+
+),
+
+health as (
+
+    select
+        *,
+        {#- Health 0-100: recency 40, frequency 20, monetary 10, latest NPS 15, support 15. -#}
+        case when completed_orders = 0 then 0 else round(
+            40 * greatest(0, 1 - days_since_last_order / {{ var('churn_days') }}.0)
+            + 20 * (frequency_score - 1) / ({{ var('rfm_bins') }} - 1.0)
+            + 10 * (monetary_score - 1) / ({{ var('rfm_bins') }} - 1.0)
+            + 15 * case latest_nps_category when 'promoter' then 1 when 'detractor' then 0 else 0.5 end
+            + 15 * greatest(0, 1 - open_tickets / 3.0)
+        ) end as health_score
+    from staged
+
+)
+
+select
+    -- ids
+    {{ dbt.cast('customer_id', 'varchar') }} as customer_id,
+
+    -- acquisition
+    {{ dbt.cast('acquisition_channel', 'varchar') }} as acquisition_channel,
+    {{ dbt.cast('cohort_month', 'date') }} as cohort_month,
+    {{ dbt.cast('first_order_at', 'timestamp') }} as first_order_at,
+    {{ dbt.cast('last_order_at', 'timestamp') }} as last_order_at,
+    {{ dbt.cast('first_completed_order_at', 'timestamp') }} as first_completed_order_at,
+    {{ dbt.cast('last_completed_order_at', 'timestamp') }} as last_completed_order_at,
+
+    -- orders
+    {{ dbt.cast('completed_orders', 'bigint') }} as completed_orders,
+    {{ dbt.cast('refunded_orders', 'bigint') }} as refunded_orders,
+    {{ dbt.cast('cancelled_orders', 'bigint') }} as cancelled_orders,
+    {{ dbt.cast('orders_without_fx_rate', 'bigint') }} as orders_without_fx_rate,
+
+    -- money, in the reporting currency
+    {{ to_money('coalesce(gross_revenue, 0)') }} as gross_revenue,
+    {{ to_money('coalesce(refunds, 0)') }} as refunds,
+    {{ to_money('coalesce(net_revenue, 0)') }} as net_revenue,
+    {{ to_money('coalesce(net_margin, 0)') }} as net_margin,
+    has_estimated_margin,
+    {{ to_money('net_revenue / nullif(completed_orders, 0)') }} as average_order_value,
+    {{ dbt.cast('round(365.0 * completed_orders / greatest(tenure_days, ' ~ var('min_tenure_days_for_frequency') ~ '), 4)', 'double') }}
+        as purchase_frequency_per_year,
+    {{ to_money('coalesce(net_margin, 0)') }} as historical_clv_margin,
+    {{ to_money('coalesce(net_revenue, 0)') }} as historical_clv_revenue,
+
+    -- recency and tenure, in days up to the as-of date
+    {{ dbt.cast('as_of_date', 'date') }} as as_of_date,
+    {{ dbt.cast('days_since_last_order', 'integer') }} as days_since_last_order,
+    {{ dbt.cast('tenure_days', 'integer') }} as tenure_days,
+
+    -- support and satisfaction
+    {{ dbt.cast('tickets', 'bigint') }} as tickets,
+    {{ dbt.cast('open_tickets', 'bigint') }} as open_tickets,
+    {{ dbt.cast('round(median_first_response_hours, 2)', 'double') }} as median_first_response_hours,
+    {{ dbt.cast('round(median_resolution_hours, 2)', 'double') }} as median_resolution_hours,
+    {{ dbt.cast('round(avg_ticket_csat, 2)', 'double') }} as avg_ticket_csat,
+    {{ dbt.cast('latest_nps_score', 'integer') }} as latest_nps_score,
+    {{ dbt.cast('latest_nps_category', 'varchar') }} as latest_nps_category,
+
+    -- segments
+    {{ dbt.cast('recency_score', 'integer') }} as recency_score,
+    {{ dbt.cast('frequency_score', 'integer') }} as frequency_score,
+    {{ dbt.cast('monetary_score', 'integer') }} as monetary_score,
+    {{ dbt.cast('rfm_segment', 'varchar') }} as rfm_segment,
+    {{ dbt.cast('lifecycle_stage', 'varchar') }} as lifecycle_stage,
+    is_churned,
+    {{ dbt.cast('health_score', 'integer') }} as health_score
+from health

@@ -1,0 +1,10 @@
+{#- Respondents who have no completed order have no cohort: their answers are in the row whose
+    cohort_month is null. -#}
+select
+    {{ month_start(to_reporting_time('responses.responded_at')) }} as response_month,
+    {{ dbt.cast('acquired.cohort_month', 'date') }} as cohort_month,
+    {{ survey_aggregates('responses.survey_type', 'responses.score') }}
+from {{ ref('stg_surveys__responses') }} as responses
+left join {{ ref('int_customers_acquired') }} as acquired
+    on acquired.customer_id = responses.customer_id
+group by 1, 2

@@ -1,0 +1,73 @@
+{#- Support by month and ticket channel. Created, response and resolution figures belong to the
+    month a ticket was created; `tickets_solved` to the month it was resolved. A ticket never
+    answered has no first-response time and is counted in `unanswered_tickets`. A ticket with a
+    resolution time whose status is no longer solved/closed was reopened. -#}
+with
+
+tickets as (
+
+    select
+        *,
+        {{ month_start(to_reporting_time('created_at')) }} as created_month,
+        {{ month_start(to_reporting_time('resolved_at')) }} as resolved_month,
+        {{ hours_between('created_at', 'first_response_at') }} as first_response_hours,
+        {{ hours_between('created_at', 'resolved_at') }} as resolution_hours
+    from {{ ref('stg_support__tickets') }}
+
+),
+
+created as (
+
+    select
+        created_month as ticket_month,
+        ticket_channel,
+        count(*) as tickets_created,
+        sum(case when first_response_at is null then 1 else 0 end) as unanswered_tickets,
+        {{ percentile('first_response_hours', 0.5) }} as median_first_response_hours,
+        {{ percentile('first_response_hours', 0.9) }} as p90_first_response_hours,
+        {{ percentile('resolution_hours', 0.5) }} as median_resolution_hours,
+        {{ percentile('resolution_hours', 0.9) }} as p90_resolution_hours,
+        sum(case when resolved_at is not null then 1 else 0 end) as tickets_resolved,
+        sum(case when resolved_at is not null and ticket_status in ('solved', 'closed') then 1 else 0 end) as resolved_not_reopened,
+        count(csat_score) as csat_responses,
+        avg(csat_score) as avg_csat,
+        sum(case when csat_score >= 4 then 1 else 0 end) as satisfied_responses
+    from tickets
+    group by 1, 2
+
+),
+
+solved as (
+
+    select resolved_month as ticket_month, ticket_channel, count(*) as tickets_solved
+    from tickets
+    where resolved_at is not null and ticket_status in ('solved', 'closed')
+    group by 1, 2
+
+),
+
+months as (
+
+    select ticket_month, ticket_channel from created
+    union
+    select ticket_month, ticket_channel from solved
+
+)
+
+select
+    {{ dbt.cast('months.ticket_month', 'date') }} as ticket_month,
+    {{ dbt.cast('months.ticket_channel', 'varchar') }} as ticket_channel,
+    {{ dbt.cast('coalesce(created.tickets_created, 0)', 'bigint') }} as tickets_created,
+    {{ dbt.cast('coalesce(solved.tickets_solved, 0)', 'bigint') }} as tickets_solved,
+    {{ dbt.cast('coalesce(created.unanswered_tickets, 0)', 'bigint') }} as unanswered_tickets,
+    {{ dbt.cast('round(created.median_first_response_hours, 2)', 'double') }} as median_first_response_hours,
+    {{ dbt.cast('round(created.p90_first_response_hours, 2)', 'double') }} as p90_first_response_hours,
+    {{ dbt.cast('round(created.median_resolution_hours, 2)', 'double') }} as median_resolution_hours,
+    {{ dbt.cast('round(created.p90_resolution_hours, 2)', 'double') }} as p90_resolution_hours,
+    {{ dbt.cast('round(1.0 * created.resolved_not_reopened / nullif(created.tickets_resolved, 0), 4)', 'double') }} as reopen_free_share,
+    {{ dbt.cast('coalesce(created.csat_responses, 0)', 'bigint') }} as csat_responses,
+    {{ dbt.cast('round(created.avg_csat, 2)', 'double') }} as avg_csat,
+    {{ dbt.cast('round(100.0 * created.satisfied_responses / nullif(created.csat_responses, 0), 2)', 'double') }} as csat_pct
+from months
+left join created on created.ticket_month = months.ticket_month and created.ticket_channel = months.ticket_channel
+left join solved on solved.ticket_month = months.ticket_month and solved.ticket_channel = months.ticket_channel
