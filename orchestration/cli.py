@@ -7,7 +7,7 @@ import sys
 import dagster as dg
 
 from orchestration.lib import settings
-from orchestration.lib.summary import table_row_counts
+from orchestration.lib.summary import business_summary, table_row_counts
 from orchestration.lib.warehouse import open_warehouse
 
 
@@ -44,6 +44,10 @@ def run_pipeline() -> int:
             print("\nRows per table:")
             for table, rows in table_row_counts(connection):
                 print(f"  {table:<42} {rows:>12,}")
+            if result.success:
+                print("\nBusiness summary:")
+                for label, value in business_summary(connection):
+                    print(f"  {label:<42} {value}")
     print(f"\nLanding:   {settings.landing_dir()}")
     print(f"Warehouse: {warehouse}")
     print(f"UI:        make dev, then http://127.0.0.1:3000 (run history in {os.environ.get('DAGSTER_HOME', '-')})")

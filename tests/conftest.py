@@ -48,8 +48,19 @@ def write_csv(path: Path, header: str, *rows: str) -> Path:
     return path
 
 
-def run_lifecycle_job() -> dg.ExecuteInProcessResult:
+def run_lifecycle_job(*selection: str) -> dg.ExecuteInProcessResult:
+    """Run the real job in process; `selection` (asset key strings like "shop/orders") runs a subset."""
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("lifecycle_job")
-    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    asset_selection = [dg.AssetKey.from_user_string(key) for key in selection] or None
+    return job.execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=asset_selection
+    )
+
+
+RAW_AND_STAGING = (
+    "shop/orders", "support/tickets", "surveys/responses", "marketing/spend", "finance/fx_rates",
+    "staging/stg_shop__orders", "staging/stg_support__tickets", "staging/stg_surveys__responses",
+    "staging/stg_marketing__spend", "staging/stg_finance__fx_rates",
+)

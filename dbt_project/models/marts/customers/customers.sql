@@ -101,6 +101,10 @@ customer_facts as (
         tickets.median_resolution_hours,
         tickets.avg_ticket_csat,
         latest_nps.latest_nps_score,
+        predictions.expected_purchases_12m,
+        predictions.p_alive,
+        predictions.expected_avg_spend,
+        predictions.predicted_clv_12m,
         as_of.as_of_date,
         {{ dbt.datediff(dbt.cast(to_reporting_time('order_totals.last_completed_order_at'), 'date'), 'as_of.as_of_date', 'day') }}
             as days_since_last_order,
@@ -112,6 +116,7 @@ customer_facts as (
     left join last_gaps on last_gaps.customer_id = order_totals.customer_id
     left join tickets on tickets.customer_id = order_totals.customer_id
     left join latest_nps on latest_nps.customer_id = order_totals.customer_id
+    left join {{ source('clv', 'clv_predictions') }} as predictions on predictions.customer_id = order_totals.customer_id
 
 ),
 
@@ -216,6 +221,12 @@ select
         as purchase_frequency_per_year,
     {{ to_money('coalesce(net_margin, 0)') }} as historical_clv_margin,
     {{ to_money('coalesce(net_revenue, 0)') }} as historical_clv_revenue,
+
+    -- predicted, 12 months ahead (BG/NBD or MBG/NBD with Gamma-Gamma; null when the models could not be fitted)
+    {{ dbt.cast('round(expected_purchases_12m, 4)', 'double') }} as expected_purchases_12m,
+    {{ dbt.cast('round(p_alive, 4)', 'double') }} as p_alive,
+    {{ to_money('expected_avg_spend') }} as expected_avg_margin_per_purchase,
+    {{ to_money('predicted_clv_12m') }} as predicted_clv_12m,
 
     -- recency and tenure, in days up to the as-of date
     {{ dbt.cast('as_of_date', 'date') }} as as_of_date,

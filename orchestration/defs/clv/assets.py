@@ -1,0 +1,141 @@
+"""Predictive CLV: fit BG/NBD, MBG/NBD and Gamma-Gamma on the RFM summary, publish predictions and fits."""
+
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.lib import clv
+from orchestration.lib.clv_predictions import PREDICTION_COLUMNS, fit_and_predict, fits_table, summary_in_weeks
+
+HISTORIES_KEY = dg.AssetKey(["intermediate", "int_customer_purchase_histories"])
+ORDERS_KEY = dg.AssetKey(["intermediate", "int_orders_converted"])
+
+
+class ClvConfig(dg.Config):
+    purchase_model: str = Field(
+        default="mbg_nbd",
+        description=(
+            "Purchase model behind the predictions: mbg_nbd (default, because most shops have many one-time "
+            "buyers and BG/NBD takes every one of them to be alive forever) or bg_nbd."
+        ),
+    )
+    monthly_discount_rate: float = Field(default=0.01, description="Discount rate per month for the 12-month CLV.")
+    holdout_weeks: int = Field(default=13, description="Length of the holdout window that checks the chosen model.")
+    holdout_sample_customers: int = Field(default=50_000, description="Customers in the (fixed) holdout sample.")
+
+
+def _holdout(connection, config: ClvConfig, as_of) -> tuple[dict, pd.DataFrame | None]:
+    """Fit the chosen model before a cut-off and compare its holdout predictions with what happened."""
+    calibration_end = as_of - timedelta(weeks=config.holdout_weeks)
+    transactions = connection.execute(
+        f"""
+        WITH sample AS (
+            SELECT customer_id FROM intermediate.int_customer_purchase_histories
+            USING SAMPLE reservoir({int(config.holdout_sample_customers)} ROWS) REPEATABLE (42)
+        )
+        SELECT orders.customer_id, orders.order_date AS ordered_at
+        FROM intermediate.int_orders_converted AS orders
+        JOIN sample USING (customer_id)
+        WHERE orders.is_completed AND orders.has_fx_rate AND orders.order_date <= ?
+        """,
+        [as_of],
+    ).df()
+    try:
+        report = clv.evaluate_holdout(
+            transactions,
+            calibration_end=pd.Timestamp(calibration_end),
+            observation_end=pd.Timestamp(as_of),
+            model=config.purchase_model,
+        )
+    except clv.ClvError as error:
+        return {"holdout": f"not evaluated: {error}"}, None
+    metadata = {
+        "holdout_window": f"{calibration_end} .. {as_of}",
+        "holdout_customers": len(report.customers),
+        "holdout_mae": round(report.mae, 4),
+        "holdout_rmse": round(report.rmse, 4),
+        "holdout_total_actual": report.total_actual,
+        "holdout_total_predicted": round(report.total_predicted, 1),
+    }
+    return metadata, report.tracking
+
+
+@dg.multi_asset(
+    name="fit_clv_models",
+    specs=[
+        dg.AssetSpec(
+            ["clv", "clv_predictions"],
+            deps=[HISTORIES_KEY, ORDERS_KEY],
+            group_name="clv",
+            kinds={"python", "duckdb"},
+            description="Per customer: expected purchases and discounted margin over 12 months, P(alive), expected spend.",
+        ),
+        dg.AssetSpec(
+            ["clv", "clv_model_fits"],
+            deps=[HISTORIES_KEY],
+            group_name="clv",
+            kinds={"python", "duckdb"},
+            description="Parameters of every fitted model (BG/NBD, MBG/NBD, Gamma-Gamma), one row per parameter.",
+        ),
+    ],
+    pool=WAREHOUSE_POOL,
+)
+def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb: WarehouseResource):
+    with duckdb.get_connection() as connection:
+        histories = connection.execute(
+            "SELECT customer_id, frequency, recency, t, monetary_value FROM intermediate.int_customer_purchase_histories"
+        ).df()
+        as_of = connection.execute("SELECT as_of_date FROM intermediate.int_as_of_dates").fetchall()[0][0]
+        outcome = fit_and_predict(
+            summary_in_weeks(histories), config.purchase_model, monthly_discount_rate=config.monthly_discount_rate
+        )
+        for problem in outcome.problems:
+            context.log.warning(f"CLV: {problem}")
+        holdout_metadata, tracking = _holdout(connection, config, as_of) if as_of else ({"holdout": "no data"}, None)
+
+        predictions = outcome.predictions.reset_index()
+        predictions["purchase_model"] = config.purchase_model
+        fits = fits_table(outcome.fits, as_of=as_of, fitted_at=datetime.now(UTC).replace(tzinfo=None))
+        connection.execute("CREATE SCHEMA IF NOT EXISTS clv")
+        connection.register("predictions_frame", predictions)
+        connection.register("fits_frame", fits)
+        columns = ", ".join(f"CAST({name} AS DOUBLE) AS {name}" for name in PREDICTION_COLUMNS)
+        connection.execute(
+            f"CREATE OR REPLACE TABLE clv.clv_predictions AS "
+            f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {columns}, CAST(purchase_model AS VARCHAR) AS purchase_model "
+            f"FROM predictions_frame"
+        )
+        connection.execute(
+            """
+            CREATE OR REPLACE TABLE clv.clv_model_fits AS SELECT
+                CAST(model AS VARCHAR) AS model, CAST(parameter AS VARCHAR) AS parameter, CAST(value AS DOUBLE) AS value,
+                CAST(time_unit AS VARCHAR) AS time_unit, CAST(customers AS BIGINT) AS customers,
+                CAST(log_likelihood AS DOUBLE) AS log_likelihood, CAST(converged AS BOOLEAN) AS converged,
+                CAST(fitted_at AS TIMESTAMP) AS fitted_at, CAST(as_of_date AS DATE) AS as_of_date
+            FROM fits_frame
+            """
+        )
+        if tracking is not None:
+            connection.register("tracking_frame", tracking)
+            connection.execute("CREATE OR REPLACE TABLE clv.clv_holdout_tracking AS SELECT * FROM tracking_frame")
+
+    parameters = {f"{fit.model}.{name}": round(value, 4) for fit in outcome.fits for name, value in fit.params.items()}
+    predicted = outcome.predictions["predicted_clv_12m"]
+    yield dg.MaterializeResult(
+        asset_key=["clv", "clv_predictions"],
+        metadata={
+            "dagster/row_count": len(predictions),
+            "purchase_model": config.purchase_model,
+            "customers_predicted": int(predicted.notna().sum()),
+            "median_predicted_clv_12m": float(predicted.median()) if predicted.notna().any() else None,
+            "fallback": "; ".join(outcome.problems) or "none",
+            **holdout_metadata,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=["clv", "clv_model_fits"],
+        metadata={"dagster/row_count": len(fits), "as_of_date": str(as_of), **parameters},
+    )

@@ -1,0 +1,95 @@
+"""Fitting every CLV model on the warehouse's RFM summary and predicting with the chosen one.
+
+Plain functions over pandas frames; the Dagster asset reads and writes the warehouse around them.
+A model that cannot be fitted (no repeat customers, one customer, identical histories, no
+positive spend) is reported, never raised: predictions are then null and historical CLV
+still stands.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from orchestration.lib import clv
+
+PREDICTION_COLUMNS = ("expected_purchases_12m", "p_alive", "expected_avg_spend", "predicted_clv_12m")
+TIME_UNIT = "week"
+DAYS_PER_WEEK = 7.0
+
+
+@dataclass
+class ClvOutcome:
+    predictions: pd.DataFrame  # indexed by customer_id, PREDICTION_COLUMNS
+    fits: list[clv.FitResult] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # why a fit or the predictions fell back
+
+
+def summary_in_weeks(histories: pd.DataFrame) -> pd.DataFrame:
+    """The warehouse's histories (days) as the summary the models take (weeks)."""
+    summary = pd.DataFrame(
+        {
+            "frequency": histories["frequency"].astype("int64").to_numpy(),
+            "recency": histories["recency"].to_numpy(dtype=float) / DAYS_PER_WEEK,
+            "T": histories["t"].to_numpy(dtype=float) / DAYS_PER_WEEK,
+            "monetary_value": histories["monetary_value"].to_numpy(dtype=float),
+        },
+        index=pd.Index(histories["customer_id"], name="customer_id"),
+    )
+    summary.attrs["time_unit"] = TIME_UNIT
+    return summary
+
+
+def fit_and_predict(summary: pd.DataFrame, model: str, *, monthly_discount_rate: float) -> ClvOutcome:
+    """Fit BG/NBD, MBG/NBD and Gamma-Gamma; predict 12 months with `model` and Gamma-Gamma."""
+    clv.purchase_model(model)  # an unknown model name is a configuration error: raise it
+    outcome = ClvOutcome(predictions=pd.DataFrame(index=summary.index, columns=list(PREDICTION_COLUMNS), dtype=float))
+    if summary.empty:
+        outcome.problems.append("no customer has a completed order: nothing to fit")
+        return outcome
+    fits = {}
+    for name, fit in (("bg_nbd", clv.fit_bg_nbd), ("mbg_nbd", clv.fit_mbg_nbd), ("gamma_gamma", clv.fit_gamma_gamma)):
+        try:
+            result = fit(summary) if name == "gamma_gamma" else fit(summary, time_unit=TIME_UNIT)
+        except clv.ClvError as error:
+            outcome.problems.append(f"{name}: {error}")
+            continue
+        outcome.fits.append(result)
+        if result.converged:
+            fits[name] = result
+        else:
+            outcome.problems.append(f"{name}: did not converge ({result.message})")
+    if model not in fits or "gamma_gamma" not in fits:
+        outcome.problems.append(f"predictions are null: {model} and gamma_gamma must both fit")
+        return outcome
+    try:
+        predicted = clv.predict(
+            summary, purchase_fit=fits[model], spend_fit=fits["gamma_gamma"], monthly_discount_rate=monthly_discount_rate
+        )
+    except clv.ClvError as error:
+        outcome.problems.append(f"predictions are null: {error}")
+        return outcome
+    outcome.predictions = predicted[list(PREDICTION_COLUMNS)]
+    return outcome
+
+
+def fits_table(fits: list[clv.FitResult], *, as_of: date, fitted_at: datetime) -> pd.DataFrame:
+    """Long table of parameters: one row per model and parameter."""
+    rows = [
+        {
+            "model": fit.model,
+            "parameter": parameter,
+            "value": float(value),
+            "time_unit": fit.time_unit or None,
+            "customers": fit.n_customers,
+            "log_likelihood": float(fit.log_likelihood) if np.isfinite(fit.log_likelihood) else None,
+            "converged": fit.converged,
+            "fitted_at": fitted_at,
+            "as_of_date": as_of,
+        }
+        for fit in fits
+        for parameter, value in fit.params.items()
+    ]
+    columns = ["model", "parameter", "value", "time_unit", "customers", "log_likelihood", "converged", "fitted_at", "as_of_date"]
+    return pd.DataFrame(rows, columns=columns)
