@@ -12,6 +12,8 @@ export DBT_PROJECT_DIR := $(CURDIR)/dbt_project
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
+# dagster-dbt looks for `dbt` on PATH when it prepares the manifest under `dagster dev`.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: run test test-e2e dev sample install manifest clean
 
@@ -47,7 +49,7 @@ $(MANIFEST): $(INSTALLED) $(DBT_FILES)
 # Keep a DAGSTER_HOME of the user's own: only write the project's instance settings where none exist.
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)
-	test -f $@ || cp dagster.yaml $@
+	test -f $@ || cp orchestration/dagster.yaml $@
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs data/warehouse data/serving .dagster_home

@@ -34,7 +34,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
 def _dbt_executable() -> str:
     # The dbt installed beside this interpreter, so an un-activated virtualenv works too.
-    beside_python = Path(sys.executable).parent / "dbt"
+    beside_python = Path(sys.prefix) / "bin" / "dbt"
     return str(beside_python) if beside_python.exists() else "dbt"
 
 
