@@ -27,7 +27,11 @@ def run_pipeline() -> int:
         print("DAGSTER_HOME is not set: the run is not recorded (use `make run`).", file=sys.stderr)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     job = defs.resolve_job_def("lifecycle_job")
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    result = job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+    )
 
     checks = result.get_asset_check_evaluations()
     failed_checks = [c for c in checks if not c.passed]
