@@ -33,6 +33,18 @@ def test_orders_only_hand_written_csv(landing):
         ("B-1", "completed", pytest.approx(75.5)),
     ]
     assert query("SELECT count(*) FROM staging.stg_support__tickets") == [(0,)]
+    # Marts on missing sources are empty, not broken; a EUR order without a rate is counted, not lost.
+    assert query("SELECT count(*) FROM marts.nps_monthly UNION ALL SELECT count(*) FROM marts.ltv_cac") == [(0,), (0,)]
+    assert query("SELECT customer_id, net_revenue, orders_without_fx_rate FROM marts.customers ORDER BY 1") == [
+        ("alice", pytest.approx(120), 0),
+        ("bob", pytest.approx(0), 1),
+    ]
+    # No repeat purchase: the CLV models cannot be fitted, predictions are null, historical CLV stands.
+    assert query("SELECT count(predicted_clv_12m), sum(historical_clv_revenue) FROM marts.customers") == [(0, pytest.approx(120))]
+    clv = next(
+        m for m in result.asset_materializations_for_node("fit_clv_models") if m.asset_key.path == ["clv", "clv_predictions"]
+    )
+    assert "need repeat purchases" in clv.metadata["fallback"].value or "repeat purchase" in clv.metadata["fallback"].value
 
 
 def test_newest_delivery_of_a_key_wins(landing):

@@ -16,7 +16,7 @@ does not change the orders.
 import argparse
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from orchestration.lib.settings import landing_dir as default_landing_dir
 DAY = 86_400
 WEEK = 7 * DAY
 FILE_FORMATS = ("csv", "parquet", "jsonl")
+_CSV_SPECIAL = (b'"', b",", b"\r", b"\n")
 # Sub-streams of the seed, one per part; append new parts at the end so existing ones keep their draws.
 STREAMS = ("customers", "purchases", "orders", "fx", "tickets", "surveys", "spend")
 
@@ -129,9 +130,11 @@ def _simulate(n: int, params: BehaviourParams, observation_weeks, rng: np.random
 
     counts = repeats + 1
     customer = np.repeat(np.arange(n, dtype=np.int64), counts)
-    position = np.arange(customer.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    t_weeks = rng.random(customer.size) * kth[customer]
-    t_weeks[position == counts[customer] - 1] = kth[customer][position == counts[customer] - 1]
+    position = np.arange(customer.size) - np.repeat(np.cumsum(counts) - counts, counts)  # 0 is the first purchase
+    scale = kth[customer]
+    t_weeks = rng.random(customer.size) * scale
+    kth_row = position == repeats[customer]
+    t_weeks[kth_row] = scale[kth_row]
     t_weeks[position == 0] = 0.0
     order = np.lexsort((t_weeks, customer))
     spend = rng.gamma(params.p, 1 / nu[customer])
@@ -171,15 +174,15 @@ def generate(
     answers = _survey_responses(people, orders, calendar, streams["surveys"])
     spend = _marketing_spend(people, calendar, streams["spend"])
 
-    root = Path(landing_dir)
-    written = {
-        ORDERS.folder: _write(root, ORDERS, orders["ordered_at"], lambda rows, fmt: _orders_table(orders, people, rows, fmt), file_format),
-        SUPPORT_TICKETS.folder: _write(root, SUPPORT_TICKETS, tickets["created_at"], lambda rows, fmt: _tickets_table(tickets, rows), file_format),
-        SURVEY_RESPONSES.folder: _write(root, SURVEY_RESPONSES, answers["responded_at"], lambda rows, fmt: _answers_table(answers, rows), file_format),
-        MARKETING_SPEND.folder: _write(root, MARKETING_SPEND, spend["spend_date"] * DAY, lambda rows, fmt: _spend_table(spend, rows, fmt), file_format),
-    }
-    if multi_currency:
-        written[FX_RATES.folder] = _write(root, FX_RATES, fx["rate_date"] * DAY, lambda rows, fmt: _fx_table(fx, rows, fmt), file_format)
+    with _MonthlyFiles(Path(landing_dir), file_format) as files:
+        written = {
+            ORDERS.folder: files.write(ORDERS, orders["ordered_at"], lambda rows, fmt: _orders_table(orders, customers, rows, fmt)),
+            SUPPORT_TICKETS.folder: files.write(SUPPORT_TICKETS, tickets["created_at"], lambda rows, fmt: _tickets_table(tickets, customers, rows)),
+            SURVEY_RESPONSES.folder: files.write(SURVEY_RESPONSES, answers["responded_at"], lambda rows, fmt: _answers_table(answers, customers, rows)),
+            MARKETING_SPEND.folder: files.write(MARKETING_SPEND, spend["spend_date"] * DAY, lambda rows, fmt: _spend_table(spend, rows, fmt)),
+        }
+        if multi_currency:
+            written[FX_RATES.folder] = files.write(FX_RATES, fx["rate_date"] * DAY, lambda rows, fmt: _fx_table(fx, rows, fmt))
     return written
 
 
@@ -240,14 +243,15 @@ def _fx_rates(calendar: _Calendar, multi_currency: bool, rng: np.random.Generato
 
 
 def _orders(people, calendar: _Calendar, params: BehaviourParams, fx, purchases_rng, rng) -> dict[str, np.ndarray]:
-    """All orders, sorted by time; `order_number` is the rank in that order (the order id)."""
+    """All orders, sorted by time (then customer): the position is the order number in the order id."""
     acquired_at = people["acquired_at"]
     customer, t_weeks, spend_usd = _simulate(acquired_at.size, params, (calendar.end - acquired_at) / WEEK, purchases_rng)
 
     # Repeat purchases keep the simulated day and get a time of day like any other event.
+    first_purchase = np.r_[True, customer[1:] != customer[:-1]]
     repeat_day = (acquired_at[customer] + t_weeks * WEEK).astype(np.int64) // DAY
-    at = np.where(t_weeks == 0, acquired_at[customer], repeat_day * DAY + _time_of_day(customer.size, rng))
-    by_customer = np.lexsort((at, customer))
+    at = np.where(first_purchase, acquired_at[customer], repeat_day * DAY + _time_of_day(customer.size, rng))
+    by_customer = np.argsort(customer * (calendar.end - calendar.start) + (at - calendar.start), kind="stable")
     customer, at, spend_usd = customer[by_customer], at[by_customer], spend_usd[by_customer]
     starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]])
     rank = np.arange(customer.size) - np.repeat(starts, np.diff(np.r_[starts, customer.size]))
@@ -276,10 +280,10 @@ def _orders(people, calendar: _Calendar, params: BehaviourParams, fx, purchases_
     channel = np.where(acquisition, people["channel"][customer], repeat_channel).astype(np.int8)
     email_upper = rng.random(customer.size) < 0.02  # some exports keep the customer's own spelling
 
-    by_time = np.lexsort((customer, at))
+    by_time = np.argsort((at - calendar.start) * acquired_at.size + customer, kind="stable")
     columns = {
         "customer": customer, "ordered_at": at, "status": status, "currency": currency, "amount_cents": amount_cents,
-        "cost_cents": cost_cents, "cost_missing": cost_missing, "channel": channel, "email_upper": email_upper, "rank": rank,
+        "cost_cents": cost_cents, "cost_missing": cost_missing, "channel": channel, "email_upper": email_upper,
     }
     return {name: values[by_time] for name, values in columns.items()}
 
@@ -410,46 +414,69 @@ def _marketing_spend(people, calendar: _Calendar, rng: np.random.Generator) -> d
 # Writing -------------------------------------------------------------------------------------
 
 
-def _write(root: Path, source: Source, event_seconds: np.ndarray, table_for, file_format: str) -> int:
-    """Write rows (sorted by `event_seconds`) one file per month; `table_for(rows, format)` builds a month's table."""
-    folder = root / source.folder
-    folder.mkdir(parents=True, exist_ok=True)
-    month = event_seconds.astype("datetime64[s]").astype("datetime64[M]")
-    bounds = np.r_[0, np.flatnonzero(month[1:] != month[:-1]) + 1, month.size]
-    for begin, stop in zip(bounds[:-1], bounds[1:]):
-        if stop == begin:
-            continue
-        table = table_for(slice(begin, stop), file_format)
-        table = table.select([column.name for column in source.columns])
-        label = np.datetime_as_string(month[begin], unit="M")
-        _write_table(table, folder / f"{source.folder}_{label}.{file_format}", file_format)
-    return int(month.size)
+class _MonthlyFiles:
+    """Writes a source's rows one file per month: `<folder>/<folder>_<YYYY-MM>.<format>`."""
 
+    def __init__(self, root: Path, file_format: str):
+        self.root, self.file_format = root, file_format
+        self._duckdb: duckdb.DuckDBPyConnection | None = None  # JSON Lines writer, opened once
 
-def _write_table(table: pa.Table, path: Path, file_format: str) -> None:
-    if file_format == "parquet":
-        pq.write_table(table, path)
-    elif file_format == "jsonl":
-        with duckdb.connect() as connection:
-            connection.execute("SET enable_progress_bar = false")
-            connection.register("month_rows", table)
+    def __enter__(self) -> "_MonthlyFiles":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._duckdb is not None:
+            self._duckdb.close()
+
+    def write(self, source: Source, event_seconds: np.ndarray, table_for) -> int:
+        """Rows must be sorted by `event_seconds`; `table_for(rows, file_format)` builds one month's table."""
+        folder = self.root / source.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        month = event_seconds.astype("datetime64[s]").astype("datetime64[M]")
+        bounds = np.r_[0, np.flatnonzero(month[1:] != month[:-1]) + 1, month.size]
+        for begin, stop in zip(bounds[:-1], bounds[1:]):
+            if stop == begin:
+                continue
+            table = table_for(slice(begin, stop), self.file_format).select([column.name for column in source.columns])
+            label = np.datetime_as_string(month[begin], unit="M")
+            self._write_table(table, folder / f"{source.folder}_{label}.{self.file_format}")
+        return int(month.size)
+
+    def _write_table(self, table: pa.Table, path: Path) -> None:
+        if self.file_format == "parquet":
+            pq.write_table(table, path)
+        elif self.file_format == "jsonl":
+            if self._duckdb is None:
+                self._duckdb = duckdb.connect()
+                self._duckdb.execute("SET enable_progress_bar = false")
+            self._duckdb.register("month_rows", table)
             target = str(path).replace("'", "''")
-            connection.execute(f"COPY month_rows TO '{target}' (FORMAT json)")
-    else:
-        # Arrow quotes every string (and the header) when any quoting is asked for, so quote only
-        # the files whose values need it, and write the plain header ourselves.
-        needs_quotes = any(
-            pc.any(pc.match_substring_regex(column, '[",\r\n]')).as_py()
-            for column in table.columns if pa.types.is_string(column.type)
-        )
-        options = pa_csv.WriteOptions(include_header=False, quoting_style="needed" if needs_quotes else "none")
-        with path.open("wb") as handle:
-            handle.write((",".join(table.column_names) + "\n").encode())
-            pa_csv.write_csv(table, handle, options)
+            self._duckdb.execute(f"COPY month_rows TO '{target}' (FORMAT json)")
+            self._duckdb.unregister("month_rows")
+        else:
+            # Arrow quotes every string (and the header) when any quoting is asked for, so quote
+            # only the files whose values need it, and write the plain header ourselves.
+            options = pa_csv.WriteOptions(include_header=False, quoting_style="needed" if _needs_quotes(table) else "none")
+            with path.open("wb") as handle:
+                handle.write((",".join(table.column_names) + "\n").encode())
+                pa_csv.write_csv(table, handle, options)
 
 
-def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
-    digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width, "0")
+def _needs_quotes(table: pa.Table) -> bool:
+    """Whether any string holds a CSV special character; searches the raw character buffers (memchr-fast)."""
+    for column in table.columns:
+        if pa.types.is_string(column.type):
+            for chunk in column.chunks:
+                characters = chunk.buffers()[2]
+                text = characters.to_pybytes() if characters is not None else b""
+                if any(special in text for special in _CSV_SPECIAL):
+                    return True
+    return False
+
+
+def _ids(prefix: str, numbers: np.ndarray, largest: int, width: int) -> pa.Array:
+    """Keys like O00000042: zero-padded to `width` digits, or to the digits of `largest` number when wider."""
+    digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), max(width, len(str(largest))), "0")
     return pc.binary_join_element_wise(prefix, digits, "")
 
 
@@ -501,21 +528,20 @@ def _integers(values: np.ndarray, missing: np.ndarray | None = None) -> pa.Array
     return pa.array(values, pa.int32(), mask=missing)
 
 
-def _customer_ids(customer: np.ndarray) -> pa.Array:
-    return _ids("C", customer + 1, 7)
+def _customer_ids(customer: np.ndarray, customers: int) -> pa.Array:
+    return _ids("C", customer + 1, customers, 7)
 
 
-def _orders_table(orders, people, rows: slice, file_format: str) -> pa.Table:
+def _orders_table(orders, customers: int, rows: slice, file_format: str) -> pa.Table:
     customer = orders["customer"][rows]
     number = pc.cast(pa.array(customer + 1), pa.string())
     upper = orders["email_upper"][rows]
     email = pc.binary_join_element_wise(
         pc.if_else(pa.array(upper), "User", "user"), number, pc.if_else(pa.array(upper), "@Example.com", "@example.com"), ""
     )
-    total = orders["customer"].size
     return pa.table({
-        "order_id": _ids("O", np.arange(rows.start, rows.stop) + 1, max(8, len(str(total)))),
-        "customer_id": _customer_ids(customer),
+        "order_id": _ids("O", np.arange(rows.start, rows.stop) + 1, orders["customer"].size, 8),
+        "customer_id": _customer_ids(customer, customers),
         "ordered_at": _timestamps(orders["ordered_at"][rows], "T", "Z"),
         "status": _labels(ORDER_STATUSES, orders["status"][rows]),
         "currency": _labels(CURRENCIES, orders["currency"][rows]),
@@ -526,11 +552,10 @@ def _orders_table(orders, people, rows: slice, file_format: str) -> pa.Table:
     })
 
 
-def _tickets_table(tickets, rows: slice) -> pa.Table:
-    total = tickets["customer"].size
+def _tickets_table(tickets, customers: int, rows: slice) -> pa.Table:
     return pa.table({
-        "ticket_id": _ids("T", np.arange(rows.start, rows.stop) + 1, max(8, len(str(total)))),
-        "customer_id": _customer_ids(tickets["customer"][rows]),
+        "ticket_id": _ids("T", np.arange(rows.start, rows.stop) + 1, tickets["customer"].size, 8),
+        "customer_id": _customer_ids(tickets["customer"][rows], customers),
         "created_at": _timestamps(tickets["created_at"][rows], " "),
         "first_response_at": _timestamps(tickets["first_response_at"][rows], " ", missing=tickets["first_response_missing"][rows]),
         "resolved_at": _timestamps(tickets["resolved_at"][rows], " ", missing=tickets["resolved_missing"][rows]),
@@ -541,12 +566,11 @@ def _tickets_table(tickets, rows: slice) -> pa.Table:
     })
 
 
-def _answers_table(answers, rows: slice) -> pa.Table:
-    total = answers["customer"].size
+def _answers_table(answers, customers: int, rows: slice) -> pa.Table:
     comment = answers["comment"][rows]
     return pa.table({
-        "response_id": _ids("R", np.arange(rows.start, rows.stop) + 1, max(8, len(str(total)))),
-        "customer_id": _customer_ids(answers["customer"][rows]),
+        "response_id": _ids("R", np.arange(rows.start, rows.stop) + 1, answers["customer"].size, 8),
+        "customer_id": _customer_ids(answers["customer"][rows], customers),
         "responded_at": _timestamps(answers["responded_at"][rows], " "),
         "survey_type": _labels(SURVEY_TYPES, answers["survey_type"][rows]),
         "score": _integers(answers["score"][rows]),
