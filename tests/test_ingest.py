@@ -9,8 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.lib.contract import ORDERS, SOURCES, SUPPORT_TICKETS
-from orchestration.lib.ingest import RowRuleError, ingest_source
-from orchestration.lib.landing import LandingFileError
+from orchestration.lib.ingest import ingest_source
 from orchestration.lib.warehouse import connect
 from tests.conftest import write_csv
 
@@ -105,31 +104,63 @@ def test_a_missing_source_folder_gives_an_empty_table(landing, warehouse):
         assert ingest_source(warehouse, source, landing).table_rows == 0
 
 
-def test_missing_required_column_names_file_and_rule(landing, warehouse):
+def only_problem(report):
+    [blocked] = report.blocked
+    return blocked.problem
+
+
+def test_missing_required_column_blocks_the_file(landing, warehouse):
     write_csv(landing / "orders" / "a.csv", "order_id,ordered_at,status,currency,amount", "O1,2024-03-01,completed,USD,10")
-    with pytest.raises(LandingFileError, match=r"orders/a.csv: missing required column\(s\): customer_id \(rule: required_columns\)"):
-        ingest_source(warehouse, ORDERS, landing)
+    report = ingest_source(warehouse, ORDERS, landing)
+    assert only_problem(report) == "orders/a.csv: missing required column(s): customer_id (rule: required_columns)"
     assert rows(warehouse, "SELECT count(*) FROM shop.orders") == [(0,)]
+    assert rows(warehouse, "SELECT path, rule FROM ingest.blocked_files") == [("orders/a.csv", "required_columns")]
 
 
-def test_bad_values_name_file_row_and_rule_and_load_nothing_of_the_file(landing, warehouse):
+def test_a_file_with_too_many_bad_rows_is_blocked_with_file_row_and_rule(landing, warehouse):
     write_csv(
         landing / "orders" / "a.csv", HEADER,
         "O1,C1,2024-03-01,completed,USD,10,,,",
         "O2,C1,2024-03-01,completed,USD,\"12,50\",,,",
         "O3,,2024-03-01,completed,USD,1,,,",
     )
-    with pytest.raises(RowRuleError) as raised:
-        ingest_source(warehouse, ORDERS, landing)
-    message = str(raised.value)
-    assert message.startswith("orders/a.csv: 2 row(s) break the contract")
-    assert "row 2: type:amount (value '12,50')" in message
-    assert "row 3: not_null:customer_id" in message
-    assert rows(warehouse, "SELECT count(*) FROM shop.orders") == [(0,)]
+    problem = only_problem(ingest_source(warehouse, ORDERS, landing))
+    assert problem.startswith("orders/a.csv: 2 of 3 rows (66.7%) break the contract, more than the 5% allowed")
+    assert "row 2: type:amount (value '12,50')" in problem
+    assert "row 3: not_null:customer_id" in problem
+    assert rows(warehouse, "SELECT count(*) FROM shop.orders UNION ALL SELECT count(*) FROM quarantine.orders") == [(0,), (0,)]
 
 
-def test_an_empty_file_is_reported(landing, warehouse):
+def test_a_few_bad_rows_are_quarantined_and_the_rest_loads(landing, warehouse):
+    good = [f"O{i},C{i},2024-03-01,completed,USD,{i},,," for i in range(1, 41)]
+    write_csv(landing / "orders" / "a.csv", HEADER, *good, "O99,C1,2024-03-01,completed,USD,-5,,,")
+    report = ingest_source(warehouse, ORDERS, landing)
+    assert (report.rows_loaded, report.rows_quarantined, report.blocked) == (40, 1, [])
+    [(file, row, rule, raw)] = rows(warehouse, "SELECT _source_file, _source_row, rule, raw_row ->> 'amount' FROM quarantine.orders")
+    assert (file, row, rule, raw) == ("orders/a.csv", 41, "range:amount", "-5")
+    assert rows(warehouse, "SELECT rows, rows_quarantined FROM ingest.file_ledger") == [(40, 1)]
+
+
+def test_duplicate_keys_within_a_file_are_quarantined(landing, warehouse):
+    good = [f"O{i},C{i},2024-03-01,completed,USD,{i},,," for i in range(1, 41)]
+    write_csv(landing / "orders" / "a.csv", HEADER, *good, "O1,C1,2024-03-02,completed,USD,99,,,")
+    report = ingest_source(warehouse, ORDERS, landing)
+    assert report.rows_quarantined == 2
+    assert rows(warehouse, "SELECT DISTINCT rule FROM quarantine.orders") == [("duplicate_key",)]
+
+
+def test_a_sharp_volume_drop_blocks_the_file(landing, warehouse):
+    for day in (1, 2, 3):
+        write_csv(landing / "orders" / f"2024-03-0{day}.csv", HEADER,
+                  *[f"O{day}-{i},C{i},2024-03-0{day},completed,USD,1,,," for i in range(20)])
+        assert ingest_source(warehouse, ORDERS, landing).blocked == []
+    write_csv(landing / "orders" / "2024-03-04.csv", HEADER, "O4-1,C1,2024-03-04,completed,USD,1,,,")
+    problem = only_problem(ingest_source(warehouse, ORDERS, landing))
+    assert problem.startswith("orders/2024-03-04.csv: 1.0 rows per event day against a trailing average of 20.0")
+    assert "(rule: volume_drop)" in problem
+
+
+def test_an_empty_file_is_blocked(landing, warehouse):
     (landing / "support_tickets").mkdir()
     (landing / "support_tickets" / "empty.csv").write_text("")
-    with pytest.raises(LandingFileError, match="support_tickets/empty.csv: the file is empty"):
-        ingest_source(warehouse, SUPPORT_TICKETS, landing)
+    assert "support_tickets/empty.csv: the file is empty" in only_problem(ingest_source(warehouse, SUPPORT_TICKETS, landing))

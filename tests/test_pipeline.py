@@ -57,21 +57,23 @@ def test_newest_delivery_of_a_key_wins(landing):
 
 
 def test_planted_duplicate_key_fails_the_staging_test(landing):
-    write_csv(
-        landing / "orders" / "dup.csv", HEADER,
-        "A-1,alice,2024-03-01,completed,USD,120.00",
-        "A-1,alice,2024-03-02,completed,USD,99.00",
-    )
+    """Ingestion quarantines duplicate keys; the staging test is the second line of defence."""
+    write_csv(landing / "orders" / "a.csv", HEADER, "A-1,alice,2024-03-01,completed,USD,120.00")
+    assert run_lifecycle_job("shop/orders").success
+    with duckdb.connect(str(warehouse_path())) as connection:
+        connection.execute("INSERT INTO shop.orders SELECT * FROM shop.orders")
     result = run_lifecycle_job(*RAW_AND_STAGING)
     assert not result.success
     assert "unique_stg_shop__orders_order_id" in failed_checks(result)
 
 
-def test_bad_rows_fail_the_run_with_file_row_and_rule(landing):
+def test_a_blocked_file_fails_the_run_before_dbt(landing):
     write_csv(landing / "orders" / "bad.csv", HEADER, "A-1,alice,2024-03-01,completed,USD,-x")
     result = run_lifecycle_job(*RAW_AND_STAGING)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    assert "orders/bad.csv: 1 row(s) break the contract, e.g. row 1: type:amount (value '-x')" in failure.step_failure_data.error.message
+    assert "orders/bad.csv: 1 of 1 rows (100.0%) break the contract" in failure.step_failure_data.error.message
+    assert "row 1: type:amount (value '-x')" in failure.step_failure_data.error.message
+    assert "landing_batches_valid" in failed_checks(result)
     # dbt never ran: the staging models were skipped, not built on partial data.
     assert not any(e.event_type_value == "STEP_START" and "dbt" in (e.step_key or "") for e in result.all_events)

@@ -10,6 +10,16 @@ from dataclasses import dataclass
 # DuckDB types the raw tables use. Timestamps are stored as naive UTC.
 TEXT, TIMESTAMP, DATE, MONEY, INTEGER, RATE = "VARCHAR", "TIMESTAMP", "DATE", "DOUBLE", "INTEGER", "DOUBLE"
 
+# ISO 4217 active codes (2024), so that a typo in a currency is caught at the door.
+CURRENCIES = tuple(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF
+    CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL
+    HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL
+    MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON
+    RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH
+    UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG""".split()
+)
+
 # Columns every raw table carries besides the contract's.
 LOAD_METADATA_COLUMNS = {
     "_source_file": "VARCHAR",  # path relative to the landing root
@@ -26,6 +36,28 @@ class Column:
     required: bool = True  # must be present in every file's header
     nullable: bool = False
     description: str = ""
+    accepted_values: tuple[str, ...] = ()  # compared lower-cased (currency codes: upper-cased)
+    min_value: float | None = None
+    max_value: float | None = None
+
+
+@dataclass(frozen=True)
+class ScoreRange:
+    """`column` must lie in [min_value, max_value] on rows where `when_column` equals `when_value`."""
+
+    column: str
+    when_column: str
+    when_value: str
+    min_value: int
+    max_value: int
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """`later` may not come before `earlier` (when both are present)."""
+
+    later: str
+    earlier: str
 
 
 @dataclass(frozen=True)
@@ -35,8 +67,11 @@ class Source:
     table: str
     key: tuple[str, ...]
     columns: tuple[Column, ...]
+    event_column: str = ""  # the date or time a row is about; volume checks count rows per event day
     optional: bool = False  # optional sources are documented as such; every source may be missing
     description: str = ""
+    score_ranges: tuple[ScoreRange, ...] = ()
+    orderings: tuple[Ordering, ...] = ()
 
     @property
     def asset_key(self) -> list[str]:
@@ -56,15 +91,17 @@ ORDERS = Source(
     system="shop",
     table="orders",
     key=("order_id",),
+    event_column="ordered_at",
     description="One row per order, as exported by the shop.",
     columns=(
         Column("order_id", TEXT, description="Order key."),
         Column("customer_id", TEXT),
         Column("ordered_at", TIMESTAMP),
-        Column("status", TEXT, description="completed | refunded | cancelled | pending"),
-        Column("currency", TEXT, description="ISO 4217 code of `amount` and `cost`."),
-        Column("amount", MONEY, description="Order total after discounts, >= 0."),
-        Column("cost", MONEY, required=False, nullable=True, description="Cost of goods."),
+        Column("status", TEXT, description="completed | refunded | cancelled | pending",
+               accepted_values=("completed", "refunded", "cancelled", "pending")),
+        Column("currency", TEXT, description="ISO 4217 code of `amount` and `cost`.", accepted_values=CURRENCIES),
+        Column("amount", MONEY, description="Order total after discounts, >= 0.", min_value=0),
+        Column("cost", MONEY, required=False, nullable=True, description="Cost of goods.", min_value=0),
         Column("channel", TEXT, required=False, nullable=True, description="Marketing channel of the order."),
         Column("customer_email", TEXT, required=False, nullable=True, description="PII: hashed in staging."),
     ),
@@ -75,17 +112,21 @@ SUPPORT_TICKETS = Source(
     system="support",
     table="tickets",
     key=("ticket_id",),
+    event_column="created_at",
     description="One row per support ticket, as exported by the help desk.",
+    orderings=(Ordering("first_response_at", "created_at"), Ordering("resolved_at", "created_at")),
     columns=(
         Column("ticket_id", TEXT),
         Column("customer_id", TEXT),
         Column("created_at", TIMESTAMP),
         Column("first_response_at", TIMESTAMP, nullable=True),
         Column("resolved_at", TIMESTAMP, nullable=True),
-        Column("status", TEXT, description="new | open | pending | solved | closed"),
-        Column("channel", TEXT, description="email | chat | phone | whatsapp | other"),
+        Column("status", TEXT, description="new | open | pending | solved | closed",
+               accepted_values=("new", "open", "pending", "solved", "closed")),
+        Column("channel", TEXT, description="email | chat | phone | whatsapp | other",
+               accepted_values=("email", "chat", "phone", "whatsapp", "other")),
         Column("priority", TEXT, required=False, nullable=True),
-        Column("csat_score", INTEGER, nullable=True, description="1-5"),
+        Column("csat_score", INTEGER, nullable=True, description="1-5", min_value=1, max_value=5),
     ),
 )
 
@@ -94,12 +135,14 @@ SURVEY_RESPONSES = Source(
     system="surveys",
     table="responses",
     key=("response_id",),
+    event_column="responded_at",
     description="One row per NPS or CSAT survey answer.",
+    score_ranges=(ScoreRange("score", "survey_type", "nps", 0, 10), ScoreRange("score", "survey_type", "csat", 1, 5)),
     columns=(
         Column("response_id", TEXT),
         Column("customer_id", TEXT),
         Column("responded_at", TIMESTAMP),
-        Column("survey_type", TEXT, description="nps | csat"),
+        Column("survey_type", TEXT, description="nps | csat", accepted_values=("nps", "csat")),
         Column("score", INTEGER, description="nps 0-10, csat 1-5"),
         Column("comment", TEXT, required=False, nullable=True),
     ),
@@ -110,13 +153,14 @@ MARKETING_SPEND = Source(
     system="marketing",
     table="spend",
     key=("spend_date", "channel"),
+    event_column="spend_date",
     optional=True,
     description="Acquisition spend per day and channel.",
     columns=(
         Column("spend_date", DATE),
         Column("channel", TEXT),
-        Column("spend", MONEY),
-        Column("currency", TEXT),
+        Column("spend", MONEY, min_value=0),
+        Column("currency", TEXT, accepted_values=CURRENCIES),
     ),
 )
 
@@ -125,12 +169,13 @@ FX_RATES = Source(
     system="finance",
     table="fx_rates",
     key=("rate_date", "currency"),
+    event_column="rate_date",
     optional=True,
     description="Daily rate converting one unit of `currency` into the reporting currency.",
     columns=(
         Column("rate_date", DATE),
-        Column("currency", TEXT),
-        Column("rate_to_reporting", RATE),
+        Column("currency", TEXT, accepted_values=CURRENCIES),
+        Column("rate_to_reporting", RATE, min_value=0),
     ),
 )
 

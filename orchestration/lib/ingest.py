@@ -1,41 +1,54 @@
-"""Incremental, idempotent loading of landing files into the raw tables.
+"""Incremental, idempotent loading of landing files into the raw tables, behind the quality gates.
 
 A file is identified by its path relative to the landing root and its content hash:
 - unchanged (same path, same hash as the ledger's current version): skipped;
 - same content already loaded under another path (a file delivered twice): skipped;
-- new or changed: its rows replace that path's earlier rows, under a new load id.
-Raw tables keep every delivery's rows with their load metadata; staging keeps, for each
-key, the rows of the newest delivery ("newest file wins").
+- new or changed: validated, then its good rows replace that path's earlier rows.
+
+Row-level problems quarantine, batch-level problems block:
+- each row gets its first broken rule (`row_rules.py`); bad rows go to `quarantine.<source>`
+  with file, row, rule and the raw row, and the good rows proceed;
+- the file is blocked, and nothing of it merged, when it cannot be read, lacks a required
+  column, has more bad rows than `max_bad_row_share`, has far fewer rows per event day than
+  the trailing deliveries (`min_volume_ratio`), or its good rows fail the Great Expectations suite.
+Raw tables keep every delivery's rows with load metadata; staging keeps, for each key, the rows
+of the newest delivery ("newest file wins").
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from orchestration.lib import ledger
-from orchestration.lib.contract import DATE, INTEGER, LOAD_METADATA_COLUMNS, TIMESTAMP, Column, Source
-from orchestration.lib.landing import LandingFile, LandingFileError, discover, quote_identifier, read_as_text
+from orchestration.lib.batch_validation import validate_batch
+from orchestration.lib.contract import LOAD_METADATA_COLUMNS, Source
+from orchestration.lib.landing import LandingFile, LandingFileError, discover, read_as_text
+from orchestration.lib.row_rules import classify_sql, quote
 
-BATCH = "landing_batch"
+BATCH, CHECKED = "landing_batch", "landing_checked"
 MAX_EXAMPLES = 5
 
 
-class RowRuleError(ValueError):
-    """Rows of a landing file break the contract; the message names file, rows and rules."""
-
-    def __init__(self, file: str, failures: list[tuple[int, str, str | None]], total: int):
-        examples = "; ".join(f"row {row}: {rule} (value {value!r})" for row, rule, value in failures)
-        super().__init__(f"{file}: {total} row(s) break the contract, e.g. {examples}")
-        self.file, self.failures, self.total = file, failures, total
+@dataclass(frozen=True)
+class Thresholds:
+    max_bad_row_share: float = 0.05
+    min_volume_ratio: float = 0.2
+    min_history_files: int = 3  # the volume check needs this many earlier deliveries
 
 
 @dataclass(frozen=True)
 class FileOutcome:
     path: str
-    action: str  # loaded | reloaded | unchanged | duplicate
+    action: str  # loaded | reloaded | unchanged | duplicate | blocked
     rows: int = 0
+    rows_quarantined: int = 0
+    quarantined_by_rule: tuple[tuple[str, int], ...] = ()
     extra_columns: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()  # a few quarantined rows, for the check's metadata
+    problem: str = ""  # why a blocked file was blocked
 
 
 @dataclass
@@ -51,101 +64,139 @@ class IngestReport:
     def rows_loaded(self) -> int:
         return sum(outcome.rows for outcome in self.files if outcome.action in ("loaded", "reloaded"))
 
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(outcome.rows_quarantined for outcome in self.files)
 
-def ensure_raw_table(connection: duckdb.DuckDBPyConnection, source: Source) -> None:
-    """Create the raw table (empty when the source has no files, so dbt always finds it)."""
-    columns = [f"{quote_identifier(c.name)} {c.type}" for c in source.columns]
+    @property
+    def blocked(self) -> list[FileOutcome]:
+        return [outcome for outcome in self.files if outcome.action == "blocked"]
+
+
+def quarantine_relation(source: Source) -> str:
+    return f"quarantine.{source.folder}"
+
+
+def ensure_tables(connection: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Create the raw and quarantine tables (empty when the source has no files, so dbt always finds them)."""
+    columns = [f"{quote(c.name)} {c.type}" for c in source.columns]
     columns += [f"{name} {type_}" for name, type_ in LOAD_METADATA_COLUMNS.items()]
     connection.execute(f"CREATE SCHEMA IF NOT EXISTS {source.system}")
     connection.execute(f"CREATE TABLE IF NOT EXISTS {source.relation} ({', '.join(columns)})")
-
-
-def typed(column: Column) -> str:
-    """SQL turning the column's text into the contract type, or NULL when it does not parse."""
-    text = quote_identifier(column.name)
-    if column.type == TIMESTAMP:
-        # Offsets are honoured; naive values are UTC (the session time zone).
-        return f"try_cast({text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC'"
-    if column.type == INTEGER:
-        # Exports often write whole numbers as "4.0"; anything with a fraction is rejected.
-        number = f"try_cast({text} AS DOUBLE)"
-        return f"CASE WHEN {number} = round({number}) THEN try_cast({number} AS INTEGER) END"
-    if column.type == DATE:
-        return f"try_cast({text} AS DATE)"
-    return f"try_cast({text} AS {column.type})"
-
-
-def _violation_sql(source: Source) -> str:
-    """First broken rule of a row, or NULL: a required value missing, or a value of the wrong type."""
-    cases = []
-    for column in source.columns:
-        name = quote_identifier(column.name)
-        if not column.nullable:
-            cases.append(f"WHEN {name} IS NULL THEN 'not_null:{column.name}'")
-        cases.append(f"WHEN {name} IS NOT NULL AND ({typed(column)}) IS NULL THEN 'type:{column.name}'")
-    return f"CASE {' '.join(cases)} END"
-
-
-def _check_rows(connection: duckdb.DuckDBPyConnection, source: Source, file: LandingFile) -> None:
-    violation = _violation_sql(source)
-    total = connection.execute(f"SELECT count(*) FROM {BATCH} WHERE ({violation}) IS NOT NULL").fetchall()[0][0]
-    if not total:
-        return
-    value_of_rule = " ".join(
-        f"WHEN rule LIKE '%:{c.name}' THEN {quote_identifier(c.name)}" for c in source.columns
-    )
-    failures = connection.execute(
+    connection.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
+    connection.execute(
         f"""
-        SELECT _source_row, rule, CASE {value_of_rule} END AS value
-        FROM (SELECT *, {violation} AS rule FROM {BATCH})
-        WHERE rule IS NOT NULL ORDER BY _source_row LIMIT {MAX_EXAMPLES}
+        CREATE TABLE IF NOT EXISTS {quarantine_relation(source)} (
+            _load_id BIGINT, _source_file VARCHAR, _source_row BIGINT, rule VARCHAR, raw_row JSON, quarantined_at TIMESTAMP
+        )
         """
+    )
+
+
+def _examples(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = connection.execute(
+        f"SELECT _source_row, _rule, _raw_row FROM {CHECKED} WHERE _rule IS NOT NULL ORDER BY _source_row LIMIT {MAX_EXAMPLES}"
     ).fetchall()
-    raise RowRuleError(file.relative_path, failures, total)
+    examples = []
+    for row, rule, raw in rows:
+        column = rule.split(":", 1)[1] if ":" in rule and not rule.startswith("order:") else None
+        value = connection.execute("SELECT json_extract_string(?::JSON, ?)", [raw, f"$.{column}"]).fetchall()[0][0] if column else raw
+        examples.append(f"row {row}: {rule} (value {value!r})")
+    return examples
 
 
-def _load_file(connection: duckdb.DuckDBPyConnection, source: Source, file: LandingFile, replaces: bool) -> FileOutcome:
+def _check_volume(connection, source: Source, file: LandingFile, rows: int, event_days: int, thresholds: Thresholds) -> None:
+    if rows == 0 or event_days == 0:
+        return
+    history, mean = ledger.trailing_rows_per_day(connection, source.folder)
+    if history < thresholds.min_history_files or not mean:
+        return
+    per_day = rows / event_days
+    if per_day < thresholds.min_volume_ratio * mean:
+        raise LandingFileError(
+            file.relative_path, "volume_drop",
+            f"{per_day:.1f} rows per event day against a trailing average of {mean:.1f} over the last {history} "
+            f"deliveries (below {thresholds.min_volume_ratio:.0%})",
+        )
+
+
+def _load_file(connection: duckdb.DuckDBPyConnection, source: Source, file: LandingFile, replaces: bool,
+               thresholds: Thresholds) -> FileOutcome:
     file_columns = read_as_text(connection, file, BATCH)
     missing = [name for name in source.required_columns if name not in file_columns]
     if missing:
         raise LandingFileError(file.relative_path, "required_columns", f"missing required column(s): {', '.join(missing)}")
     for column in source.columns:
         if column.name not in file_columns:
-            connection.execute(f"ALTER TABLE {BATCH} ADD COLUMN {quote_identifier(column.name)} VARCHAR")
-    _check_rows(connection, source, file)
+            connection.execute(f"ALTER TABLE {BATCH} ADD COLUMN {quote(column.name)} VARCHAR")
+    contract_names = [column.name for column in source.columns]
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS {classify_sql(source, BATCH)}")
 
-    contract_names = {column.name for column in source.columns}
-    extra = tuple(name for name in file_columns if name not in contract_names)
-    target_columns = [c.name for c in source.columns] + list(LOAD_METADATA_COLUMNS)
-    select = [typed(c) for c in source.columns] + ["?", "_source_row", "?", "now()::TIMESTAMP"]
+    [(total, bad)] = connection.execute(f"SELECT count(*), count(_rule) FROM {CHECKED}").fetchall()
+    by_rule = tuple(connection.execute(
+        f"SELECT _rule, count(*) FROM {CHECKED} WHERE _rule IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
+    ).fetchall())
+    examples = tuple(_examples(connection)) if bad else ()
+    if bad and bad > thresholds.max_bad_row_share * total:
+        rules = ", ".join(f"{count} x {rule}" for rule, count in by_rule)
+        raise LandingFileError(
+            file.relative_path, by_rule[0][0],
+            f"{bad} of {total} rows ({bad / total:.1%}) break the contract, more than the "
+            f"{thresholds.max_bad_row_share:.0%} allowed: {rules}; e.g. {'; '.join(examples)}",
+        )
+    good = f"SELECT {', '.join(map(quote, contract_names))} FROM {CHECKED} WHERE _rule IS NULL"
+    event_days = connection.execute(
+        f"SELECT count(DISTINCT CAST({quote(source.event_column)} AS DATE)) FROM ({good})"
+    ).fetchall()[0][0]
+    _check_volume(connection, source, file, total - bad, event_days, thresholds)
+    failures = validate_batch(connection.execute(good).df(), source, datetime.now(UTC).replace(tzinfo=None))
+    if failures:
+        raise LandingFileError(
+            file.relative_path, f"gx:{failures[0].expectation}",
+            "the rows to merge fail the Great Expectations suite: " + "; ".join(map(str, failures)),
+        )
+
+    target_columns = contract_names + list(LOAD_METADATA_COLUMNS)
     connection.execute("BEGIN TRANSACTION")
     try:
         load_id = ledger.next_load_id(connection)
         if replaces:
             connection.execute(f"DELETE FROM {source.relation} WHERE _source_file = ?", [file.relative_path])
+            connection.execute(f"DELETE FROM {quarantine_relation(source)} WHERE _source_file = ?", [file.relative_path])
         connection.execute(
-            f"INSERT INTO {source.relation} ({', '.join(map(quote_identifier, target_columns))}) "
-            f"SELECT {', '.join(select)} FROM {BATCH}",
+            f"INSERT INTO {source.relation} ({', '.join(map(quote, target_columns))}) "
+            f"SELECT {', '.join(map(quote, contract_names))}, ?, _source_row, ?, now()::TIMESTAMP "
+            f"FROM {CHECKED} WHERE _rule IS NULL",
             [file.relative_path, load_id],
         )
-        rows = connection.execute(f"SELECT count(*) FROM {BATCH}").fetchall()[0][0]
+        connection.execute(
+            f"INSERT INTO {quarantine_relation(source)} "
+            f"SELECT ?, ?, _source_row, _rule, _raw_row, now()::TIMESTAMP FROM {CHECKED} WHERE _rule IS NOT NULL",
+            [load_id, file.relative_path],
+        )
         ledger.record_delivery(
-            connection, load_id=load_id, source=source.folder, path=file.relative_path,
-            size_bytes=file.size_bytes, sha256=file.sha256, rows=rows,
+            connection, load_id=load_id, source=source.folder, path=file.relative_path, size_bytes=file.size_bytes,
+            sha256=file.sha256, rows=total - bad, rows_quarantined=bad, event_days=event_days,
         )
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
-    finally:
-        connection.execute(f"DROP TABLE IF EXISTS {BATCH}")
-    return FileOutcome(file.relative_path, "reloaded" if replaces else "loaded", rows, extra)
+    extra = tuple(name for name in file_columns if name not in contract_names)
+    return FileOutcome(
+        file.relative_path, "reloaded" if replaces else "loaded", total - bad, bad, by_rule, extra, examples
+    )
 
 
-def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing_root: Path) -> IngestReport:
-    """Bring the raw table of `source` up to date with its landing folder."""
+def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing_root: Path,
+                  thresholds: Thresholds = Thresholds()) -> IngestReport:
+    """Bring the raw table of `source` up to date with its landing folder.
+
+    A blocked file is reported (and recorded in `ingest.blocked_files`), never raised: the
+    other files still load, and the caller decides to fail the run.
+    """
     ledger.ensure_ledger(connection)
-    ensure_raw_table(connection, source)
+    ensure_tables(connection, source)
     report = IngestReport(source)
     current = ledger.current_versions(connection, source.folder)
     loaded_hashes = set(current.values())
@@ -155,7 +206,28 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing
         elif file.sha256 in loaded_hashes:
             report.files.append(FileOutcome(file.relative_path, "duplicate"))
         else:
-            report.files.append(_load_file(connection, source, file, replaces=file.relative_path in current))
+            try:
+                outcome = _load_file(connection, source, file, file.relative_path in current, thresholds)
+            except LandingFileError as error:
+                ledger.record_block(
+                    connection, source=source.folder, path=file.relative_path, sha256=file.sha256,
+                    rule=error.rule, detail=error.detail,
+                )
+                report.files.append(FileOutcome(file.relative_path, "blocked", problem=str(error)))
+                continue
+            finally:
+                connection.execute(f"DROP TABLE IF EXISTS {BATCH}")
+                connection.execute(f"DROP TABLE IF EXISTS {CHECKED}")
+            report.files.append(outcome)
             loaded_hashes.add(file.sha256)
     report.table_rows = connection.execute(f"SELECT count(*) FROM {source.relation}").fetchall()[0][0]
     return report
+
+
+def rules_summary(report: IngestReport) -> dict[str, int]:
+    """Quarantined rows per rule over the report's files."""
+    totals: Counter[str] = Counter()
+    for outcome in report.files:
+        for rule, count in outcome.quarantined_by_rule:
+            totals[rule] += count
+    return dict(totals)

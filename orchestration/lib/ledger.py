@@ -1,12 +1,14 @@
-"""The file ledger: which landing file versions are in the warehouse.
+"""The file ledger: which landing file versions are in the warehouse, and which were blocked.
 
 One row per delivery (a file loaded, or re-loaded after it changed). The newest row per
-path is that path's current version.
+path is that path's current version. Blocked deliveries are kept apart: a blocked file is
+tried again on the next run, until it is corrected.
 """
 
 import duckdb
 
 LEDGER = "ingest.file_ledger"
+BLOCKED = "ingest.blocked_files"
 
 
 def ensure_ledger(connection: duckdb.DuckDBPyConnection) -> None:
@@ -20,8 +22,22 @@ def ensure_ledger(connection: duckdb.DuckDBPyConnection) -> None:
             path VARCHAR NOT NULL,
             size_bytes BIGINT NOT NULL,
             sha256 VARCHAR NOT NULL,
-            rows BIGINT NOT NULL,
+            rows BIGINT NOT NULL,            -- rows merged into the raw table
+            rows_quarantined BIGINT NOT NULL,
+            event_days BIGINT NOT NULL,      -- distinct days the merged rows are about
             loaded_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    connection.execute(
+        f"""
+        CREATE TABLE IF NOT EXISTS {BLOCKED} (
+            source VARCHAR NOT NULL,
+            path VARCHAR NOT NULL,
+            sha256 VARCHAR,
+            rule VARCHAR NOT NULL,
+            detail VARCHAR NOT NULL,
+            blocked_at TIMESTAMP NOT NULL
         )
         """
     )
@@ -34,17 +50,34 @@ def next_load_id(connection: duckdb.DuckDBPyConnection) -> int:
 def current_versions(connection: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
     """Current sha256 per path for one source."""
     rows = connection.execute(
-        f"""
-        SELECT path, arg_max(sha256, load_id) FROM {LEDGER}
-        WHERE source = ? GROUP BY path
-        """,
-        [source],
+        f"SELECT path, arg_max(sha256, load_id) FROM {LEDGER} WHERE source = ? GROUP BY path", [source]
     ).fetchall()
     return dict(rows)
 
 
-def record_delivery(connection, *, load_id: int, source: str, path: str, size_bytes: int, sha256: str, rows: int) -> None:
+def trailing_rows_per_day(connection: duckdb.DuckDBPyConnection, source: str, files: int = 7) -> tuple[int, float | None]:
+    """How many of the last `files` non-empty deliveries there are, and their mean rows per event day."""
+    [(count, mean)] = connection.execute(
+        f"""
+        SELECT count(*), avg(rows / event_days) FROM (
+            SELECT rows, event_days FROM {LEDGER}
+            WHERE source = ? AND event_days > 0 ORDER BY load_id DESC LIMIT {int(files)}
+        )
+        """,
+        [source],
+    ).fetchall()
+    return count, mean
+
+
+def record_delivery(connection, *, load_id: int, source: str, path: str, size_bytes: int, sha256: str,
+                    rows: int, rows_quarantined: int, event_days: int) -> None:
     connection.execute(
-        f"INSERT INTO {LEDGER} VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-        [load_id, source, path, size_bytes, sha256, rows],
+        f"INSERT INTO {LEDGER} VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        [load_id, source, path, size_bytes, sha256, rows, rows_quarantined, event_days],
+    )
+
+
+def record_block(connection, *, source: str, path: str, sha256: str | None, rule: str, detail: str) -> None:
+    connection.execute(
+        f"INSERT INTO {BLOCKED} VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", [source, path, sha256, rule, detail]
     )

@@ -36,3 +36,22 @@ def as_of_date() -> date | None:
         return date.fromisoformat(value)
     except ValueError as error:
         raise ValueError(f"LIFECYCLE_AS_OF must be an ISO date (YYYY-MM-DD), got {value!r}") from error
+
+
+def _float_setting(variable: str, default: float) -> float:
+    value = os.environ.get(variable, "").strip()
+    try:
+        return float(value) if value else default
+    except ValueError as error:
+        raise ValueError(f"{variable} must be a number, got {value!r}") from error
+
+
+def max_bad_row_share() -> float:
+    """A file with a larger share of bad rows is blocked (`LIFECYCLE_MAX_BAD_ROW_SHARE`, default 5%)."""
+    return _float_setting("LIFECYCLE_MAX_BAD_ROW_SHARE", 0.05)
+
+
+def min_volume_ratio() -> float:
+    """A file with fewer rows per event day than this share of the trailing average is blocked
+    (`LIFECYCLE_MIN_VOLUME_RATIO`, default 0.2)."""
+    return _float_setting("LIFECYCLE_MIN_VOLUME_RATIO", 0.2)

@@ -1,12 +1,13 @@
-"""Raw tables: the landing files of each source, merged incrementally into the warehouse."""
+"""Raw tables: the landing files of each source, validated, then merged incrementally into the warehouse."""
 
 import dagster as dg
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib import settings
 from orchestration.lib.contract import LOAD_METADATA_COLUMNS, SOURCES, Source
-from orchestration.lib.ingest import IngestReport, RowRuleError, ingest_source
-from orchestration.lib.landing import LandingFileError
+from orchestration.lib.ingest import IngestReport, Thresholds, ingest_source, quarantine_relation, rules_summary
+
+CHECK_NAME = "landing_batches_valid"
 
 
 def _spec(source: Source) -> dg.AssetSpec:
@@ -20,6 +21,38 @@ def _spec(source: Source) -> dg.AssetSpec:
         metadata={
             "dagster/table_name": source.relation,
             "dagster/column_schema": dg.TableSchema(columns=columns),
+            "quarantine_table": quarantine_relation(source),
+        },
+    )
+
+
+def _check_spec(source: Source) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        CHECK_NAME,
+        asset=source.asset_key,
+        blocking=True,
+        description=(
+            "The landing files merged in this run passed the contract: row rules (bad rows quarantined) and the "
+            "Great Expectations suite on the rows merged. Fails at ERROR when a file was blocked, at WARN when "
+            "rows were quarantined."
+        ),
+    )
+
+
+def _check_result(report: IngestReport) -> dg.AssetCheckResult:
+    blocked, quarantined = report.blocked, report.rows_quarantined
+    examples = [example for outcome in report.files for example in outcome.examples][:10]
+    return dg.AssetCheckResult(
+        asset_key=report.source.asset_key,
+        check_name=CHECK_NAME,
+        passed=not blocked and not quarantined,
+        severity=dg.AssetCheckSeverity.ERROR if blocked else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "files_validated": report.count("loaded", "reloaded", "blocked"),
+            "files_blocked": dg.MetadataValue.json([outcome.problem for outcome in blocked]),
+            "rows_quarantined": quarantined,
+            "quarantined_by_rule": dg.MetadataValue.json(rules_summary(report)),
+            "quarantined_examples": dg.MetadataValue.json(examples),
         },
     )
 
@@ -30,6 +63,7 @@ def _materialization(report: IngestReport) -> dg.MaterializeResult:
         metadata={
             "dagster/row_count": report.table_rows,
             "rows_loaded": report.rows_loaded,
+            "rows_quarantined": report.rows_quarantined,
             "files_loaded": report.count("loaded"),
             "files_reloaded": report.count("reloaded"),
             "files_unchanged": report.count("unchanged"),
@@ -44,31 +78,32 @@ def _materialization(report: IngestReport) -> dg.MaterializeResult:
 @dg.multi_asset(
     name="ingest_landing_files",
     specs=[_spec(source) for source in SOURCES],
+    check_specs=[_check_spec(source) for source in SOURCES],
     can_subset=True,
     pool=WAREHOUSE_POOL,
 )
 def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
-    """Load new and changed landing files; unchanged files and repeated deliveries are skipped."""
+    """Validate and load new and changed landing files; unchanged files and repeated deliveries are skipped."""
     landing_root = settings.landing_dir()
+    thresholds = Thresholds(max_bad_row_share=settings.max_bad_row_share(), min_volume_ratio=settings.min_volume_ratio())
     context.log.info(f"Landing root: {landing_root}; warehouse: {duckdb.database_path}")
     problems = []
     with duckdb.get_connection() as connection:
         for source in SOURCES:
             if dg.AssetKey(source.asset_key) not in context.selected_asset_keys:
                 continue
-            try:
-                report = ingest_source(connection, source, landing_root)
-            except (LandingFileError, RowRuleError) as error:
-                problems.append(str(error))
-                continue
+            report = ingest_source(connection, source, landing_root, thresholds)
             context.log.info(
                 f"{source.relation}: {report.rows_loaded} rows from {report.count('loaded', 'reloaded')} file(s), "
+                f"{report.rows_quarantined} quarantined, {report.count('blocked')} blocked, "
                 f"{report.count('unchanged')} unchanged, {report.count('duplicate')} repeated deliveries"
             )
+            problems += [outcome.problem for outcome in report.blocked]
             yield _materialization(report)
+            yield _check_result(report)
     if problems:
         raise dg.Failure(
-            description="Landing files break the input contract; nothing of these files was loaded:\n"
+            description="Blocked landing files (nothing of them was merged; correct and re-deliver them):\n"
             + "\n".join(f"- {problem}" for problem in problems),
             allow_retries=False,
         )

@@ -119,11 +119,13 @@ def tracking_table(
     """Weekly cumulative repeat purchases of the calibration cohort: actual against the model.
 
     The cohort is every customer whose first purchase falls on or before
-    ``calibration_end``. Week k ends k * 7 days after the cohort's first purchase
-    day (the last row ends at ``observation_end``); ``actual_cumulative`` counts
-    repeat purchase days up to and including that day, ``predicted_cumulative`` sums
-    E[X(end - first purchase)] over the cohort (Fader, Hardie & Lee 2005, fig. 3).
-    ``holdout`` marks weeks ending after ``calibration_end``.
+    ``calibration_end``. Week 1 is the cohort's first purchase day and the 6 days
+    after it, and so on (a shorter last row ends at ``observation_end``), so that for
+    CDNOW weeks 1-39 are the calibration period as in Fader, Hardie & Lee (2005,
+    fig. 3). ``actual_cumulative`` counts repeat purchase days up to and including a
+    week's last day, ``predicted_cumulative`` sums E[X(last day - first purchase
+    day)] over the cohort, the time convention of ``rfm_summary``. ``holdout``
+    marks weeks ending after ``calibration_end``.
     """
     start, end = _window(calibration_end, observation_end)
     days = calendar_days(transactions[datetime_col])
@@ -141,8 +143,8 @@ def tracking_table(
 
     first = births[0]
     period = np.timedelta64(TRACKING_PERIOD_DAYS, "D")
-    n_full = int((end - first) // period)
-    period_ends = first + period * np.arange(1, n_full + 1)
+    n_full = int((end - first + np.timedelta64(1, "D")) // period)
+    period_ends = first + period * np.arange(1, n_full + 1) - np.timedelta64(1, "D")
     if len(period_ends) == 0 or period_ends[-1] < end:
         period_ends = np.append(period_ends, np.datetime64(end))
     age_days = (period_ends[:, np.newaxis] - births[np.newaxis, :]) / np.timedelta64(1, "D")

@@ -1,0 +1,85 @@
+"""The contract's row-level rules as SQL: each row of a landing batch gets its first broken rule, or NULL.
+
+Rules, in the order they are tried (a row reports the first it breaks):
+`not_null:<column>`, `type:<column>` (present but not parseable), `accepted_values:<column>`,
+`range:<column>`, `future:<column>` (more than FUTURE_TOLERANCE ahead of the load),
+`order:<later>_before_<earlier>`, and `duplicate_key` (the key appears more than once in the file).
+"""
+
+from datetime import timedelta
+
+from orchestration.lib.contract import CURRENCIES, DATE, INTEGER, TIMESTAMP, Column, Source
+from orchestration.lib.landing import quote_identifier as quote
+
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def text_column(name: str) -> str:
+    return quote(f"{name}__text")
+
+
+def typed_expression(column: Column) -> str:
+    """SQL turning the column's text into the contract type (normalised), or NULL when it does not parse."""
+    text = quote(column.name)
+    if column.type == TIMESTAMP:
+        # Offsets are honoured; naive values are UTC (the session time zone).
+        return f"try_cast({text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC'"
+    if column.type == INTEGER:
+        # Exports often write whole numbers as "4.0"; anything with a fraction is rejected.
+        number = f"try_cast({text} AS DOUBLE)"
+        return f"CASE WHEN {number} = round({number}) THEN try_cast({number} AS INTEGER) END"
+    if column.accepted_values == CURRENCIES:
+        return f"upper({text})"
+    if column.accepted_values:
+        return f"lower({text})"
+    return f"try_cast({text} AS {column.type})"
+
+
+def _literal_list(values) -> str:
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+
+def violation_expression(source: Source) -> str:
+    """CASE expression over the typed batch (`<col>` typed, `<col>__text` as delivered)."""
+    cases = []
+    for column in source.columns:
+        name, text = quote(column.name), text_column(column.name)
+        if not column.nullable:
+            cases.append((f"{text} IS NULL", f"not_null:{column.name}"))
+        cases.append((f"{text} IS NOT NULL AND {name} IS NULL", f"type:{column.name}"))
+    for column in source.columns:
+        name = quote(column.name)
+        if column.accepted_values:
+            cases.append((f"{name} NOT IN ({_literal_list(column.accepted_values)})", f"accepted_values:{column.name}"))
+        if column.min_value is not None:
+            cases.append((f"{name} < {column.min_value}", f"range:{column.name}"))
+        if column.max_value is not None:
+            cases.append((f"{name} > {column.max_value}", f"range:{column.name}"))
+        if column.type in (TIMESTAMP, DATE):
+            limit = f"now()::TIMESTAMP + INTERVAL {int(FUTURE_TOLERANCE.total_seconds())} SECOND"
+            cases.append((f"{name} > {limit}", f"future:{column.name}"))
+    for rule in source.score_ranges:
+        condition = (
+            f"{quote(rule.when_column)} = '{rule.when_value}' AND "
+            f"{quote(rule.column)} NOT BETWEEN {rule.min_value} AND {rule.max_value}"
+        )
+        cases.append((condition, f"range:{rule.column}"))
+    for ordering in source.orderings:
+        cases.append((f"{quote(ordering.later)} < {quote(ordering.earlier)}", f"order:{ordering.later}_before_{ordering.earlier}"))
+    cases.append(("_key_count > 1", "duplicate_key"))
+    return "CASE " + " ".join(f"WHEN {condition} THEN '{rule}'" for condition, rule in cases) + " END"
+
+
+def classify_sql(source: Source, batch: str) -> str:
+    """SELECT over the text batch: typed columns, the delivered text, the raw row as JSON and `_rule`."""
+    typed = ", ".join(f"{typed_expression(c)} AS {quote(c.name)}, {quote(c.name)} AS {text_column(c.name)}" for c in source.columns)
+    key = ", ".join(quote(k) for k in source.key)
+    return f"""
+        WITH typed AS (
+            SELECT _source_row, to_json(batch) AS _raw_row, {typed} FROM {batch} AS batch
+        ),
+        counted AS (
+            SELECT *, count(*) OVER (PARTITION BY {key}) AS _key_count FROM typed
+        )
+        SELECT *, {violation_expression(source)} AS _rule FROM counted
+    """
