@@ -1,6 +1,7 @@
 """Finding landing files and reading one of them into DuckDB as text, row by row."""
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +90,20 @@ def read_as_text(connection: duckdb.DuckDBPyConnection, file: LandingFile, table
             f"SELECT row_number() OVER () AS _source_row, {as_text} FROM {_reader_sql(file)}"
         )
     except duckdb.Error as error:
-        first_line = str(error).strip().splitlines()[0]
-        raise LandingFileError(file.relative_path, "readable_file", f"cannot be read as {file.file_format}: {first_line}") from error
+        raise LandingFileError(file.relative_path, *_read_failure(error, file.file_format)) from error
     return normalised
+
+
+def _read_failure(error: duckdb.Error, file_format: str) -> tuple[str, str]:
+    """A rule name and a plain-words reason for a file DuckDB could not read."""
+    text = str(error)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    where = f" (line {line.group(1)})" if line else ""
+    if "not utf-8 encoded" in text.lower():
+        return "encoding", f"is not UTF-8 encoded{where}: save it as UTF-8"
+    if file_format == "csv" and ("sniffing" in text or "Unterminated quote" in text or "Expected Number of Columns" in text):
+        return "well_formed_csv", (
+            f"is not well-formed CSV{where}: a row has the wrong number of fields or an unterminated quote "
+            "(a truncated or damaged file?)"
+        )
+    return "readable_file", f"cannot be read as {file_format}: {text.strip().splitlines()[0]}"
