@@ -108,3 +108,45 @@ def test_quarantined_rows_keep_file_row_rule_and_the_raw_row(tmp_path):
         "SELECT _source_file, _source_row, rule, raw_row ->> 'amount', raw_row ->> 'order_id' FROM quarantine.orders"
     ).fetchall()
     assert (file, row, rule, amount, order_id) == ("orders/march.csv", 41, "type:amount", "12,50", "O99")
+
+
+def test_the_great_expectations_suite_catches_what_the_row_rules_also_catch():
+    from datetime import datetime
+
+    import pandas as pd
+
+    from orchestration.lib.batch_validation import validate_batch
+
+    frame = pd.DataFrame({
+        "ticket_id": ["T1", "T1"], "customer_id": ["C1", None],
+        "created_at": pd.to_datetime(["2024-03-02", "2024-03-02"]),
+        "first_response_at": pd.to_datetime(["2024-03-01", None]), "resolved_at": pd.to_datetime([None, "2099-01-01"]),
+        "status": ["solved", "reopened"], "channel": ["email", "chat"], "priority": [None, None], "csat_score": [6, None],
+    })
+    failures = {(f.expectation, f.column) for f in validate_batch(frame, SUPPORT_TICKETS, datetime(2024, 3, 10))}
+    assert failures == {
+        ("expect_column_values_to_be_unique", "ticket_id"),
+        ("expect_column_values_to_not_be_null", "customer_id"),
+        ("expect_column_values_to_be_in_set", "status"),
+        ("expect_column_values_to_be_between", "csat_score"),
+        ("expect_column_values_to_be_between", "resolved_at"),
+        ("expect_column_pair_values_a_to_be_greater_than_b", "first_response_at"),
+    }
+
+
+def test_a_great_expectations_failure_blocks_every_file_of_the_run(tmp_path, monkeypatch):
+    from orchestration.lib.batch_validation import ExpectationFailure
+
+    landing = tmp_path / "landing"
+    (landing / "orders").mkdir(parents=True)
+    for name in ("a.csv", "b.csv"):
+        (landing / "orders" / name).write_bytes(csv(ORDERS_HEADER, [f"{name}{r}" for r in GOOD_ORDERS]))
+    monkeypatch.setattr(
+        "orchestration.lib.ingest.validate_batch",
+        lambda *args, **kwargs: [ExpectationFailure("expect_column_values_to_be_between", "amount", 1, ["-1"])],
+    )
+    connection = connect(tmp_path / "warehouse.duckdb")
+    report = ingest_source(connection, ORDERS, landing)
+    assert [outcome.action for outcome in report.files] == ["blocked", "blocked"]
+    assert report.blocked[0].problem.endswith("(rule: gx:expect_column_values_to_be_between)")
+    assert connection.execute("SELECT count(*) FROM shop.orders").fetchall() == [(0,)]

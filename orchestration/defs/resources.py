@@ -10,7 +10,7 @@ import duckdb
 from dagster_dbt import DbtCliResource
 
 from orchestration.lib import settings
-from orchestration.lib.warehouse import open_warehouse
+from orchestration.lib.warehouse import WarehouseLockedError, connect
 from orchestration.defs.transform.project import dbt_project
 
 # Every step that opens the warehouse runs in this pool; its limit is 1 (dagster.yaml).
@@ -28,8 +28,14 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def get_connection(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        with open_warehouse(self.database_path, read_only=read_only) as connection:
+        try:
+            connection = connect(self.database_path, read_only=read_only)
+        except WarehouseLockedError as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from error
+        try:
             yield connection
+        finally:
+            connection.close()
 
 
 def _dbt_executable() -> str:

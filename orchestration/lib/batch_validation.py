@@ -39,16 +39,17 @@ def _context():
     return gx, context
 
 
-def build_suite(gx, source: Source, now: datetime):
+def build_suite(gx, source: Source, now: datetime, delivery_column: str | None = None):
+    """The source's suite; with `delivery_column`, keys must be unique within each delivery (file)."""
     expectations = gx.expectations
     suite = gx.ExpectationSuite(name=f"{source.folder}_landing_batch")
-    suite.add_expectation(
-        expectations.ExpectTableColumnsToMatchSet(column_set=[c.name for c in source.columns], exact_match=True)
-    )
-    if len(source.key) == 1:
-        suite.add_expectation(expectations.ExpectColumnValuesToBeUnique(column=source.key[0]))
+    columns = [c.name for c in source.columns] + ([delivery_column] if delivery_column else [])
+    suite.add_expectation(expectations.ExpectTableColumnsToMatchSet(column_set=columns, exact_match=True))
+    key = list(source.key) + ([delivery_column] if delivery_column else [])
+    if len(key) == 1:
+        suite.add_expectation(expectations.ExpectColumnValuesToBeUnique(column=key[0]))
     else:
-        suite.add_expectation(expectations.ExpectCompoundColumnsToBeUnique(column_list=list(source.key)))
+        suite.add_expectation(expectations.ExpectCompoundColumnsToBeUnique(column_list=key))
     latest = now + FUTURE_TOLERANCE
     for column in source.columns:
         if not column.nullable:
@@ -59,10 +60,9 @@ def build_suite(gx, source: Source, now: datetime):
             suite.add_expectation(
                 expectations.ExpectColumnValuesToBeBetween(column=column.name, min_value=column.min_value, max_value=column.max_value)
             )
-        if column.type == TIMESTAMP:
+        if column.type in (TIMESTAMP, DATE):
+            # DuckDB hands dates to pandas as datetime64 too, so one datetime bound serves both.
             suite.add_expectation(expectations.ExpectColumnValuesToBeBetween(column=column.name, max_value=latest))
-        if column.type == DATE:
-            suite.add_expectation(expectations.ExpectColumnValuesToBeBetween(column=column.name, max_value=latest.date()))
     for rule in source.score_ranges:
         suite.add_expectation(
             expectations.ExpectColumnValuesToBeBetween(
@@ -79,7 +79,7 @@ def build_suite(gx, source: Source, now: datetime):
     return suite
 
 
-def validate_batch(frame: pd.DataFrame, source: Source, now: datetime) -> list[ExpectationFailure]:
+def validate_batch(frame: pd.DataFrame, source: Source, now: datetime, delivery_column: str | None = None) -> list[ExpectationFailure]:
     """Validate the batch with the source's suite; an empty list means it may be merged."""
     if frame.empty:
         return []
@@ -87,7 +87,7 @@ def validate_batch(frame: pd.DataFrame, source: Source, now: datetime) -> list[E
     data_source = context.data_sources.add_or_update_pandas(name="landing")
     asset = data_source.add_dataframe_asset(name=f"{source.folder}_{id(frame)}")
     batch = asset.add_batch_definition_whole_dataframe("whole_file").get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(build_suite(gx, source, now), result_format={"result_format": "SUMMARY"})
+    result = batch.validate(build_suite(gx, source, now, delivery_column), result_format={"result_format": "SUMMARY"})
     data_source.delete_asset(asset.name)
     failures = []
     for outcome in result.results:

@@ -9,8 +9,10 @@ Row-level problems quarantine, batch-level problems block:
 - each row gets its first broken rule (`row_rules.py`); bad rows go to `quarantine.<source>`
   with file, row, rule and the raw row, and the good rows proceed;
 - the file is blocked, and nothing of it merged, when it cannot be read, lacks a required
-  column, has more bad rows than `max_bad_row_share`, has far fewer rows per event day than
-  the trailing deliveries (`min_volume_ratio`), or its good rows fail the Great Expectations suite.
+  column, has more bad rows than `max_bad_row_share`, or has far fewer rows per event day than
+  the trailing deliveries (`min_volume_ratio`);
+- the good rows of the run's files are validated together by the Great Expectations suite
+  before anything is merged; a failure there blocks them all.
 Raw tables keep every delivery's rows with load metadata; staging keeps, for each key, the rows
 of the newest delivery ("newest file wins").
 """
@@ -120,8 +122,24 @@ def _check_volume(connection, source: Source, file: LandingFile, rows: int, even
         )
 
 
-def _load_file(connection: duckdb.DuckDBPyConnection, source: Source, file: LandingFile, replaces: bool,
-               thresholds: Thresholds) -> FileOutcome:
+@dataclass
+class _Classified:
+    """A file whose rows have been checked, waiting in temp table `table` to be validated and merged."""
+
+    file: LandingFile
+    replaces: bool
+    table: str
+    total: int
+    bad: int
+    by_rule: tuple[tuple[str, int], ...]
+    examples: tuple[str, ...]
+    event_days: int
+    extra: tuple[str, ...]
+
+
+def _classify_file(connection: duckdb.DuckDBPyConnection, source: Source, file: LandingFile, replaces: bool,
+                   thresholds: Thresholds, table: str) -> _Classified:
+    """Read a file and give every row its first broken rule; raise LandingFileError to block it."""
     file_columns = read_as_text(connection, file, BATCH)
     missing = [name for name in source.required_columns if name not in file_columns]
     if missing:
@@ -129,7 +147,6 @@ def _load_file(connection: duckdb.DuckDBPyConnection, source: Source, file: Land
     for column in source.columns:
         if column.name not in file_columns:
             connection.execute(f"ALTER TABLE {BATCH} ADD COLUMN {quote(column.name)} VARCHAR")
-    contract_names = [column.name for column in source.columns]
     connection.execute(f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS {classify_sql(source, BATCH)}")
 
     [(total, bad)] = connection.execute(f"SELECT count(*), count(_rule) FROM {CHECKED}").fetchall()
@@ -144,62 +161,83 @@ def _load_file(connection: duckdb.DuckDBPyConnection, source: Source, file: Land
             f"{bad} of {total} rows ({bad / total:.1%}) break the contract, more than the "
             f"{thresholds.max_bad_row_share:.0%} allowed: {rules}; e.g. {'; '.join(examples)}",
         )
-    good = f"SELECT {', '.join(map(quote, contract_names))} FROM {CHECKED} WHERE _rule IS NULL"
     event_days = connection.execute(
-        f"SELECT count(DISTINCT CAST({quote(source.event_column)} AS DATE)) FROM ({good})"
+        f"SELECT count(DISTINCT CAST({quote(source.event_column)} AS DATE)) FROM {CHECKED} WHERE _rule IS NULL"
     ).fetchall()[0][0]
     _check_volume(connection, source, file, total - bad, event_days, thresholds)
-    failures = validate_batch(connection.execute(good).df(), source, datetime.now(UTC).replace(tzinfo=None))
-    if failures:
-        raise LandingFileError(
-            file.relative_path, f"gx:{failures[0].expectation}",
-            "the rows to merge fail the Great Expectations suite: " + "; ".join(map(str, failures)),
-        )
+    connection.execute(f"ALTER TABLE {CHECKED} RENAME TO {table}")
+    contract_names = {column.name for column in source.columns}
+    extra = tuple(name for name in file_columns if name not in contract_names)
+    return _Classified(file, replaces, table, total, bad, by_rule, examples, event_days, extra)
 
+
+def _gx_failures(connection: duckdb.DuckDBPyConnection, source: Source, pending: list[_Classified]):
+    """One Great Expectations validation over the good rows of every file waiting to be merged."""
+    names = ", ".join(quote(column.name) for column in source.columns)
+    union = " UNION ALL ".join(
+        f"SELECT {names}, {index} AS _delivery FROM {item.table} WHERE _rule IS NULL" for index, item in enumerate(pending)
+    )
+    frame = connection.execute(union).df()
+    return validate_batch(frame, source, datetime.now(UTC).replace(tzinfo=None), delivery_column="_delivery")
+
+
+def _merge(connection: duckdb.DuckDBPyConnection, source: Source, item: _Classified) -> FileOutcome:
+    """Replace the file's earlier rows with its good rows, and quarantine its bad ones, in one transaction."""
+    contract_names = [column.name for column in source.columns]
     target_columns = contract_names + list(LOAD_METADATA_COLUMNS)
+    path = item.file.relative_path
     connection.execute("BEGIN TRANSACTION")
     try:
         load_id = ledger.next_load_id(connection)
-        if replaces:
-            connection.execute(f"DELETE FROM {source.relation} WHERE _source_file = ?", [file.relative_path])
-            connection.execute(f"DELETE FROM {quarantine_relation(source)} WHERE _source_file = ?", [file.relative_path])
+        if item.replaces:
+            connection.execute(f"DELETE FROM {source.relation} WHERE _source_file = ?", [path])
+            connection.execute(f"DELETE FROM {quarantine_relation(source)} WHERE _source_file = ?", [path])
         connection.execute(
             f"INSERT INTO {source.relation} ({', '.join(map(quote, target_columns))}) "
             f"SELECT {', '.join(map(quote, contract_names))}, ?, _source_row, ?, now()::TIMESTAMP "
-            f"FROM {CHECKED} WHERE _rule IS NULL",
-            [file.relative_path, load_id],
+            f"FROM {item.table} WHERE _rule IS NULL",
+            [path, load_id],
         )
         connection.execute(
             f"INSERT INTO {quarantine_relation(source)} "
-            f"SELECT ?, ?, _source_row, _rule, _raw_row, now()::TIMESTAMP FROM {CHECKED} WHERE _rule IS NOT NULL",
-            [load_id, file.relative_path],
+            f"SELECT ?, ?, _source_row, _rule, _raw_row, now()::TIMESTAMP FROM {item.table} WHERE _rule IS NOT NULL",
+            [load_id, path],
         )
         ledger.record_delivery(
-            connection, load_id=load_id, source=source.folder, path=file.relative_path, size_bytes=file.size_bytes,
-            sha256=file.sha256, rows=total - bad, rows_quarantined=bad, event_days=event_days,
+            connection, load_id=load_id, source=source.folder, path=path, size_bytes=item.file.size_bytes,
+            sha256=item.file.sha256, rows=item.total - item.bad, rows_quarantined=item.bad, event_days=item.event_days,
         )
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
-    extra = tuple(name for name in file_columns if name not in contract_names)
     return FileOutcome(
-        file.relative_path, "reloaded" if replaces else "loaded", total - bad, bad, by_rule, extra, examples
+        path, "reloaded" if item.replaces else "loaded", item.total - item.bad, item.bad, item.by_rule, item.extra, item.examples
     )
+
+
+def _block(connection, report: IngestReport, source: Source, file: LandingFile, error: LandingFileError) -> None:
+    ledger.record_block(
+        connection, source=source.folder, path=file.relative_path, sha256=file.sha256, rule=error.rule, detail=error.detail
+    )
+    report.files.append(FileOutcome(file.relative_path, "blocked", problem=str(error)))
 
 
 def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing_root: Path,
                   thresholds: Thresholds = Thresholds()) -> IngestReport:
     """Bring the raw table of `source` up to date with its landing folder.
 
-    A blocked file is reported (and recorded in `ingest.blocked_files`), never raised: the
-    other files still load, and the caller decides to fail the run.
+    Every new or changed file is classified row by row (and blocked on its own when it must be);
+    the good rows of all of them are then validated together by Great Expectations (a failure
+    blocks them all), and each file is merged in its own transaction. A blocked file is reported
+    and recorded in `ingest.blocked_files`, never raised: the caller decides to fail the run.
     """
     ledger.ensure_ledger(connection)
     ensure_tables(connection, source)
     report = IngestReport(source)
     current = ledger.current_versions(connection, source.folder)
     loaded_hashes = set(current.values())
+    pending: list[_Classified] = []
     for file in discover(source, landing_root):
         if current.get(file.relative_path) == file.sha256:
             report.files.append(FileOutcome(file.relative_path, "unchanged"))
@@ -207,19 +245,28 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing
             report.files.append(FileOutcome(file.relative_path, "duplicate"))
         else:
             try:
-                outcome = _load_file(connection, source, file, file.relative_path in current, thresholds)
+                table = f"landing_pending_{len(pending)}"
+                pending.append(_classify_file(connection, source, file, file.relative_path in current, thresholds, table))
+                loaded_hashes.add(file.sha256)
             except LandingFileError as error:
-                ledger.record_block(
-                    connection, source=source.folder, path=file.relative_path, sha256=file.sha256,
-                    rule=error.rule, detail=error.detail,
-                )
-                report.files.append(FileOutcome(file.relative_path, "blocked", problem=str(error)))
-                continue
+                _block(connection, report, source, file, error)
             finally:
                 connection.execute(f"DROP TABLE IF EXISTS {BATCH}")
                 connection.execute(f"DROP TABLE IF EXISTS {CHECKED}")
-            report.files.append(outcome)
-            loaded_hashes.add(file.sha256)
+    try:
+        failures = _gx_failures(connection, source, pending) if pending else []
+        for item in pending:
+            if failures:
+                error = LandingFileError(
+                    item.file.relative_path, f"gx:{failures[0].expectation}",
+                    "the rows to merge fail the Great Expectations suite: " + "; ".join(map(str, failures)),
+                )
+                _block(connection, report, source, item.file, error)
+            else:
+                report.files.append(_merge(connection, source, item))
+    finally:
+        for item in pending:
+            connection.execute(f"DROP TABLE IF EXISTS {item.table}")
     report.table_rows = connection.execute(f"SELECT count(*) FROM {source.relation}").fetchall()[0][0]
     return report
 

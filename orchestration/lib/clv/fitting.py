@@ -79,5 +79,9 @@ def maximise_likelihood(
             "the data do not identify the model"
         )
     if not (result.success or small_gradient):
-        return params, log_likelihood, False, f"optimiser stopped: {result.message}"
+        rounded = {name: float(f"{value:.4g}") for name, value in params.items()}
+        return params, log_likelihood, False, (
+            f"the optimiser stopped short of an optimum ({result.message}) at {rounded}: "
+            "the data may not identify the model"
+        )
     return params, log_likelihood, True, ""
