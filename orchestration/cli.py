@@ -1,8 +1,11 @@
-"""`python -m orchestration.cli run`: materialize the whole pipeline through Dagster and summarise it."""
+"""`python -m orchestration.cli run`: materialize the whole pipeline through Dagster and summarise it.
+`python -m orchestration.cli quarantine orders fix.csv`: export quarantined rows to correct and replay.
+"""
 
 import argparse
 import os
 import sys
+from pathlib import Path
 
 import dagster as dg
 
@@ -58,10 +61,30 @@ def run_pipeline() -> int:
     return 0 if result.success else 1
 
 
+def export_quarantined(folder: str, target: str) -> int:
+    from orchestration.lib.contract import SOURCES
+    from orchestration.lib.quarantine import export_quarantine
+
+    source = next((s for s in SOURCES if s.folder == folder), None)
+    if source is None:
+        print(f"Unknown source {folder!r}; one of: {', '.join(s.folder for s in SOURCES)}", file=sys.stderr)
+        return 2
+    with open_warehouse(settings.warehouse_path(), read_only=True) as connection:
+        rows = export_quarantine(connection, source, Path(target))
+    print(f"Wrote {rows} quarantined {folder} row(s) to {target}; correct them and drop the file into {source.folder}/.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
-    parser.add_argument("command", choices=["run"])
-    parser.parse_args(argv)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="materialize lifecycle_job and print a summary")
+    quarantine = commands.add_parser("quarantine", help="export a source's quarantined rows as CSV, to correct and replay")
+    quarantine.add_argument("source", help="landing folder name, e.g. orders")
+    quarantine.add_argument("target", help="CSV file to write")
+    arguments = parser.parse_args(argv)
+    if arguments.command == "quarantine":
+        return export_quarantined(arguments.source, arguments.target)
     return run_pipeline()
 
 

@@ -150,3 +150,19 @@ def test_a_great_expectations_failure_blocks_every_file_of_the_run(tmp_path, mon
     assert [outcome.action for outcome in report.files] == ["blocked", "blocked"]
     assert report.blocked[0].problem.endswith("(rule: gx:expect_column_values_to_be_between)")
     assert connection.execute("SELECT count(*) FROM shop.orders").fetchall() == [(0,)]
+
+
+def test_quarantined_rows_can_be_corrected_and_replayed(tmp_path):
+    from orchestration.lib.quarantine import export_quarantine
+
+    landing = tmp_path / "landing"
+    (landing / "orders").mkdir(parents=True)
+    (landing / "orders" / "march.csv").write_bytes(csv(ORDERS_HEADER, GOOD_ORDERS + ['O99,C1,2024-03-02,completed,USD,"12,50"']))
+    connection = connect(tmp_path / "warehouse.duckdb")
+    ingest_source(connection, ORDERS, landing)
+    fix = landing / "orders" / "march_fix.csv"
+    assert export_quarantine(connection, ORDERS, fix) == 1
+    fix.write_text(fix.read_text().replace('"12,50"', "12.50"))
+    report = ingest_source(connection, ORDERS, landing)
+    assert [(f.path, f.action, f.rows) for f in report.files if f.action != "unchanged"] == [("orders/march_fix.csv", "loaded", 1)]
+    assert connection.execute("SELECT amount FROM shop.orders WHERE order_id = 'O99'").fetchall() == [(12.5,)]
