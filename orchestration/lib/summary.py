@@ -2,7 +2,7 @@
 
 import duckdb
 
-SCHEMAS_IN_ORDER = ("shop", "support", "surveys", "marketing", "finance", "staging", "intermediate", "marts", "ingest")
+SCHEMAS_IN_ORDER = ("shop", "support", "surveys", "marketing", "finance", "quarantine", "staging", "intermediate", "clv", "marts", "ingest")
 
 
 def table_row_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:

@@ -35,33 +35,54 @@ def _unpack(params: Mapping[str, float]) -> tuple[float, float, float]:
     return values  # type: ignore[return-value]
 
 
-def _log_likelihood(params, x, m, weight, with_gradient):
-    p, q, gamma = params
-    px = p * x
-    log_gamma_mx = np.log(gamma + m * x)
-    ll = (
-        gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma)
-        + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * log_gamma_mx
-    )
-    if not with_gradient:
-        return ll, None
-    psi_pxq = digamma(px + q)
-    gradient = np.array(
-        [
-            weight @ (x * (psi_pxq - digamma(px) + np.log(m) + np.log(x) - log_gamma_mx)),
-            weight @ (psi_pxq - digamma(q) + np.log(gamma) - log_gamma_mx),
-            weight @ (q / gamma - (px + q) / (gamma + m * x)),
-        ]
-    )
-    return ll, gradient * np.asarray(params)
-
-
 def log_likelihood(params, frequency, monetary_value) -> np.ndarray:
     """Log-density of each repeat customer's average spend (frequency > 0, monetary_value > 0)."""
-    ll, _ = _log_likelihood(
-        _unpack(params), np.asarray(frequency, dtype=float), np.asarray(monetary_value, dtype=float), None, False
+    p, q, gamma = _unpack(params)
+    x = np.asarray(frequency, dtype=float)
+    m = np.asarray(monetary_value, dtype=float)
+    px = p * x
+    return (
+        gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma)
+        + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(gamma + m * x)
     )
-    return ll
+
+
+def mean_negative_log_likelihood(x, m, weight):
+    """The optimiser's objective: log-params -> (weighted mean negative log-likelihood, its gradient).
+
+    The Gamma functions depend on x only, so they are evaluated per distinct x; per
+    customer only log(gamma + m x) and its reciprocal are left.
+    """
+    x_distinct, x_code = np.unique(x, return_inverse=True)
+    weight_by_x = np.bincount(x_code, weights=weight)
+    weighted_log_m_by_x = np.bincount(x_code, weights=weight * np.log(m))
+    total = weight.sum()
+    weighted_x = weight * x
+    m_x = m * x
+
+    def objective(log_params):
+        p, q, gamma = params = np.exp(log_params)
+        px = p * x_distinct
+        log_gamma_m_x = np.log(gamma + m_x)
+        ll = (
+            weight_by_x @ (gammaln(px + q) - gammaln(px) + px * np.log(x_distinct))
+            + total * (q * np.log(gamma) - gammaln(q))
+            + (px - 1) @ weighted_log_m_by_x
+            - p * (weighted_x @ log_gamma_m_x) - q * (weight @ log_gamma_m_x)
+        )
+        psi_px_q = digamma(px + q)
+        inverse_gamma_m_x = 1 / (gamma + m_x)
+        gradient = np.array(
+            [
+                weight_by_x @ (x_distinct * (psi_px_q - digamma(px) + np.log(x_distinct)))
+                + x_distinct @ weighted_log_m_by_x - weighted_x @ log_gamma_m_x,
+                weight_by_x @ psi_px_q + total * (np.log(gamma) - digamma(q)) - weight @ log_gamma_m_x,
+                total * q / gamma - p * (weighted_x @ inverse_gamma_m_x) - q * (weight @ inverse_gamma_m_x),
+            ]
+        )
+        return -ll / total, -gradient * params / total
+
+    return objective
 
 
 def fit(summary: pd.DataFrame) -> FitResult:
@@ -94,14 +115,11 @@ def fit(summary: pd.DataFrame) -> FitResult:
     m = pairs["monetary_value"].to_numpy(dtype=float)
     weight = pairs["count"].to_numpy(dtype=float)
     total_weight = weight.sum()
-
-    def mean_negative_log_likelihood(log_params):
-        ll, gradient = _log_likelihood(np.exp(log_params), x, m, weight, True)
-        return -(weight @ ll) / total_weight, -gradient / total_weight
-
     # p = 1, q = 2 and gamma = the mean spend make the starting population mean p*gamma/(q-1) match the data.
     initial = {"p": 1.0, "q": 2.0, "gamma": float((weight @ m) / total_weight)}
-    params, total_ll, converged, message = maximise_likelihood(mean_negative_log_likelihood, initial, total_weight)
+    params, total_ll, converged, message = maximise_likelihood(
+        mean_negative_log_likelihood(x, m, weight), initial, total_weight
+    )
     return FitResult(
         model=MODEL, params=params, log_likelihood=total_ll, n_customers=int(total_weight),
         time_unit="", converged=converged, n_excluded=n_excluded, message=message,
