@@ -31,7 +31,7 @@ def test_connect_retries_then_names_the_file(locked_warehouse):
 
 
 def test_the_resource_turns_a_lock_into_a_dagster_failure(locked_warehouse, monkeypatch):
-    monkeypatch.setattr("orchestration.defs.resources.connect", lambda path, read_only: connect(path, attempts=2, wait_seconds=0.05))
+    monkeypatch.setattr("orchestration.defs.resources.connect", lambda path, read_only, attempts: connect(path, attempts=2, wait_seconds=0.05))
     with pytest.raises(dg.Failure, match="is locked by another process"):
         with WarehouseResource(path=str(locked_warehouse)).get_connection():
             pass

@@ -29,7 +29,7 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def get_connection(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         try:
-            connection = connect(self.database_path, read_only=read_only)
+            connection = connect(self.database_path, read_only=read_only, attempts=settings.lock_retries())
         except WarehouseLockedError as error:
             raise dg.Failure(description=str(error), allow_retries=False) from error
         try:

@@ -55,3 +55,8 @@ def min_volume_ratio() -> float:
     """A file with fewer rows per event day than this share of the trailing average is blocked
     (`LIFECYCLE_MIN_VOLUME_RATIO`, default 0.2)."""
     return _float_setting("LIFECYCLE_MIN_VOLUME_RATIO", 0.2)
+
+
+def lock_retries() -> int:
+    """Attempts to open a warehouse another process holds, with backoff from 1 s (`LIFECYCLE_LOCK_RETRIES`, default 5)."""
+    return max(1, int(_float_setting("LIFECYCLE_LOCK_RETRIES", 5)))

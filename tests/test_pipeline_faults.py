@@ -1,0 +1,110 @@
+"""Faults in the middle of the pipeline: each fails the run, and the serving files stay byte-identical."""
+
+import hashlib
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from orchestration.lib.sample_data import generate
+from orchestration.lib.settings import DBT_PROJECT_DIR, warehouse_path
+from tests.conftest import run_lifecycle_job
+
+
+def fingerprint(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def published(landing, tmp_path, monkeypatch):
+    """A landing zone and a first good run, so there are serving files to protect."""
+    serving = tmp_path / "serving"
+    monkeypatch.setenv("LIFECYCLE_SERVING", str(serving / "lifecycle.duckdb"))
+    generate(landing, customers=150, seed=5)
+    assert run_lifecycle_job().success
+    before = fingerprint(serving)
+    assert "lifecycle.duckdb" in before
+    return serving, before
+
+
+def step_failures(result):
+    return {e.step_key: e.step_failure_data.error.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"}
+
+
+def assert_not_published(result, serving, before):
+    assert not result.success
+    assert not any(e.event_type_value == "STEP_START" and e.step_key == "publish_serving_files" for e in result.all_events)
+    assert fingerprint(serving) == before
+
+
+def test_an_error_severity_dbt_test_failing(published):
+    serving, before = published
+    with duckdb.connect(str(warehouse_path())) as connection:
+        connection.execute("INSERT INTO support.tickets SELECT * FROM support.tickets LIMIT 1")
+    result = run_lifecycle_job()
+    assert "unique_stg_support__tickets_ticket_id" in {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
+    assert_not_published(result, serving, before)
+
+
+def test_a_dbt_model_failing_to_compile(published):
+    serving, before = published
+    broken = DBT_PROJECT_DIR / "models" / "marts" / "zz_broken_for_test.sql"
+    broken.write_text("select * from {{ ref('a_model_that_does_not_exist') }}\n")
+    try:
+        result = run_lifecycle_job()
+    finally:
+        broken.unlink()
+    assert any("a_model_that_does_not_exist" in message for message in step_failures(result).values())
+    assert_not_published(result, serving, before)
+
+
+def test_a_python_asset_raising(published, monkeypatch):
+    serving, before = published
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("the CLV fit exploded")
+
+    monkeypatch.setattr("orchestration.defs.clv.assets.fit_and_predict", explode)
+    result = run_lifecycle_job()
+    assert "the CLV fit exploded" in step_failures(result)["fit_clv_models"]
+    assert_not_published(result, serving, before)
+
+
+def test_a_blocked_landing_file(published, landing):
+    serving, before = published
+    (landing / "orders" / "late_delivery.csv").write_text("order_id,customer_id,ordered_at,status\nX1,C1,2025-01-01,completed\n")
+    result = run_lifecycle_job()
+    assert "orders/late_delivery.csv: missing required column(s): currency, amount (rule: required_columns)" in step_failures(result)["ingest_landing_files"]
+    assert_not_published(result, serving, before)
+    # Corrected, the next run publishes.
+    (landing / "orders" / "late_delivery.csv").unlink()
+    assert run_lifecycle_job().success
+
+
+def test_the_warehouse_locked_by_another_process(published, monkeypatch):
+    serving, before = published
+    monkeypatch.setenv("LIFECYCLE_LOCK_RETRIES", "2")
+    hold = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(120)"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(warehouse_path())], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = run_lifecycle_job()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "is locked by another process (tried 2 times)" in step_failures(result)["ingest_landing_files"]
+    assert_not_published(result, serving, before)
+
+
+def test_a_ticket_for_an_unknown_customer(published, landing):
+    """Policy: a ticket must belong to a customer with an order; otherwise nothing is published."""
+    serving, before = published
+    (landing / "support_tickets" / "stray.csv").write_text(
+        "ticket_id,customer_id,created_at,first_response_at,resolved_at,status,channel,csat_score\n"
+        "T-STRAY,NOBODY,2025-06-01 10:00:00,,,new,email,\n"
+    )
+    result = run_lifecycle_job()
+    failed = {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
+    assert "relationships_stg_support__tickets_customer_id__customer_id__ref_stg_shop__orders_" in failed
+    assert_not_published(result, serving, before)
