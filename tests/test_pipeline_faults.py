@@ -1,6 +1,7 @@
 """Faults in the middle of the pipeline: each fails the run, and the serving files stay byte-identical."""
 
 import hashlib
+import shutil
 import subprocess
 import sys
 
@@ -16,13 +17,33 @@ def fingerprint(folder):
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(scope="module")
+def first_good_run(tmp_path_factory):
+    """One good run, so there are serving files to protect; each test starts again from its state."""
+    root = tmp_path_factory.mktemp("faults")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LIFECYCLE_LANDING_DIR", str(root / "landing"))
+        patch.setenv("LIFECYCLE_WAREHOUSE", str(root / "warehouse" / "warehouse.duckdb"))
+        patch.setenv("LIFECYCLE_SERVING", str(root / "serving" / "lifecycle.duckdb"))
+        generate(root / "landing", customers=150, seed=5)
+        assert run_lifecycle_job().success
+        shutil.copytree(root / "landing", root / "landing.good")
+        shutil.copy(root / "warehouse" / "warehouse.duckdb", root / "warehouse.good")
+        yield root
+
+
 @pytest.fixture
-def published(landing, tmp_path, monkeypatch):
-    """A landing zone and a first good run, so there are serving files to protect."""
-    serving = tmp_path / "serving"
-    monkeypatch.setenv("LIFECYCLE_SERVING", str(serving / "lifecycle.duckdb"))
-    generate(landing, customers=150, seed=5)
-    assert run_lifecycle_job().success
+def landing(first_good_run):
+    return first_good_run / "landing"
+
+
+@pytest.fixture
+def published(first_good_run):
+    root = first_good_run
+    shutil.rmtree(root / "landing")
+    shutil.copytree(root / "landing.good", root / "landing")
+    shutil.copy(root / "warehouse.good", root / "warehouse" / "warehouse.duckdb")
+    serving = root / "serving"
     before = fingerprint(serving)
     assert "lifecycle.duckdb" in before
     return serving, before
@@ -71,7 +92,7 @@ def test_a_python_asset_raising(published, monkeypatch):
     assert_not_published(result, serving, before)
 
 
-def test_a_blocked_landing_file(published, landing):
+def test_a_blocked_landing_file(landing, published):
     serving, before = published
     (landing / "orders" / "late_delivery.csv").write_text("order_id,customer_id,ordered_at,status\nX1,C1,2025-01-01,completed\n")
     result = run_lifecycle_job()
@@ -97,7 +118,7 @@ def test_the_warehouse_locked_by_another_process(published, monkeypatch):
     assert_not_published(result, serving, before)
 
 
-def test_a_ticket_for_an_unknown_customer(published, landing):
+def test_a_ticket_for_an_unknown_customer(landing, published):
     """Policy: a ticket must belong to a customer with an order; otherwise nothing is published."""
     serving, before = published
     (landing / "support_tickets" / "stray.csv").write_text(
