@@ -30,6 +30,8 @@ PARAM_NAMES = ("r", "alpha", "a", "b")
 # Two closed forms of E[purchases] accepted where they agree to this relative tolerance.
 _AGREEMENT = 1e-8
 _QUADRATURE_NODES = 64
+# Rows integrated at once, so a fit where every row needs quadrature stays within memory.
+_QUADRATURE_CHUNK = 1 << 16
 
 
 def unpack(params: Mapping[str, float]) -> tuple[float, float, float, float]:
@@ -43,9 +45,8 @@ def unpack(params: Mapping[str, float]) -> tuple[float, float, float, float]:
     return values  # type: ignore[return-value]
 
 
-def _by_frequency(params, x_distinct, shift):
+def _by_frequency(r, a, b, x_distinct, shift):
     """The parts of the likelihood that depend on the history only through x."""
-    r, alpha, a, b = params
     dead_possible = (x_distinct > 0) | (shift == 1)
     dead_denominator = np.where(dead_possible, b + x_distinct - 1 + shift, 1.0)
     log_dead_coefficient = np.where(dead_possible, np.log(a) - np.log(dead_denominator), -np.inf)
@@ -59,7 +60,7 @@ def log_likelihood(params, frequency, recency, T, *, dropout_at_first: bool) -> 
     x = np.asarray(frequency, dtype=float)
     x_distinct, x_code = np.unique(x, return_inverse=True)
     x_code = x_code.reshape(x.shape)
-    by_x, log_dead_coefficient, _ = _by_frequency((r, alpha, a, b), x_distinct, int(dropout_at_first))
+    by_x, log_dead_coefficient, _ = _by_frequency(r, a, b, x_distinct, int(dropout_at_first))
     alive = -(r + x) * np.log(alpha + np.asarray(T, dtype=float))
     dead = log_dead_coefficient[x_code] - (r + x) * np.log(alpha + np.asarray(recency, dtype=float))
     return by_x[x_code] + r * np.log(alpha) + np.logaddexp(alive, dead)
@@ -84,14 +85,17 @@ def mean_negative_log_likelihood(x, t_x, T, weight, *, dropout_at_first: bool):
 
     def objective(log_params):
         r, alpha, a, b = params = np.exp(log_params)
-        by_x, log_dead_coefficient, inverse_dead_denominator = _by_frequency(params, x_distinct, shift)
+        by_x, log_dead_coefficient, inverse_dead_denominator = _by_frequency(r, a, b, x_distinct, shift)
         log_alpha_T = np.log(alpha + T)
         log_ratio = log_alpha_T - np.log(alpha + t_x)
         d = log_dead_coefficient[x_code] + (r + x) * log_ratio
         weighted_log_alpha_T = weight @ log_alpha_T
         ll = (
-            weight_by_x @ by_x + total * r * np.log(alpha)
-            - r * weighted_log_alpha_T - weighted_x @ log_alpha_T + weight @ np.logaddexp(0.0, d)
+            weight_by_x @ by_x
+            + total * r * np.log(alpha)
+            - r * weighted_log_alpha_T
+            - weighted_x @ log_alpha_T
+            + weight @ np.logaddexp(0.0, d)
         )
 
         weighted_p_dead = weight * expit(d)
@@ -100,9 +104,12 @@ def mean_negative_log_likelihood(x, t_x, T, weight, *, dropout_at_first: bool):
         d_a_by_x = digamma_ab - digamma(a + b + x_distinct + shift)
         gradient = np.array(
             [
-                weight_by_x @ (digamma(r + x_distinct) - digamma(r)) + total * np.log(alpha)
-                - weighted_log_alpha_T + weighted_p_dead @ log_ratio,
-                total * r / alpha - (r * weight + weighted_x) @ (1 / (alpha + T))
+                weight_by_x @ (digamma(r + x_distinct) - digamma(r))
+                + total * np.log(alpha)
+                - weighted_log_alpha_T
+                + weighted_p_dead @ log_ratio,
+                total * r / alpha
+                - (r * weight + weighted_x) @ (1 / (alpha + T))
                 + (r * weighted_p_dead + weighted_p_dead * x) @ inverse_gap,
                 weight_by_x @ d_a_by_x + weighted_p_dead.sum() / a,
                 weight_by_x @ (d_a_by_x + digamma(b + x_distinct + shift) - digamma(b))
@@ -140,8 +147,13 @@ def fit(summary: pd.DataFrame, *, time_unit: str | None, model: str, dropout_at_
     initial = {"r": 1.0, "alpha": float(np.clip((weight @ T) / (weight @ x), 1e-3, 1e6)), "a": 1.0, "b": 1.0}
     params, total_ll, converged, message = maximise_likelihood(objective, initial, weight.sum())
     return FitResult(
-        model=model, params=params, log_likelihood=total_ll, n_customers=n_customers,
-        time_unit=unit, converged=converged, message=message,
+        model=model,
+        params=params,
+        log_likelihood=total_ll,
+        n_customers=n_customers,
+        time_unit=unit,
+        converged=converged,
+        message=message,
     )
 
 
@@ -182,11 +194,12 @@ def expected_purchases_while_alive(r, alpha, a, b, t) -> np.ndarray:
     result = np.where(agree, euler, 0.0)
     rows = np.flatnonzero(~agree & (t > 0))
     for b_value in np.unique(b.flat[rows]):
-        same_b = rows[b.flat[rows] == b_value]
         nodes, weights = beta_quadrature(a, b_value)
-        r_rows, alpha_rows, t_rows = (v.flat[same_b][:, np.newaxis] for v in (r, alpha, t))
-        integrand = -np.expm1(-r_rows * np.log1p(nodes * t_rows / alpha_rows)) / nodes
-        result.flat[same_b] = integrand @ weights
+        same_b = rows[b.flat[rows] == b_value]
+        for chunk in np.array_split(same_b, -(-len(same_b) // _QUADRATURE_CHUNK)):
+            r_rows, alpha_rows, t_rows = (v.flat[chunk][:, np.newaxis] for v in (r, alpha, t))
+            integrand = -np.expm1(-r_rows * np.log1p(nodes * t_rows / alpha_rows)) / nodes
+            result.flat[chunk] = integrand @ weights
     return result
 
 
@@ -202,8 +215,8 @@ def beta_quadrature(a: float, b: float, n: int = _QUADRATURE_NODES) -> tuple[np.
     k = np.arange(1, n, dtype=float)
     s = 2 * k + alpha_j + beta_j
     diagonal = np.concatenate([[(beta_j - alpha_j) / (alpha_j + beta_j + 2)], (beta_j**2 - alpha_j**2) / (s * (s + 2))])
-    off_diagonal_squared = 4 * k * (k + alpha_j) * (k + beta_j) * (k + alpha_j + beta_j) / (
-        s**2 * (s + 1) * np.where(k > 1, s - 1, 1.0)
+    off_diagonal_squared = (
+        4 * k * (k + alpha_j) * (k + beta_j) * (k + alpha_j + beta_j) / (s**2 * (s + 1) * np.where(k > 1, s - 1, 1.0))
     )
     # The general k = 1 term is 0/0 when a + b = 1; this is its limit, valid for all a, b > 0.
     off_diagonal_squared[0] = 4 * (1 + alpha_j) * (1 + beta_j) / ((2 + alpha_j + beta_j) ** 2 * (3 + alpha_j + beta_j))
@@ -214,6 +227,7 @@ def beta_quadrature(a: float, b: float, n: int = _QUADRATURE_NODES) -> tuple[np.
 def conditional_expected_purchases(params, t, frequency, recency, T, *, dropout_at_first: bool) -> np.ndarray:
     """E[repeat purchases in (T, T+t] | x, t_x, T] = P(alive) * E[purchases | alive, updated Gamma and Beta]."""
     r, alpha, a, b = unpack(params)
+    t = _horizon(t)
     x = np.asarray(frequency, dtype=float)
     alive = probability_alive(params, x, recency, T, dropout_at_first=dropout_at_first)
     return alive * expected_purchases_while_alive(
@@ -224,6 +238,14 @@ def conditional_expected_purchases(params, t, frequency, recency, T, *, dropout_
 def expected_purchases(params, t, *, dropout_at_first: bool) -> np.ndarray:
     """E[X(t)]: expected repeat purchases in (0, t] for a customer who just made a first purchase."""
     r, alpha, a, b = unpack(params)
+    t = _horizon(t)
     if dropout_at_first:
         return b / (a + b) * expected_purchases_while_alive(r, alpha, a, b + 1, t)
     return expected_purchases_while_alive(r, alpha, a, b, t)
+
+
+def _horizon(t) -> np.ndarray:
+    t = np.asarray(t, dtype=float)
+    if not np.all(t >= 0):
+        raise ClvInputError("the horizon t must be >= 0 and not missing")
+    return t

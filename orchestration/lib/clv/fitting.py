@@ -71,17 +71,18 @@ def maximise_likelihood(
     log_likelihood = -float(result.fun) * float(total_weight)
     at_bound = [n for n, v in zip(names, result.x, strict=True) if abs(v) > LOG_PARAM_BOUND - _AT_BOUND]
     small_gradient = bool(np.all(np.abs(result.jac) < _GRADIENT_TOLERANCE))
+    message = ""
     if not np.isfinite(log_likelihood) or not np.all(np.isfinite(result.x)):
-        return params, log_likelihood, False, "the likelihood is not finite at the optimum"
-    if at_bound:
-        return params, log_likelihood, False, (
+        message = "the likelihood is not finite at the optimum"
+    elif at_bound:
+        message = (
             f"parameter(s) {at_bound} ran to the edge of (e^-{LOG_PARAM_BOUND:g}, e^{LOG_PARAM_BOUND:g}): "
             "the data do not identify the model"
         )
-    if not (result.success or small_gradient):
+    elif not (result.success or small_gradient):
         rounded = {name: float(f"{value:.4g}") for name, value in params.items()}
-        return params, log_likelihood, False, (
+        message = (
             f"the optimiser stopped short of an optimum ({result.message}) at {rounded}: "
             "the data may not identify the model"
         )
-    return params, log_likelihood, True, ""
+    return params, log_likelihood, not message, message

@@ -42,8 +42,13 @@ def log_likelihood(params, frequency, monetary_value) -> np.ndarray:
     m = np.asarray(monetary_value, dtype=float)
     px = p * x
     return (
-        gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma)
-        + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(gamma + m * x)
+        gammaln(px + q)
+        - gammaln(px)
+        - gammaln(q)
+        + q * np.log(gamma)
+        + (px - 1) * np.log(m)
+        + px * np.log(x)
+        - (px + q) * np.log(gamma + m * x)
     )
 
 
@@ -68,14 +73,16 @@ def mean_negative_log_likelihood(x, m, weight):
             weight_by_x @ (gammaln(px + q) - gammaln(px) + px * np.log(x_distinct))
             + total * (q * np.log(gamma) - gammaln(q))
             + (px - 1) @ weighted_log_m_by_x
-            - p * (weighted_x @ log_gamma_m_x) - q * (weight @ log_gamma_m_x)
+            - p * (weighted_x @ log_gamma_m_x)
+            - q * (weight @ log_gamma_m_x)
         )
         psi_px_q = digamma(px + q)
         inverse_gamma_m_x = 1 / (gamma + m_x)
         gradient = np.array(
             [
                 weight_by_x @ (x_distinct * (psi_px_q - digamma(px) + np.log(x_distinct)))
-                + x_distinct @ weighted_log_m_by_x - weighted_x @ log_gamma_m_x,
+                + x_distinct @ weighted_log_m_by_x
+                - weighted_x @ log_gamma_m_x,
                 weight_by_x @ psi_px_q + total * (np.log(gamma) - digamma(q)) - weight @ log_gamma_m_x,
                 total * q / gamma - p * (weighted_x @ inverse_gamma_m_x) - q * (weight @ inverse_gamma_m_x),
             ]
@@ -121,8 +128,14 @@ def fit(summary: pd.DataFrame) -> FitResult:
         mean_negative_log_likelihood(x, m, weight), initial, total_weight
     )
     return FitResult(
-        model=MODEL, params=params, log_likelihood=total_ll, n_customers=int(total_weight),
-        time_unit="", converged=converged, n_excluded=n_excluded, message=message,
+        model=MODEL,
+        params=params,
+        log_likelihood=total_ll,
+        n_customers=int(total_weight),
+        time_unit="",
+        converged=converged,
+        n_excluded=n_excluded,
+        message=message,
     )
 
 

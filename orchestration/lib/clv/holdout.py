@@ -51,12 +51,17 @@ def calibration_holdout_summary(
     """
     start, end = _window(calibration_end, observation_end)
     summary = rfm_summary(
-        transactions, customer_col=customer_col, datetime_col=datetime_col,
-        observation_end=start, time_unit=time_unit,
+        transactions,
+        customer_col=customer_col,
+        datetime_col=datetime_col,
+        observation_end=start,
+        time_unit=time_unit,
     )
-    days = calendar_days(transactions[datetime_col])
+    days = calendar_days(transactions[datetime_col], f"transactions.{datetime_col}")
     in_window = ((days > start) & (days <= end)).to_numpy()
-    window = pd.DataFrame({"customer": transactions[customer_col].to_numpy()[in_window], "day": days.to_numpy()[in_window]})
+    window = pd.DataFrame(
+        {"customer": transactions[customer_col].to_numpy()[in_window], "day": days.to_numpy()[in_window]}
+    )
     purchase_days = window.drop_duplicates().groupby("customer").size()
     summary["frequency_holdout"] = purchase_days.reindex(summary.index, fill_value=0).to_numpy()
     summary["duration_holdout"] = (end - start) / pd.Timedelta(days=days_per_unit(time_unit))
@@ -79,14 +84,19 @@ def evaluate_holdout(
     data cannot be fitted (see the model's ``fit``).
     """
     summary = calibration_holdout_summary(
-        transactions, calibration_end=calibration_end, observation_end=observation_end,
-        customer_col=customer_col, datetime_col=datetime_col, time_unit=time_unit,
+        transactions,
+        calibration_end=calibration_end,
+        observation_end=observation_end,
+        customer_col=customer_col,
+        datetime_col=datetime_col,
+        time_unit=time_unit,
     )
     purchases = purchase_model(model)
     fit = purchases.fit(summary, time_unit=time_unit)
     fit.require_converged()
     predicted = purchases.conditional_expected_purchases(
-        fit.params, summary["duration_holdout"].to_numpy(),
+        fit.params,
+        summary["duration_holdout"].to_numpy(),
         *(summary[c].to_numpy(dtype=float) for c in HISTORY_COLUMNS),
     )
     customers = summary[list(HISTORY_COLUMNS)].assign(
@@ -101,8 +111,12 @@ def evaluate_holdout(
         total_actual=float(customers["actual"].sum()),
         total_predicted=float(customers["predicted"].sum()),
         tracking=tracking_table(
-            transactions, fit, calibration_end=calibration_end, observation_end=observation_end,
-            customer_col=customer_col, datetime_col=datetime_col,
+            transactions,
+            fit,
+            calibration_end=calibration_end,
+            observation_end=observation_end,
+            customer_col=customer_col,
+            datetime_col=datetime_col,
         ),
     )
 
@@ -128,7 +142,7 @@ def tracking_table(
     marks weeks ending after ``calibration_end``.
     """
     start, end = _window(calibration_end, observation_end)
-    days = calendar_days(transactions[datetime_col])
+    days = calendar_days(transactions[datetime_col], f"transactions.{datetime_col}")
     kept = (days <= end).to_numpy()
     purchase_days = pd.DataFrame(
         {"customer": transactions[customer_col].to_numpy()[kept], "day": days.to_numpy()[kept]}
@@ -162,7 +176,7 @@ def tracking_table(
 
 
 def _window(calibration_end, observation_end) -> tuple[pd.Timestamp, pd.Timestamp]:
-    start, end = calendar_days(pd.Series([calibration_end, observation_end]))
+    start, end = calendar_days(pd.Series([calibration_end, observation_end]), "calibration_end/observation_end")
     if not start < end:
         raise ClvInputError(f"calibration_end {start.date()} must be before observation_end {end.date()}")
     return start, end

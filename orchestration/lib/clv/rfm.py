@@ -65,8 +65,12 @@ def rfm_summary(
         if n_null:
             raise ClvInputError(f"transactions.{column} has {n_null} missing value(s)")
 
-    days = calendar_days(transactions[datetime_col])
-    end = days.max() if observation_end is None else calendar_days(pd.Series([observation_end])).iloc[0]
+    days = calendar_days(transactions[datetime_col], f"transactions.{datetime_col}")
+    end = (
+        days.max()
+        if observation_end is None
+        else calendar_days(pd.Series([observation_end]), "observation_end").iloc[0]
+    )
     kept = (days <= end).to_numpy()
     if not kept.any():
         raise ClvInputError(f"no transaction falls on or before the observation end {end.date()}")
@@ -142,7 +146,7 @@ def collapse_histories(
     lines the distinct rows back up with ``summary``'s rows.
     """
     keys = summary[list(columns)].reset_index(drop=True)
-    codes = keys.groupby(list(columns), sort=True).ngroup().to_numpy()
+    codes = keys.groupby(list(columns), sort=True, dropna=False).ngroup().to_numpy()
     counts = np.bincount(codes)
     representative = np.empty(len(counts), dtype=np.int64)
     representative[codes] = np.arange(len(codes))
@@ -151,9 +155,21 @@ def collapse_histories(
     return unique, codes
 
 
-def calendar_days(timestamps: pd.Series) -> pd.Series:
-    """Timestamps cut to midnight of their (wall-clock) day, timezone dropped."""
-    values = pd.to_datetime(timestamps)
+def resolve_time_unit(summary: pd.DataFrame, time_unit: str | None) -> str:
+    """The explicit ``time_unit`` if given, else the one ``rfm_summary`` recorded on the frame."""
+    unit = time_unit if time_unit is not None else summary.attrs.get("time_unit")
+    if unit is None:
+        raise ClvInputError("say which time_unit ('day' or 'week') recency and T are in")
+    days_per_unit(unit)
+    return unit
+
+
+def calendar_days(timestamps: pd.Series, name: str) -> pd.Series:
+    """Timestamps cut to midnight of their (wall-clock) day, timezone dropped; ``name`` is for the error."""
+    try:
+        values = pd.to_datetime(timestamps)
+    except (TypeError, ValueError) as error:
+        raise ClvInputError(f"{name} must hold dates or timestamps ({error})") from None
     if values.dt.tz is not None:
         values = values.dt.tz_localize(None)
     return values.dt.normalize()
@@ -164,12 +180,3 @@ def _as_float(column: pd.Series, name: str) -> np.ndarray:
         return column.to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError) as error:
         raise ClvInputError(f"{name} must be numeric ({error})") from None
-
-
-def resolve_time_unit(summary: pd.DataFrame, time_unit: str | None) -> str:
-    """The explicit ``time_unit`` if given, else the one ``rfm_summary`` recorded on the frame."""
-    unit = time_unit if time_unit is not None else summary.attrs.get("time_unit")
-    if unit is None:
-        raise ClvInputError("say which time_unit ('day' or 'week') recency and T are in")
-    days_per_unit(unit)
-    return unit

@@ -51,8 +51,7 @@ def discounted_clv(cumulative_purchases: np.ndarray, expected_avg_spend, monthly
     known (the caller chose the monetary column), which makes the result a value, not
     a revenue.
     """
-    if not monthly_discount_rate > -1:
-        raise ClvInputError(f"monthly_discount_rate must be > -1, not {monthly_discount_rate}")
+    _check_discount_rate(monthly_discount_rate)
     per_month = np.diff(cumulative_purchases, axis=1)
     discount = (1 + monthly_discount_rate) ** -np.arange(1, per_month.shape[1] + 1)
     return np.asarray(expected_avg_spend, dtype=float) * (per_month @ discount)
@@ -72,8 +71,10 @@ def predict(
     """Per-customer predictions for ``summary`` (frequency, recency, T, monetary_value).
 
     Columns: ``expected_purchases_{months}m`` (repeat purchases over the horizon),
-    ``p_alive``, ``expected_avg_spend`` (Gamma-Gamma) and ``predicted_clv_{months}m``
-    (discounted, see ``discounted_clv``); defaults give the 12-month names.
+    ``p_alive``, ``expected_avg_spend`` (Gamma-Gamma; the population mean for
+    customers without a positive repeat spend) and ``predicted_clv_{months}m``
+    (discounted, see ``discounted_clv``); defaults give the 12-month names. The
+    value is in whatever ``monetary_value`` holds: margin when cost is known.
     Fits ``model`` ("bg_nbd" or "mbg_nbd") and Gamma-Gamma on ``summary`` unless
     ``purchase_fit``/``spend_fit`` are passed (then ``purchase_fit.model`` decides),
     so callers that want the fits for metadata fit first and pass them in.
@@ -83,6 +84,8 @@ def predict(
     a prediction is not finite: never returns NaN.
     """
     check_summary(summary, (*HISTORY_COLUMNS, "monetary_value"))
+    _check_horizon(months, days_per_month)
+    _check_discount_rate(monthly_discount_rate)
     if purchase_fit is None:
         purchase_fit = purchase_model(model).fit(summary, time_unit=time_unit)
     if spend_fit is None:
@@ -125,3 +128,8 @@ def _check_horizon(months: int, days_per_month: float) -> None:
         raise ClvInputError(f"months must be a whole number >= 1, not {months}")
     if not days_per_month > 0:
         raise ClvInputError(f"days_per_month must be > 0, not {days_per_month}")
+
+
+def _check_discount_rate(monthly_discount_rate: float) -> None:
+    if not monthly_discount_rate > -1:
+        raise ClvInputError(f"monthly_discount_rate must be > -1, not {monthly_discount_rate}")
