@@ -63,20 +63,8 @@ contributions as (
 )
 
 select
-    order_id,
-    customer_id,
-    order_status,
-    order_channel,
-    currency_code,
-    ordered_at,
-    order_date,
-    order_month,
-    has_fx_rate,
-    margin_is_estimated,
+    *,
     order_status = 'completed' as is_completed,
-    amount,
-    cost,
-    margin,
     case when order_status in ('completed', 'refunded') then amount else 0 end as gross_revenue,
     case when order_status = 'refunded' then amount else 0 end as refund_amount,
     case when order_status = 'completed' then amount else 0 end as net_revenue,
