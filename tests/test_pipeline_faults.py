@@ -8,6 +8,7 @@ import sys
 import duckdb
 import pytest
 
+from orchestration.defs.serve.assets import publish_serving_files
 from orchestration.lib.sample_data import generate
 from orchestration.lib.settings import DBT_PROJECT_DIR, warehouse_path
 from tests.conftest import run_lifecycle_job
@@ -55,7 +56,7 @@ def step_failures(result):
 
 def assert_not_published(result, serving, before):
     assert not result.success
-    assert not any(e.event_type_value == "STEP_START" and e.step_key == "publish_serving_files" for e in result.all_events)
+    assert not any(e.event_type_value == "STEP_START" and e.step_key == publish_serving_files.op.name for e in result.all_events)
     assert fingerprint(serving) == before
 
 

@@ -60,3 +60,8 @@ def min_volume_ratio() -> float:
 def lock_retries() -> int:
     """Attempts to open a warehouse another process holds, with backoff from 1 s (`LIFECYCLE_LOCK_RETRIES`, default 5)."""
     return max(1, int(_float_setting("LIFECYCLE_LOCK_RETRIES", 5)))
+
+
+def serving_path() -> Path:
+    """The DuckDB file BI tools read (`LIFECYCLE_SERVING`); Parquet files go to `parquet/` beside it."""
+    return _path_setting("LIFECYCLE_SERVING", "data/serving/lifecycle.duckdb")

@@ -1,0 +1,38 @@
+"""The serving files BI reads: published only after every mart of the run was built and passed its checks."""
+
+import dagster as dg
+
+from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.defs.transform.assets import lifecycle_dbt_models
+from orchestration.lib import settings
+from orchestration.lib.serving import publish_marts
+
+# Every mart, and the audits that reconcile them.
+MART_KEYS = sorted((key for key in lifecycle_dbt_models.keys if key.path[0] in ("marts", "audits")), key=lambda key: key.path)
+
+
+@dg.asset(
+    key=["serving", "lifecycle"],
+    deps=MART_KEYS,
+    group_name="publish",
+    kinds={"duckdb", "parquet"},
+    pool=WAREHOUSE_POOL,
+    description=(
+        "Write-audit-publish: the marts copied to a new DuckDB file and Parquet files, audited against the "
+        "warehouse, then swapped in atomically at LIFECYCLE_SERVING. Runs only when every upstream step and "
+        "blocking check of the run passed."
+    ),
+)
+def publish_serving_files(context: dg.AssetExecutionContext, duckdb: WarehouseResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as connection:
+        report = publish_marts(connection, settings.serving_path())
+    context.log.info(f"Published {len(report.row_counts)} marts to {report.serving_path} and {report.parquet_folder}/")
+    return dg.MaterializeResult(
+        metadata={
+            "serving_path": str(report.serving_path),
+            "parquet_folder": str(report.parquet_folder),
+            "row_counts": dg.MetadataValue.json(report.row_counts),
+            "bytes_written": report.bytes_written,
+            "dagster/uri": dg.MetadataValue.path(str(report.serving_path)),
+        }
+    )

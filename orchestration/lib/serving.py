@@ -1,0 +1,134 @@
+"""Write-audit-publish of the marts: BI tools read a serving copy, never the working warehouse.
+
+Publishing writes every table of schema `marts` into a new DuckDB file and one Parquet file per
+mart, both under temporary names beside the serving path; audits them against the warehouse
+(row counts, column names and types); and only then swaps them in:
+- the DuckDB file with `os.replace`, atomic on one file system: a reader that has the old file
+  open keeps reading it, a new connection sees the new one;
+- the Parquet set through `parquet`, a symbolic link replaced atomically to point at the new
+  `parquet-<token>` folder, so readers never see a mix of two runs.
+Any failure removes the temporary files and leaves the serving files byte-identical; leftovers of
+a killed run are removed at the start of the next publish.
+"""
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+SCHEMA = "marts"
+TEMP_MARKER = ".tmp-"
+
+
+class PublishAuditError(RuntimeError):
+    """The new serving files do not match the warehouse; nothing was swapped in."""
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    serving_path: Path
+    parquet_folder: Path
+    row_counts: dict[str, int]
+    bytes_written: int
+
+
+def _temporaries(folder: Path, serving_name: str) -> list[Path]:
+    prefixes = (f"{serving_name}{TEMP_MARKER}", f"parquet{TEMP_MARKER}")
+    return [path for path in folder.iterdir() if path.name.startswith(prefixes)] if folder.is_dir() else []
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def clean_leftovers(serving_path: Path) -> list[Path]:
+    """Remove what an interrupted publish left behind (temporary files, unused Parquet folders)."""
+    folder = serving_path.parent
+    leftovers = _temporaries(folder, serving_path.name)
+    link = folder / "parquet"
+    current = link.resolve() if link.is_symlink() else None
+    leftovers += [p for p in folder.glob("parquet-*") if p.is_dir() and p.resolve() != current]
+    for path in leftovers:
+        _remove(path)
+    return leftovers
+
+
+def _schema(connection: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    return [(name, type_) for name, type_, *_ in connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+
+
+def _audit(warehouse: duckdb.DuckDBPyConnection, database: Path, parquet: Path, tables: list[str]) -> dict[str, int]:
+    counts = {}
+    with duckdb.connect(str(database), read_only=True) as published:
+        published_tables = sorted(
+            name for (name,) in published.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [SCHEMA]
+            ).fetchall()
+        )
+        if published_tables != sorted(tables):
+            raise PublishAuditError(f"the serving file holds {published_tables}, the warehouse {sorted(tables)}")
+        for table in tables:
+            expected_rows = warehouse.execute(f"SELECT count(*) FROM {SCHEMA}.{table}").fetchall()[0][0]
+            expected_schema = _schema(warehouse, f"{SCHEMA}.{table}")
+            for label, connection, relation in (
+                ("serving file", published, f"{SCHEMA}.{table}"),
+                ("Parquet file", published, f"read_parquet('{parquet / f'{table}.parquet'}')"),
+            ):
+                rows = connection.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+                if rows != expected_rows:
+                    raise PublishAuditError(f"{table}: {rows} rows in the {label}, {expected_rows} in the warehouse")
+                schema = _schema(connection, relation)
+                if schema != expected_schema:
+                    raise PublishAuditError(f"{table}: the {label}'s columns {schema} differ from the warehouse's {expected_schema}")
+            counts[table] = expected_rows
+    return counts
+
+
+def publish_marts(warehouse: duckdb.DuckDBPyConnection, serving_path: Path) -> PublishReport:
+    """Copy, audit and swap in the marts; see the module docstring for the guarantees."""
+    folder = serving_path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    clean_leftovers(serving_path)
+    token = uuid.uuid4().hex[:12]
+    new_database = folder / f"{serving_path.name}{TEMP_MARKER}{token}"
+    new_parquet = folder / f"parquet{TEMP_MARKER}{token}"
+    tables = [
+        name for (name,) in warehouse.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE' "
+            "AND table_catalog = current_database() ORDER BY 1",
+            [SCHEMA],
+        ).fetchall()
+    ]
+    alias = f"serving_{token}"
+    try:
+        warehouse.execute(f"ATTACH '{new_database}' AS {alias}")
+        try:
+            warehouse.execute(f"CREATE SCHEMA {alias}.{SCHEMA}")
+            for table in tables:
+                warehouse.execute(f"CREATE TABLE {alias}.{SCHEMA}.{table} AS SELECT * FROM {SCHEMA}.{table}")
+        finally:
+            warehouse.execute(f"DETACH {alias}")  # checkpoints: the file is complete, no WAL left behind
+        new_parquet.mkdir()
+        for table in tables:
+            warehouse.execute(f"COPY {SCHEMA}.{table} TO '{new_parquet / f'{table}.parquet'}' (FORMAT parquet)")
+        counts = _audit(warehouse, new_database, new_parquet, tables)
+
+        bytes_written = new_database.stat().st_size + sum(p.stat().st_size for p in new_parquet.iterdir())
+        os.replace(new_database, serving_path)
+        versioned = folder / f"parquet-{token}"
+        new_parquet.rename(versioned)
+        link = folder / f"parquet{TEMP_MARKER}{token}.link"
+        link.symlink_to(versioned.name)
+        os.replace(link, folder / "parquet")
+    except BaseException:
+        for path in (new_database, Path(f"{new_database}.wal"), new_parquet):
+            _remove(path)
+        raise
+    clean_leftovers(serving_path)
+    return PublishReport(serving_path, folder / "parquet", counts, bytes_written)
