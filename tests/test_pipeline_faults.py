@@ -51,7 +51,16 @@ def published(first_good_run):
 
 
 def step_failures(result):
-    return {e.step_key: e.step_failure_data.error.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"}
+    """Step key -> the failure's message, with the messages of its causes (a raised exception is wrapped)."""
+    failures = {}
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error, messages = event.step_failure_data.error, []
+            while error is not None:
+                messages.append(error.message)
+                error = error.cause
+            failures[event.step_key] = "\n".join(messages)
+    return failures
 
 
 def assert_not_published(result, serving, before):
