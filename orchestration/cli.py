@@ -56,7 +56,8 @@ def run_pipeline() -> int:
                 for label, value in business_summary(connection):
                     print(f"  {label:<42} {value}")
     print(f"\nLanding:   {settings.landing_dir()}")
-    print(f"Warehouse: {warehouse}")
+    print(f"Warehouse: {warehouse} (private to the pipeline)")
+    print(f"Serving:   {settings.serving_path()} and its parquet/ folder (what BI tools read)")
     print(f"UI:        make dev, then http://127.0.0.1:3000 (run history in {os.environ.get('DAGSTER_HOME', '-')})")
     return 0 if result.success else 1
 
