@@ -12,7 +12,8 @@ Row-level problems quarantine, batch-level problems block:
   column, has more bad rows than `max_bad_row_share`, or has far fewer rows per event day than
   the trailing deliveries (`min_volume_ratio`);
 - the good rows of the run's files are validated together by the Great Expectations suite
-  before anything is merged; a failure there blocks them all.
+  (on a fixed-size sample when there are more than `gx_sample_rows`) before anything is
+  merged; a failure there blocks them all.
 Raw tables keep every delivery's rows with load metadata; staging keeps, for each key, the rows
 of the newest delivery ("newest file wins").
 """
@@ -28,7 +29,7 @@ from orchestration.lib import ledger
 from orchestration.lib.batch_validation import validate_batch
 from orchestration.lib.contract import LOAD_METADATA_COLUMNS, Source
 from orchestration.lib.landing import LandingFile, LandingFileError, discover, read_as_text
-from orchestration.lib.row_rules import classify_sql, quote
+from orchestration.lib.row_rules import bad_rows_sql, classify_sql, quote
 
 BATCH, CHECKED = "landing_batch", "landing_checked"
 MAX_EXAMPLES = 5
@@ -39,6 +40,7 @@ class Thresholds:
     max_bad_row_share: float = 0.05
     min_volume_ratio: float = 0.2
     min_history_files: int = 3  # the volume check needs this many earlier deliveries
+    gx_sample_rows: int = 100_000  # larger batches are validated by GX on a sample of this size
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,9 @@ def ensure_tables(connection: duckdb.DuckDBPyConnection, source: Source) -> None
     )
 
 
-def _examples(connection: duckdb.DuckDBPyConnection) -> list[str]:
+def _examples(connection: duckdb.DuckDBPyConnection, bad_table: str) -> list[str]:
     rows = connection.execute(
-        f"SELECT _source_row, _rule, _raw_row FROM {CHECKED} WHERE _rule IS NOT NULL ORDER BY _source_row LIMIT {MAX_EXAMPLES}"
+        f"SELECT _source_row, _rule, _raw_row FROM {bad_table} ORDER BY _source_row LIMIT {MAX_EXAMPLES}"
     ).fetchall()
     examples = []
     for row, rule, raw in rows:
@@ -124,11 +126,13 @@ def _check_volume(connection, source: Source, file: LandingFile, rows: int, even
 
 @dataclass
 class _Classified:
-    """A file whose rows have been checked, waiting in temp table `table` to be validated and merged."""
+    """A file whose rows have been checked, waiting to be validated and merged: typed rows in temp
+    table `table`, the bad ones with their raw row in `bad_table`."""
 
     file: LandingFile
     replaces: bool
     table: str
+    bad_table: str
     total: int
     bad: int
     by_rule: tuple[tuple[str, int], ...]
@@ -148,12 +152,15 @@ def _classify_file(connection: duckdb.DuckDBPyConnection, source: Source, file: 
         if column.name not in file_columns:
             connection.execute(f"ALTER TABLE {BATCH} ADD COLUMN {quote(column.name)} VARCHAR")
     connection.execute(f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS {classify_sql(source, BATCH)}")
+    bad_table = f"{table}_bad"
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {bad_table} AS {bad_rows_sql(BATCH, CHECKED)}")
 
-    [(total, bad)] = connection.execute(f"SELECT count(*), count(_rule) FROM {CHECKED}").fetchall()
+    [(total,)] = connection.execute(f"SELECT count(*) FROM {CHECKED}").fetchall()
     by_rule = tuple(connection.execute(
-        f"SELECT _rule, count(*) FROM {CHECKED} WHERE _rule IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
+        f"SELECT _rule, count(*) FROM {bad_table} GROUP BY 1 ORDER BY 2 DESC, 1"
     ).fetchall())
-    examples = tuple(_examples(connection)) if bad else ()
+    bad = sum(count for _, count in by_rule)
+    examples = tuple(_examples(connection, bad_table)) if bad else ()
     if bad and bad > thresholds.max_bad_row_share * total:
         rules = ", ".join(f"{count} x {rule}" for rule, count in by_rule)
         raise LandingFileError(
@@ -168,15 +175,23 @@ def _classify_file(connection: duckdb.DuckDBPyConnection, source: Source, file: 
     connection.execute(f"ALTER TABLE {CHECKED} RENAME TO {table}")
     contract_names = {column.name for column in source.columns}
     extra = tuple(name for name in file_columns if name not in contract_names)
-    return _Classified(file, replaces, table, total, bad, by_rule, examples, event_days, extra)
+    return _Classified(file, replaces, table, bad_table, total, bad, by_rule, examples, event_days, extra)
 
 
-def _gx_failures(connection: duckdb.DuckDBPyConnection, source: Source, pending: list[_Classified]):
-    """One Great Expectations validation over the good rows of every file waiting to be merged."""
+def _gx_failures(connection: duckdb.DuckDBPyConnection, source: Source, pending: list[_Classified], sample_rows: int):
+    """One Great Expectations validation over the good rows of every file waiting to be merged.
+
+    Up to `sample_rows` rows go to GX whole; beyond that a fixed-size random sample does. The
+    row rules have already judged every row in SQL, so GX is an independent second opinion,
+    and a pandas copy of a 9M-row batch would cost gigabytes and minutes for no new rule.
+    """
     names = ", ".join(quote(column.name) for column in source.columns)
     union = " UNION ALL ".join(
         f"SELECT {names}, {index} AS _delivery FROM {item.table} WHERE _rule IS NULL" for index, item in enumerate(pending)
     )
+    good_rows = sum(item.total - item.bad for item in pending)
+    if good_rows > sample_rows:
+        union = f"SELECT * FROM ({union}) USING SAMPLE reservoir({int(sample_rows)} ROWS) REPEATABLE (42)"
     frame = connection.execute(union).df()
     return validate_batch(frame, source, datetime.now(UTC).replace(tzinfo=None), delivery_column="_delivery")
 
@@ -200,7 +215,7 @@ def _merge(connection: duckdb.DuckDBPyConnection, source: Source, item: _Classif
         )
         connection.execute(
             f"INSERT INTO {quarantine_relation(source)} "
-            f"SELECT ?, ?, _source_row, _rule, _raw_row, now()::TIMESTAMP FROM {item.table} WHERE _rule IS NOT NULL",
+            f"SELECT ?, ?, _source_row, _rule, _raw_row, now()::TIMESTAMP FROM {item.bad_table}",
             [load_id, path],
         )
         ledger.record_delivery(
@@ -249,12 +264,13 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing
                 pending.append(_classify_file(connection, source, file, file.relative_path in current, thresholds, table))
                 loaded_hashes.add(file.sha256)
             except LandingFileError as error:
+                connection.execute(f"DROP TABLE IF EXISTS {table}_bad")
                 _block(connection, report, source, file, error)
             finally:
                 connection.execute(f"DROP TABLE IF EXISTS {BATCH}")
                 connection.execute(f"DROP TABLE IF EXISTS {CHECKED}")
     try:
-        failures = _gx_failures(connection, source, pending) if pending else []
+        failures = _gx_failures(connection, source, pending, thresholds.gx_sample_rows) if pending else []
         for item in pending:
             if failures:
                 error = LandingFileError(
@@ -267,6 +283,7 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing
     finally:
         for item in pending:
             connection.execute(f"DROP TABLE IF EXISTS {item.table}")
+            connection.execute(f"DROP TABLE IF EXISTS {item.bad_table}")
     report.table_rows = connection.execute(f"SELECT count(*) FROM {source.relation}").fetchall()[0][0]
     return report
 

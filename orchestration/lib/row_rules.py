@@ -71,15 +71,30 @@ def violation_expression(source: Source) -> str:
 
 
 def classify_sql(source: Source, batch: str) -> str:
-    """SELECT over the text batch: typed columns, the delivered text, the raw row as JSON and `_rule`."""
+    """SELECT over the text batch: `_source_row`, the typed contract columns and `_rule`.
+
+    The delivered text is only read to judge the row; the raw row of a bad one is fetched from the
+    batch afterwards (`bad_rows_sql`), so good rows never pay for a JSON copy of themselves.
+    """
     typed = ", ".join(f"{typed_expression(c)} AS {quote(c.name)}, {quote(c.name)} AS {text_column(c.name)}" for c in source.columns)
+    names = ", ".join(quote(c.name) for c in source.columns)
     key = ", ".join(quote(k) for k in source.key)
     return f"""
         WITH typed AS (
-            SELECT _source_row, to_json(batch) AS _raw_row, {typed} FROM {batch} AS batch
+            SELECT _source_row, {typed} FROM {batch}
         ),
         counted AS (
             SELECT *, count(*) OVER (PARTITION BY {key}) AS _key_count FROM typed
         )
-        SELECT *, {violation_expression(source)} AS _rule FROM counted
+        SELECT _source_row, {names}, {violation_expression(source)} AS _rule FROM counted
+    """
+
+
+def bad_rows_sql(batch: str, checked: str) -> str:
+    """The rows of `checked` that broke a rule, with their rule and the delivered row as JSON."""
+    return f"""
+        SELECT batch._source_row, checked._rule, to_json(batch) AS _raw_row
+        FROM {batch} AS batch
+        INNER JOIN {checked} AS checked USING (_source_row)
+        WHERE checked._rule IS NOT NULL
     """

@@ -596,6 +596,30 @@ def _fx_table(fx, rows: slice, file_format: str) -> pa.Table:
     })
 
 
+def hold_back_day(landing_dir: Path | str, day: str, target_dir: Path | str) -> dict[str, int]:
+    """Move every row of `day` (YYYY-MM-DD) out of the CSV month files into a delivery of its own,
+    `<target_dir>/<folder>/<folder>_<day>.csv`, to be dropped into the landing folder later, as
+    a daily delivery would be. Returns the rows moved per source folder."""
+    landing_dir, target_dir = Path(landing_dir), Path(target_dir)
+    moved = {}
+    with duckdb.connect() as connection:
+        connection.execute("SET TimeZone = 'UTC'")
+        for source in (ORDERS, SUPPORT_TICKETS, SURVEY_RESPONSES, MARKETING_SPEND, FX_RATES):
+            month_file = landing_dir / source.folder / f"{source.folder}_{day[:7]}.csv"
+            if not month_file.exists():
+                continue
+            reader = f"read_csv('{month_file}', header = true, all_varchar = true)"
+            on_day = f"CAST(try_cast({source.event_column} AS TIMESTAMPTZ) AS DATE) = DATE '{day}'"
+            day_file = target_dir / source.folder / f"{source.folder}_{day}.csv"
+            day_file.parent.mkdir(parents=True, exist_ok=True)
+            connection.execute(f"COPY (SELECT * FROM {reader} WHERE {on_day}) TO '{day_file}' (HEADER, FORMAT csv)")
+            rest = month_file.with_suffix(".rest")
+            connection.execute(f"COPY (SELECT * FROM {reader} WHERE NOT ({on_day})) TO '{rest}' (HEADER, FORMAT csv)")
+            rest.replace(month_file)
+            moved[source.folder] = connection.execute(f"SELECT count(*) FROM read_csv('{day_file}')").fetchall()[0][0]
+    return moved
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Write deterministic sample landing files.")
     parser.add_argument("--landing-dir", type=Path, default=None, help="default: LIFECYCLE_LANDING_DIR or data/landing")

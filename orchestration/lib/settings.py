@@ -57,6 +57,18 @@ def min_volume_ratio() -> float:
     return _float_setting("LIFECYCLE_MIN_VOLUME_RATIO", 0.2)
 
 
+def gx_sample_rows() -> int:
+    """Great Expectations validates at most this many rows of a run's batch, a random sample beyond
+    it (`LIFECYCLE_GX_SAMPLE_ROWS`, default 100,000); the SQL row rules still judge every row."""
+    return max(1, int(_float_setting("LIFECYCLE_GX_SAMPLE_ROWS", 100_000)))
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's buffer memory per process (`LIFECYCLE_DUCKDB_MEMORY_LIMIT`, default 2GB); larger
+    operations spill to disk. The pipeline's steps run one at a time, so this bounds its memory."""
+    return os.environ.get("LIFECYCLE_DUCKDB_MEMORY_LIMIT", "").strip() or "2GB"
+
+
 def lock_retries() -> int:
     """Attempts to open a warehouse another process holds, with backoff from 1 s (`LIFECYCLE_LOCK_RETRIES`, default 5)."""
     return max(1, int(_float_setting("LIFECYCLE_LOCK_RETRIES", 5)))

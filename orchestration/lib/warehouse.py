@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib import settings
+
 
 class WarehouseLockedError(RuntimeError):
     """Another process holds the warehouse file and did not release it in time."""
@@ -30,6 +32,8 @@ def connect(path: Path, *, read_only: bool = False, attempts: int = 5, wait_seco
             time.sleep(wait_seconds * 2 ** (attempt - 1))
     # Naive timestamps in the contract are UTC; make DuckDB read them so whatever the host's zone.
     connection.execute("SET TimeZone = 'UTC'")
+    # A deliberate memory bound (DuckDB's default is 80% of RAM); beyond it DuckDB spills to disk.
+    connection.execute(f"SET memory_limit = '{settings.duckdb_memory_limit()}'")
     return connection
 
 

@@ -17,4 +17,5 @@ select
     {%- else -%}
     {{ dbt.cast(to_reporting_time('max(latest_event_at)'), 'date') }} as as_of_date
     {%- endif %}
-from latest_events
+-- one row whichever branch: the latest of the three sources' latest events
+from (select max(latest_event_at) as latest_event_at from latest_events) as latest_events

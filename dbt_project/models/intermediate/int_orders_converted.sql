@@ -4,7 +4,20 @@
     - margin = amount − cost; where cost is unknown, amount × `default_margin_rate` (flagged).
       Net margin counts completed orders only (a refund gives the margin back).
     - an order in a currency without a usable rate keeps its place in counts and retention,
-      but its money columns are null and `has_fx_rate` is false. -#}
+      but its money columns are null and `has_fx_rate` is false.
+    Incremental: a daily run converts only the orders staged since the last build, plus every
+    order on or after the earliest day of FX rates loaded since then (a late rate changes the
+    conversion of the days it covers). Orders that left staging are removed afterwards. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="delete from {{ this }} where order_id not in (select order_id from {{ ref('stg_shop__orders') }})"
+) }}
+
+-- depends_on: {{ ref('stg_finance__fx_rates') }}
+
 with
 
 orders as (
@@ -13,6 +26,13 @@ orders as (
         *,
         {{ to_reporting_time('ordered_at') }} as ordered_at_local
     from {{ ref('stg_shop__orders') }}
+    {% if is_incremental() -%}
+    where staged_at > (select max(staged_at) from {{ this }})
+        or {{ dbt.cast(to_reporting_time('ordered_at'), 'date') }} >= (
+            select min(rate_date) from {{ ref('stg_finance__fx_rates') }}
+            where loaded_at > (select max(staged_at) from {{ this }})
+        )
+    {%- endif %}
 
 ),
 
@@ -36,6 +56,7 @@ converted as (
     select
         order_id,
         customer_id,
+        staged_at,
         order_status,
         order_channel,
         currency_code,

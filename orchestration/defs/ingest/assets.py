@@ -85,7 +85,11 @@ def _materialization(report: IngestReport) -> dg.MaterializeResult:
 def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     """Validate and load new and changed landing files; unchanged files and repeated deliveries are skipped."""
     landing_root = settings.landing_dir()
-    thresholds = Thresholds(max_bad_row_share=settings.max_bad_row_share(), min_volume_ratio=settings.min_volume_ratio())
+    thresholds = Thresholds(
+        max_bad_row_share=settings.max_bad_row_share(),
+        min_volume_ratio=settings.min_volume_ratio(),
+        gx_sample_rows=settings.gx_sample_rows(),
+    )
     context.log.info(f"Landing root: {landing_root}; warehouse: {duckdb.database_path}")
     problems = []
     with duckdb.get_connection() as connection:

@@ -1,3 +1,5 @@
+import os
+import shutil
 from collections.abc import Mapping
 from typing import Any
 
@@ -6,6 +8,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.defs.resources import WAREHOUSE_POOL
 from orchestration.defs.transform.project import dbt_project
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
 class LifecycleTranslator(DagsterDbtTranslator):
@@ -19,11 +23,36 @@ class LifecycleTranslator(DagsterDbtTranslator):
         return spec
 
 
+def _keep_partial_parse(invocation) -> None:
+    """Hand this invocation's parse cache to the next one.
+
+    dagster-dbt seeds every invocation with `target/partial_parse.msgpack`, but dbt discards it
+    when the profile differs from the one it was written with (another LIFECYCLE_WAREHOUSE), and
+    a run calls dbt twice (before and after the CLV fit): without this each call re-parses fully.
+    """
+    produced = invocation.target_path / PARTIAL_PARSE_FILE
+    if not produced.exists():
+        return
+    cache = dbt_project().project_dir / dbt_project().target_path / PARTIAL_PARSE_FILE
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    staged = cache.with_suffix(f".{os.getpid()}.tmp")
+    shutil.copyfile(produced, staged)
+    os.replace(staged, cache)  # atomic: a concurrent reader sees the old or the new file
+
+
+class DbtBuildConfig(dg.Config):
+    """Launchpad config of the dbt step."""
+
+    full_refresh: bool = False  # rebuild the incremental models from scratch (after a model change)
+
+
 @dbt_assets(
     manifest=dbt_project().manifest_path,
     project=dbt_project(),
     dagster_dbt_translator=LifecycleTranslator(),
     pool=WAREHOUSE_POOL,
 )
-def lifecycle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+def lifecycle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+    invocation = dbt.cli(["build", "--full-refresh"] if config.full_refresh else ["build"], context=context)
+    yield from invocation.stream()
+    _keep_partial_parse(invocation)

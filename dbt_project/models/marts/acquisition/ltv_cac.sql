@@ -13,7 +13,8 @@ spend as (
         spend.marketing_channel as acquisition_channel,
         sum(case
             when spend.currency_code = '{{ var("reporting_currency") }}' then spend.spend_amount
-            else spend.spend_amount * rates.rate_to_reporting
+            -- each day in whole cents first: a sum of doubles depends on the order rows arrive in
+            else {{ to_money('spend.spend_amount * rates.rate_to_reporting') }}
         end) as marketing_spend,
         sum(case
             when spend.currency_code <> '{{ var("reporting_currency") }}' and rates.rate_to_reporting is null then 1 else 0

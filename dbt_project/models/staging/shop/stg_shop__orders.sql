@@ -1,8 +1,11 @@
+{#- Incremental: a daily run re-stages only the keys that can have changed (see latest_delivery.sql). -#}
+{{ staged_incrementally('order_id', 'shop', 'orders') }}
+
 with
 
 source as (
 
-    {{ latest_delivery(source('shop', 'orders'), ['order_id']) }}
+    {{ latest_delivery_incremental(source('shop', 'orders'), 'order_id') }}
 
 ),
 
@@ -28,7 +31,10 @@ renamed as (
 
         -- load metadata
         _source_file as source_file,
-        _loaded_at as loaded_at
+        _load_id as load_id,
+        _loaded_at as loaded_at,
+        -- when this row was staged: the watermark of the incremental models downstream
+        {{ dbt.cast(dbt.current_timestamp(), "timestamp") }} as staged_at
 
     from source
 

@@ -1,8 +1,11 @@
+{#- Incremental: a daily run re-stages only the keys that can have changed (see latest_delivery.sql). -#}
+{{ staged_incrementally('response_id', 'surveys', 'responses') }}
+
 with
 
 source as (
 
-    {{ latest_delivery(source('surveys', 'responses'), ['response_id']) }}
+    {{ latest_delivery_incremental(source('surveys', 'responses'), 'response_id') }}
 
 ),
 
@@ -25,7 +28,10 @@ renamed as (
 
         -- load metadata
         _source_file as source_file,
-        _loaded_at as loaded_at
+        _load_id as load_id,
+        _loaded_at as loaded_at,
+        -- when this row was staged: the watermark of the incremental models downstream
+        {{ dbt.cast(dbt.current_timestamp(), "timestamp") }} as staged_at
 
     from source
 

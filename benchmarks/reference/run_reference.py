@@ -1,0 +1,71 @@
+"""Run the benchmark reference, `marts.sql`: three marts from the landing CSVs by DuckDB alone.
+
+    python -m benchmarks.reference.run_reference LANDING_DIR DATABASE [--threads N] [--memory-limit 2GB]
+
+The as-of date follows the pipeline: LIFECYCLE_AS_OF when set, else the latest event date in the
+data. Prints the row count of each table and the elapsed seconds as JSON.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from orchestration.lib import settings
+
+SCRIPT = Path(__file__).with_name("marts.sql")
+TABLES = ("customers", "cohort_retention", "nps_monthly")
+
+
+def render(landing: Path) -> str:
+    """marts.sql with its placeholders filled in.
+
+    Plain replace, not str.format: the SQL has braces of its own (the read_csv type maps).
+    """
+    as_of = settings.as_of_date()  # validates LIFECYCLE_AS_OF as the pipeline does
+    return (
+        SCRIPT.read_text()
+        .replace("{landing}", str(landing.resolve()).replace("'", "''"))
+        .replace("{as_of}", f"DATE '{as_of.isoformat()}'" if as_of else "NULL")
+    )
+
+
+def run_reference(landing: Path, database: Path, threads: int | None = None, memory_limit: str | None = None) -> dict:
+    """Build `reference.customers`, `reference.cohort_retention` and `reference.nps_monthly` in
+    `database` from the CSV files under `landing`; returns their row counts and the seconds taken.
+
+    `threads` and `memory_limit` are DuckDB's settings (None: DuckDB's defaults, all cores and
+    80% of RAM); pass the pipeline's bound to compare like with like.
+    """
+    sql = render(Path(landing))
+    began = time.perf_counter()
+    # A fresh connection per run, so nothing cached from an earlier run helps this one.
+    with duckdb.connect(str(database)) as connection:
+        connection.execute("SET TimeZone = 'UTC'")  # naive timestamps are UTC, as at ingestion
+        if threads is not None:
+            connection.execute(f"SET threads = {int(threads)}")
+        if memory_limit is not None:
+            connection.execute("SET memory_limit = ?", [memory_limit])
+        connection.execute(sql)
+        rows = {table: connection.execute(f"SELECT count(*) FROM reference.{table}").fetchone()[0] for table in TABLES}
+    return {"rows": rows, "seconds": round(time.perf_counter() - began, 3)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("landing", type=Path, help="the landing root (one folder per source)")
+    parser.add_argument("database", type=Path, help="DuckDB file to write the reference tables to")
+    parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
+    # The pipeline bounds each DuckDB connection (LIFECYCLE_DUCKDB_MEMORY_LIMIT, default 2GB);
+    # the reference gets the same bound by default, so that the comparison is fair.
+    parser.add_argument("--memory-limit", default=settings.duckdb_memory_limit(), help="DuckDB memory_limit")
+    args = parser.parse_args(argv)
+    print(json.dumps(run_reference(args.landing, args.database, args.threads, args.memory_limit)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
