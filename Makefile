@@ -15,7 +15,7 @@ export DO_NOT_TRACK := 1
 # dagster-dbt looks for `dbt` on PATH when it prepares the manifest under `dagster dev`.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test test-e2e dev sample bench-clv install manifest clean
+.PHONY: run test test-e2e dev sample bench bench-clv install manifest clean
 
 run: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@if [ -z "$$LIFECYCLE_LANDING_DIR" ] && [ -z "$$(find data/landing -type f ! -name .gitkeep | head -n 1)" ]; then \
@@ -30,6 +30,11 @@ test-e2e: $(INSTALLED) $(MANIFEST)
 
 dev: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# Full pipeline vs one plain DuckDB script, and the daily incremental run, per tier (S M L).
+BENCH_TIERS ?= S M L
+bench: $(INSTALLED) $(MANIFEST)
+	$(PY) -m benchmarks.pipeline --tiers $(BENCH_TIERS) --out bench-results/pipeline.json
 
 bench-clv: $(INSTALLED)
 	mkdir -p bench-results

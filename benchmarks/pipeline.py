@@ -166,7 +166,7 @@ def run_pipeline(landing: Path, work: Path, log: Path) -> Measured:
 
 
 def run_reference(landing: Path, work: Path, log: Path) -> Measured:
-    database = work / "reference.duckdb"
+    database = work / "reference_marts.duckdb"  # not "reference": the file name is the catalog name
     database.unlink(missing_ok=True)
     command = [sys.executable, "-m", "benchmarks.reference.run_reference", str(landing), str(database)]
     return measure(command, dict(os.environ), log)
