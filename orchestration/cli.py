@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from orchestration.lib import settings
 from orchestration.lib.summary import business_summary, table_row_counts
@@ -52,8 +53,12 @@ def run_pipeline() -> int:
             for table, rows in table_row_counts(connection):
                 print(f"  {table:<42} {rows:>12,}")
             if result.success:
+                try:
+                    summary = business_summary(connection)
+                except duckdb.CatalogException as error:  # e.g. a step skipped because the dbt project changed mid-run
+                    summary = [("(not available)", str(error).splitlines()[0])]
                 print("\nBusiness summary:")
-                for label, value in business_summary(connection):
+                for label, value in summary:
                     print(f"  {label:<42} {value}")
     print(f"\nLanding:   {settings.landing_dir()}")
     print(f"Warehouse: {warehouse} (private to the pipeline)")

@@ -72,7 +72,13 @@ def assert_not_published(result, serving, before):
 def test_an_error_severity_dbt_test_failing(published):
     serving, before = published
     with duckdb.connect(str(warehouse_path())) as connection:
-        connection.execute("INSERT INTO support.tickets SELECT * FROM support.tickets LIMIT 1")
+        # A ticket twice in one new delivery (as if a row rule had let it through): staging is
+        # incremental, so the duplicate must arrive as a delivery would, with a new load id.
+        for _ in range(2):
+            connection.execute(
+                "INSERT INTO support.tickets SELECT * REPLACE (999999 AS _load_id) FROM support.tickets "
+                "WHERE _load_id <> 999999 ORDER BY ticket_id LIMIT 1"
+            )
     result = run_lifecycle_job()
     assert "unique_stg_support__tickets_ticket_id" in {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
     assert_not_published(result, serving, before)
