@@ -15,7 +15,9 @@ export DO_NOT_TRACK := 1
 # dagster-dbt looks for `dbt` on PATH when it prepares the manifest under `dagster dev`.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test test-e2e dev sample bench bench-clv install manifest clean
+SPARK_INSTALLED := $(VENV)/.spark-installed
+
+.PHONY: run test test-e2e test-spark dev sample bench bench-clv install manifest clean
 
 run: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@if [ -z "$$LIFECYCLE_LANDING_DIR" ] && [ -z "$$(find data/landing -type f ! -name .gitkeep | head -n 1)" ]; then \
@@ -27,6 +29,10 @@ test: $(INSTALLED) $(MANIFEST)
 
 test-e2e: $(INSTALLED) $(MANIFEST)
 	$(PY) -m pytest -m e2e
+
+# The same marts on DuckDB and on Spark (local mode; needs Java 17+). Installs pyspark on first use.
+test-spark: $(SPARK_INSTALLED) $(MANIFEST)
+	$(PY) -m pytest -m spark
 
 dev: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
@@ -49,6 +55,10 @@ manifest: $(MANIFEST)
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	touch $@
+
+$(SPARK_INSTALLED): $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,spark]"
 	touch $@
 
 $(MANIFEST): $(INSTALLED) $(DBT_FILES)

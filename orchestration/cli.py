@@ -24,6 +24,13 @@ def _failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
     return messages
 
 
+SERVING_KEY = dg.AssetKey(["serving", "lifecycle"])
+
+
+def _published(result: dg.ExecuteInProcessResult) -> bool:
+    return any(event.asset_key == SERVING_KEY for event in result.get_asset_materialization_events())
+
+
 def run_pipeline() -> int:
     from orchestration.definitions import defs
 
@@ -37,34 +44,47 @@ def run_pipeline() -> int:
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
     )
 
+    published = _published(result)
     checks = result.get_asset_check_evaluations()
     failed_checks = [c for c in checks if not c.passed]
-    print(f"\nRun {result.run_id}: {'SUCCESS' if result.success else 'FAILURE'}")
+    status = "FAILURE" if not result.success else "SUCCESS" if published else "NOT PUBLISHED"
+    print(f"\nRun {result.run_id}: {status}")
     print(f"Checks: {len(checks) - len(failed_checks)} passed, {len(failed_checks)} failed")
     for check in failed_checks:
         print(f"  FAILED {check.asset_key.to_user_string()} :: {check.check_name} ({check.severity.value})")
     for message in _failure_messages(result):
         print(f"  ERROR {message}")
+    if result.success and not published:
+        # Dagster counts a skipped step as no failure; for the user the run did not deliver.
+        skipped = [event.step_key for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_SKIPPED]
+        print(f"  NOT PUBLISHED: the serving files were left as they were (skipped steps: {', '.join(skipped) or '-'})")
 
-    warehouse = settings.warehouse_path()
+    warehouse, serving = settings.warehouse_path(), settings.serving_path()
     if warehouse.exists():
         with open_warehouse(warehouse, read_only=True) as connection:
-            print("\nRows per table:")
+            print("\nRows per table (warehouse):")
             for table, rows in table_row_counts(connection):
                 print(f"  {table:<42} {rows:>12,}")
-            if result.success:
-                try:
-                    summary = business_summary(connection)
-                except duckdb.CatalogException as error:  # e.g. a step skipped because the dbt project changed mid-run
-                    summary = [("(not available)", str(error).splitlines()[0])]
-                print("\nBusiness summary:")
-                for label, value in summary:
-                    print(f"  {label:<42} {value}")
+    if result.success and published:
+        # What BI reads, whichever engine built it.
+        with open_warehouse(serving, read_only=True) as connection:
+            if settings.engine() != "duckdb":
+                print(f"\nRows per mart (built on {settings.engine()}, published):")
+                for table, rows in table_row_counts(connection):
+                    print(f"  {table:<42} {rows:>12,}")
+            try:
+                summary = business_summary(connection)
+            except duckdb.CatalogException as error:  # e.g. a step skipped because the dbt project changed mid-run
+                summary = [("(not available)", str(error).splitlines()[0])]
+        print("\nBusiness summary:")
+        for label, value in summary:
+            print(f"  {label:<42} {value}")
     print(f"\nLanding:   {settings.landing_dir()}")
+    print(f"Engine:    {settings.engine()} (LIFECYCLE_ENGINE)")
     print(f"Warehouse: {warehouse} (private to the pipeline)")
     print(f"Serving:   {settings.serving_path()} and its parquet/ folder (what BI tools read)")
     print(f"UI:        make dev, then http://127.0.0.1:3000 (run history in {os.environ.get('DAGSTER_HOME', '-')})")
-    return 0 if result.success else 1
+    return 0 if result.success and published else 1
 
 
 def export_quarantined(folder: str, target: str) -> int:

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import dagster as dg
@@ -10,6 +11,13 @@ from orchestration.lib.settings import DBT_PROJECT_DIR
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# The default tiers run on DuckDB whatever the shell says (the `spark` tier sets its own engine), and
+# nothing a test writes lands in the repository's data/ folder.
+os.environ["LIFECYCLE_ENGINE"] = "duckdb"
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="lifecycle-tests-"))
+for _variable, _folder in (("LIFECYCLE_LAKE_DIR", "lake"), ("LIFECYCLE_SPARK_DIR", "spark"),
+                           ("LIFECYCLE_SERVING", "serving/lifecycle.duckdb")):
+    os.environ[_variable] = str(_SESSION_DIR / _folder)
 
 
 def _manifest_is_stale(manifest: Path) -> bool:
@@ -30,6 +38,14 @@ def pytest_sessionstart(session):
             [str(dbt), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
             check=True, env=env,
         )
+
+
+@pytest.fixture(autouse=True)
+def private_outputs(tmp_path, monkeypatch):
+    """Each test its own lake, Spark folder and serving file (a test may point them elsewhere)."""
+    monkeypatch.setenv("LIFECYCLE_LAKE_DIR", str(tmp_path / "lake"))
+    monkeypatch.setenv("LIFECYCLE_SPARK_DIR", str(tmp_path / "spark"))
+    monkeypatch.setenv("LIFECYCLE_SERVING", str(tmp_path / "serving" / "lifecycle.duckdb"))
 
 
 @pytest.fixture

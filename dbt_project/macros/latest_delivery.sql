@@ -32,16 +32,14 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Config of an incremental staging table: rows of re-staged keys are replaced (delete+insert),
-    and rows whose delivery has gone and whose key has no other delivery are removed afterwards. -#}
+{#- Config of an incremental staging table (where the engine supports it, see incremental.sql): rows of
+    re-staged keys are replaced, and rows whose delivery has gone and whose key has no other delivery
+    are removed afterwards. -#}
 {% macro staged_incrementally(key_column, source_name, table_name) -%}
     {#- The hook is rendered when it runs (relations are not resolved yet while configs are parsed). -#}
-    {{ config(
-        materialized='incremental',
-        unique_key=key_column,
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-        post_hook="delete from {{ this }} where load_id not in (select distinct _load_id from {{ source('"
+    {{ incremental_where_supported(
+        key_column,
+        "delete from {{ this }} where load_id not in (select distinct _load_id from {{ source('"
             ~ source_name ~ "', '" ~ table_name ~ "') }})"
     ) }}
 {%- endmacro %}

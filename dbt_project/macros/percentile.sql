@@ -12,7 +12,17 @@
     percentile({{ expression }}, {{ fraction }})
 {%- endmacro %}
 
-{#- Hours between two timestamps, with minute precision. -#}
+{#- Hours between two timestamps, from whole seconds; null when either is null. Dispatched rather than
+    dbt.datediff: the engines count minutes differently (DuckDB counts minute boundaries crossed, dbt-spark
+    rounds seconds up), and dbt-spark's datediff fails on a null (a ticket never answered). -#}
 {% macro hours_between(start_timestamp, end_timestamp) -%}
-    ({{ dbt.datediff(start_timestamp, end_timestamp, 'minute') }} / 60.0)
+    {{ return(adapter.dispatch('hours_between', 'lifecycle')(start_timestamp, end_timestamp)) }}
+{%- endmacro %}
+
+{% macro default__hours_between(start_timestamp, end_timestamp) -%}
+    (date_diff('second', {{ start_timestamp }}, {{ end_timestamp }}) / 3600.0)
+{%- endmacro %}
+
+{% macro spark__hours_between(start_timestamp, end_timestamp) -%}
+    ((unix_timestamp({{ end_timestamp }}) - unix_timestamp({{ start_timestamp }})) / 3600.0)
 {%- endmacro %}

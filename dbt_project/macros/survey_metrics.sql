@@ -15,14 +15,14 @@
         {{ dbt.cast("sum(case when " ~ survey_type ~ " = 'nps' and " ~ score ~ " >= 9 then 1 else 0 end)", 'bigint') }} as promoters,
         {{ dbt.cast("sum(case when " ~ survey_type ~ " = 'nps' and " ~ score ~ " between 7 and 8 then 1 else 0 end)", 'bigint') }} as passives,
         {{ dbt.cast("sum(case when " ~ survey_type ~ " = 'nps' and " ~ score ~ " <= 6 then 1 else 0 end)", 'bigint') }} as detractors,
-        {{ dbt.cast(
-            "round(100.0 * (sum(case when " ~ survey_type ~ " = 'nps' and " ~ score ~ " >= 9 then 1 else 0 end)"
+        {{ dbt.cast(round_half_up(
+            "100.0 * (sum(case when " ~ survey_type ~ " = 'nps' and " ~ score ~ " >= 9 then 1 else 0 end)"
             ~ " - sum(case when " ~ survey_type ~ " = 'nps' and " ~ score ~ " <= 6 then 1 else 0 end))"
-            ~ " / nullif(sum(case when " ~ survey_type ~ " = 'nps' then 1 else 0 end), 0), 2)",
+            ~ " / nullif(sum(case when " ~ survey_type ~ " = 'nps' then 1 else 0 end), 0)", 2),
             'double') }} as nps,
         {{ dbt.cast("sum(case when " ~ survey_type ~ " = 'csat' then 1 else 0 end)", 'bigint') }} as csat_responses,
-        {{ dbt.cast(
-            "round(100.0 * sum(case when " ~ survey_type ~ " = 'csat' and " ~ score ~ " >= 4 then 1 else 0 end)"
-            ~ " / nullif(sum(case when " ~ survey_type ~ " = 'csat' then 1 else 0 end), 0), 2)",
+        {{ dbt.cast(round_half_up(
+            "100.0 * sum(case when " ~ survey_type ~ " = 'csat' and " ~ score ~ " >= 4 then 1 else 0 end)"
+            ~ " / nullif(sum(case when " ~ survey_type ~ " = 'csat' then 1 else 0 end), 0)", 2),
             'double') }} as csat_pct
 {%- endmacro %}

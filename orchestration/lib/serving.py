@@ -63,7 +63,7 @@ def _schema(connection: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[
     return [(name, type_) for name, type_, *_ in connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
 
 
-def _audit(warehouse: duckdb.DuckDBPyConnection, database: Path, parquet: Path, tables: list[str]) -> dict[str, int]:
+def _audit(warehouse: duckdb.DuckDBPyConnection, database: Path, parquet: Path, tables: dict[str, str]) -> dict[str, int]:
     counts = {}
     with duckdb.connect(str(database), read_only=True) as published:
         published_tables = sorted(
@@ -74,8 +74,8 @@ def _audit(warehouse: duckdb.DuckDBPyConnection, database: Path, parquet: Path, 
         if published_tables != sorted(tables):
             raise PublishAuditError(f"the serving file holds {published_tables}, the warehouse {sorted(tables)}")
         for table in tables:
-            expected_rows = warehouse.execute(f"SELECT count(*) FROM {SCHEMA}.{table}").fetchall()[0][0]
-            expected_schema = _schema(warehouse, f"{SCHEMA}.{table}")
+            expected_rows = warehouse.execute(f"SELECT count(*) FROM {tables[table]}").fetchall()[0][0]
+            expected_schema = _schema(warehouse, tables[table])
             for label, connection, relation in (
                 ("serving file", published, f"{SCHEMA}.{table}"),
                 ("Parquet file", published, f"read_parquet('{parquet / f'{table}.parquet'}')"),
@@ -90,33 +90,42 @@ def _audit(warehouse: duckdb.DuckDBPyConnection, database: Path, parquet: Path, 
     return counts
 
 
-def publish_marts(warehouse: duckdb.DuckDBPyConnection, serving_path: Path) -> PublishReport:
-    """Copy, audit and swap in the marts; see the module docstring for the guarantees."""
+def warehouse_marts(warehouse: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The marts the DuckDB warehouse holds: every base table of schema `marts`."""
+    return {
+        name: f"{SCHEMA}.{name}" for (name,) in warehouse.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE' "
+            "AND table_catalog = current_database() ORDER BY 1",
+            [SCHEMA],
+        ).fetchall()
+    }
+
+
+def publish_marts(warehouse: duckdb.DuckDBPyConnection, serving_path: Path, marts: dict[str, str] | None = None) -> PublishReport:
+    """Copy, audit and swap in the marts; see the module docstring for the guarantees.
+
+    `marts` maps each mart's name to a relation `warehouse` can read it from (default: the warehouse's
+    own schema `marts`; with Spark, the Parquet files of its tables).
+    """
     folder = serving_path.parent
     folder.mkdir(parents=True, exist_ok=True)
     clean_leftovers(serving_path)
     token = uuid.uuid4().hex[:12]
     new_database = folder / f"{serving_path.name}{TEMP_MARKER}{token}"
     new_parquet = folder / f"parquet{TEMP_MARKER}{token}"
-    tables = [
-        name for (name,) in warehouse.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE' "
-            "AND table_catalog = current_database() ORDER BY 1",
-            [SCHEMA],
-        ).fetchall()
-    ]
+    tables = dict(sorted((marts if marts is not None else warehouse_marts(warehouse)).items()))
     alias = f"serving_{token}"
     try:
         warehouse.execute(f"ATTACH '{new_database}' AS {alias}")
         try:
             warehouse.execute(f"CREATE SCHEMA {alias}.{SCHEMA}")
             for table in tables:
-                warehouse.execute(f"CREATE TABLE {alias}.{SCHEMA}.{table} AS SELECT * FROM {SCHEMA}.{table}")
+                warehouse.execute(f"CREATE TABLE {alias}.{SCHEMA}.{table} AS SELECT * FROM {tables[table]}")
         finally:
             warehouse.execute(f"DETACH {alias}")  # checkpoints: the file is complete, no WAL left behind
         new_parquet.mkdir()
         for table in tables:
-            warehouse.execute(f"COPY {SCHEMA}.{table} TO '{new_parquet / f'{table}.parquet'}' (FORMAT parquet)")
+            warehouse.execute(f"COPY (SELECT * FROM {tables[table]}) TO '{new_parquet / f'{table}.parquet'}' (FORMAT parquet)")
         counts = _audit(warehouse, new_database, new_parquet, tables)
 
         bytes_written = new_database.stat().st_size + sum(p.stat().st_size for p in new_parquet.iterdir())

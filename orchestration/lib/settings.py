@@ -77,3 +77,25 @@ def lock_retries() -> int:
 def serving_path() -> Path:
     """The DuckDB file BI tools read (`LIFECYCLE_SERVING`); Parquet files go to `parquet/` beside it."""
     return _path_setting("LIFECYCLE_SERVING", "data/serving/lifecycle.duckdb")
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def engine() -> str:
+    """The engine dbt builds the models on (`LIFECYCLE_ENGINE`: duckdb, the default, or spark). It is also the
+    dbt target's name, so profiles.yml reads the same variable."""
+    value = os.environ.get("LIFECYCLE_ENGINE", "").strip().lower() or "duckdb"
+    if value not in ENGINES:
+        raise ValueError(f"LIFECYCLE_ENGINE must be one of {', '.join(ENGINES)}, got {value!r}")
+    return value
+
+
+def lake_dir() -> Path:
+    """The raw lake (`LIFECYCLE_LAKE_DIR`): every validated delivery as Parquet, which Spark reads."""
+    return _path_setting("LIFECYCLE_LAKE_DIR", "data/lake")
+
+
+def spark_dir() -> Path:
+    """Spark's local warehouse and metastore (`LIFECYCLE_SPARK_DIR`), used by the `spark` dbt target."""
+    return _path_setting("LIFECYCLE_SPARK_DIR", "data/spark")

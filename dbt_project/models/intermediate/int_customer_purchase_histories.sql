@@ -2,7 +2,7 @@
     in days, as Fader, Hardie & Lee (and lifetimes' summary_data_from_transaction_data) define it:
     purchases on the same day are one purchase; frequency = repeat purchase days; recency = days
     from the first to the last purchase day; T = days from the first purchase day to the as-of
-    date; monetary_value = mean net margin of the repeat purchase days (0 without repeats).
+    date; monetary_value = mean net margin of the repeat purchase days (0 without repeats), to 4 decimals.
     Orders after the as-of date, and orders without an exchange rate, are left out. -#}
 with
 
@@ -38,7 +38,8 @@ select
     {{ dbt.cast('histories.frequency', 'integer') }} as frequency,
     {{ dbt.cast(dbt.datediff('histories.first_purchase_date', 'histories.last_purchase_date', 'day'), 'integer') }} as recency,
     {{ dbt.cast(dbt.datediff('histories.first_purchase_date', 'as_of.as_of_date', 'day'), 'integer') }} as t,
-    {{ dbt.cast('case when histories.frequency > 0 then histories.repeat_margin / histories.frequency else 0 end', 'double') }}
+    {#- rounded exactly (to a hundredth of a cent), so that every engine fits the models on the same numbers -#}
+    {{ dbt.cast(round_half_up('case when histories.frequency > 0 then histories.repeat_margin / histories.frequency else 0 end', 4), 'double') }}
         as monetary_value,
     histories.first_purchase_date,
     histories.last_purchase_date

@@ -8,12 +8,9 @@
     Incremental: a daily run converts only the orders staged since the last build, plus every
     order on or after the earliest day of FX rates loaded since then (a late rate changes the
     conversion of the days it covers). Orders that left staging are removed afterwards. -#}
-{{ config(
-    materialized='incremental',
-    unique_key='order_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-    post_hook="delete from {{ this }} where order_id not in (select order_id from {{ ref('stg_shop__orders') }})"
+{{ incremental_where_supported(
+    'order_id',
+    "delete from {{ this }} where order_id not in (select order_id from {{ ref('stg_shop__orders') }})"
 ) }}
 
 -- depends_on: {{ ref('stg_finance__fx_rates') }}

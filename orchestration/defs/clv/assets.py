@@ -1,5 +1,6 @@
 """Predictive CLV: fit BG/NBD, MBG/NBD and Gamma-Gamma on the RFM summary, publish predictions and fits."""
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -7,7 +8,7 @@ import pandas as pd
 from pydantic import Field
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.lib import clv
+from orchestration.lib import clv, engine_tables, settings
 from orchestration.lib.clv_predictions import PREDICTION_COLUMNS, fit_and_predict, fits_table, summary_in_weeks
 
 HISTORIES_KEY = dg.AssetKey(["intermediate", "int_customer_purchase_histories"])
@@ -33,11 +34,11 @@ def _holdout(connection, config: ClvConfig, as_of) -> tuple[dict, pd.DataFrame |
     transactions = connection.execute(
         f"""
         WITH sample AS (
-            SELECT customer_id FROM intermediate.int_customer_purchase_histories
+            SELECT customer_id FROM {engine_tables.relation("intermediate", "int_customer_purchase_histories")}
             USING SAMPLE reservoir({int(config.holdout_sample_customers)} ROWS) REPEATABLE (42)
         )
         SELECT orders.customer_id, orders.order_date AS ordered_at
-        FROM intermediate.int_orders_converted AS orders
+        FROM {engine_tables.relation("intermediate", "int_orders_converted")} AS orders
         JOIN sample USING (customer_id)
         WHERE orders.is_completed AND orders.has_fx_rate AND orders.order_date <= ?
         """,
@@ -63,6 +64,19 @@ def _holdout(connection, config: ClvConfig, as_of) -> tuple[dict, pd.DataFrame |
     return metadata, report.tracking
 
 
+def _write_output(connection, table: str, query: str) -> None:
+    """`clv.<table>` where the engine reads it: a warehouse table (DuckDB) or a Parquet file in the lake (Spark)."""
+    if settings.engine() == "spark":
+        folder = engine_tables.clv_output_dir(table)
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = folder / f".{table}.parquet.tmp"  # hidden until complete, then swapped in
+        connection.execute(f"COPY ({query}) TO '{staged}' (FORMAT parquet, COMPRESSION zstd)")
+        os.replace(staged, folder / f"{table}.parquet")
+    else:
+        connection.execute("CREATE SCHEMA IF NOT EXISTS clv")
+        connection.execute(f"CREATE OR REPLACE TABLE clv.{table} AS {query}")
+
+
 @dg.multi_asset(
     name="fit_clv_models",
     specs=[
@@ -86,9 +100,12 @@ def _holdout(connection, config: ClvConfig, as_of) -> tuple[dict, pd.DataFrame |
 def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb: WarehouseResource):
     with duckdb.get_connection() as connection:
         histories = connection.execute(
-            "SELECT customer_id, frequency, recency, t, monetary_value FROM intermediate.int_customer_purchase_histories"
+            "SELECT customer_id, frequency, recency, t, monetary_value "
+            f"FROM {engine_tables.relation('intermediate', 'int_customer_purchase_histories')} ORDER BY customer_id"
         ).df()
-        as_of = connection.execute("SELECT as_of_date FROM intermediate.int_as_of_dates").fetchall()[0][0]
+        as_of = connection.execute(
+            f"SELECT as_of_date FROM {engine_tables.relation('intermediate', 'int_as_of_dates')}"
+        ).fetchall()[0][0]
         outcome = fit_and_predict(
             summary_in_weeks(histories), config.purchase_model, monthly_discount_rate=config.monthly_discount_rate
         )
@@ -99,28 +116,29 @@ def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb:
         predictions = outcome.predictions.reset_index()
         predictions["purchase_model"] = config.purchase_model
         fits = fits_table(outcome.fits, as_of=as_of, fitted_at=datetime.now(UTC).replace(tzinfo=None))
-        connection.execute("CREATE SCHEMA IF NOT EXISTS clv")
         connection.register("predictions_frame", predictions)
         connection.register("fits_frame", fits)
         columns = ", ".join(f"CAST({name} AS DOUBLE) AS {name}" for name in PREDICTION_COLUMNS)
-        connection.execute(
-            f"CREATE OR REPLACE TABLE clv.clv_predictions AS "
-            f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {columns}, CAST(purchase_model AS VARCHAR) AS purchase_model "
-            f"FROM predictions_frame"
-        )
-        connection.execute(
-            """
-            CREATE OR REPLACE TABLE clv.clv_model_fits AS SELECT
-                CAST(model AS VARCHAR) AS model, CAST(parameter AS VARCHAR) AS parameter, CAST(value AS DOUBLE) AS value,
-                CAST(time_unit AS VARCHAR) AS time_unit, CAST(customers AS BIGINT) AS customers,
-                CAST(log_likelihood AS DOUBLE) AS log_likelihood, CAST(converged AS BOOLEAN) AS converged,
-                CAST(fitted_at AS TIMESTAMP) AS fitted_at, CAST(as_of_date AS DATE) AS as_of_date
-            FROM fits_frame
-            """
-        )
+        outputs = {
+            "clv_predictions": (
+                f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {columns}, "
+                f"CAST(purchase_model AS VARCHAR) AS purchase_model FROM predictions_frame"
+            ),
+            "clv_model_fits": """
+                SELECT
+                    CAST(model AS VARCHAR) AS model, CAST(parameter AS VARCHAR) AS parameter, CAST(value AS DOUBLE) AS value,
+                    CAST(time_unit AS VARCHAR) AS time_unit, CAST(customers AS BIGINT) AS customers,
+                    CAST(log_likelihood AS DOUBLE) AS log_likelihood, CAST(converged AS BOOLEAN) AS converged,
+                    CAST(fitted_at AS TIMESTAMP) AS fitted_at, CAST(as_of_date AS DATE) AS as_of_date
+                FROM fits_frame
+            """,
+        }
         if tracking is not None:
             connection.register("tracking_frame", tracking)
-            connection.execute("CREATE OR REPLACE TABLE clv.clv_holdout_tracking AS SELECT * FROM tracking_frame")
+            outputs["clv_holdout_tracking"] = "SELECT * FROM tracking_frame"
+        for table, query in outputs.items():
+            _write_output(connection, table, query)
+        context.log.info(f"CLV outputs written for the {settings.engine()} engine: {', '.join(outputs)}")
 
     parameters = {f"{fit.model}.{name}": round(value, 4) for fit in outcome.fits for name, value in fit.params.items()}
     predicted = outcome.predictions["predicted_clv_12m"]

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.lib import settings
+from orchestration.lib import lake, settings
 from orchestration.lib.contract import LOAD_METADATA_COLUMNS, SOURCES, Source
 from orchestration.lib.ingest import IngestReport, Thresholds, ingest_source, quarantine_relation, rules_summary
 
@@ -16,7 +16,7 @@ def _spec(source: Source) -> dg.AssetSpec:
     return dg.AssetSpec(
         key=source.asset_key,
         group_name="ingest",
-        kinds={"duckdb"},
+        kinds={"duckdb", "parquet"},
         description=f"{source.description} Landing folder `{source.folder}/`; key {', '.join(source.key)}.",
         metadata={
             "dagster/table_name": source.relation,
@@ -57,10 +57,12 @@ def _check_result(report: IngestReport) -> dg.AssetCheckResult:
     )
 
 
-def _materialization(report: IngestReport) -> dg.MaterializeResult:
+def _materialization(report: IngestReport, lake_sync: lake.LakeSync) -> dg.MaterializeResult:
     return dg.MaterializeResult(
         asset_key=report.source.asset_key,
         metadata={
+            "lake_files_written": lake_sync.written,
+            "lake_files_removed": lake_sync.removed,
             "dagster/row_count": report.table_rows,
             "rows_loaded": report.rows_loaded,
             "rows_quarantined": report.rows_quarantined,
@@ -83,7 +85,8 @@ def _materialization(report: IngestReport) -> dg.MaterializeResult:
     pool=WAREHOUSE_POOL,
 )
 def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
-    """Validate and load new and changed landing files; unchanged files and repeated deliveries are skipped."""
+    """Validate and load new and changed landing files; unchanged files and repeated deliveries are skipped.
+    The raw lake (Parquet, read by Spark) follows the raw tables, so it holds only rows that passed the gates."""
     landing_root = settings.landing_dir()
     thresholds = Thresholds(
         max_bad_row_share=settings.max_bad_row_share(),
@@ -97,13 +100,14 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
             if dg.AssetKey(source.asset_key) not in context.selected_asset_keys:
                 continue
             report = ingest_source(connection, source, landing_root, thresholds)
+            lake_sync = lake.sync_source(connection, source, settings.lake_dir())
             context.log.info(
                 f"{source.relation}: {report.rows_loaded} rows from {report.count('loaded', 'reloaded')} file(s), "
                 f"{report.rows_quarantined} quarantined, {report.count('blocked')} blocked, "
                 f"{report.count('unchanged')} unchanged, {report.count('duplicate')} repeated deliveries"
             )
             problems += [outcome.problem for outcome in report.blocked]
-            yield _materialization(report)
+            yield _materialization(report, lake_sync)
             yield _check_result(report)
     if problems:
         raise dg.Failure(

@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transform.assets import lifecycle_dbt_models
-from orchestration.lib import settings
+from orchestration.lib import engine_tables, settings
 from orchestration.lib.serving import publish_marts
 
 # Every mart, and the audits that reconcile them.
@@ -24,8 +24,11 @@ MART_KEYS = sorted((key for key in lifecycle_dbt_models.keys if key.path[0] in (
     ),
 )
 def publish_serving_files(context: dg.AssetExecutionContext, duckdb: WarehouseResource) -> dg.MaterializeResult:
+    marts = None  # DuckDB: the warehouse's own marts schema
+    if settings.engine() == "spark":
+        marts = {table: engine_tables.relation("marts", table) for table in engine_tables.spark_tables("marts")}
     with duckdb.get_connection() as connection:
-        report = publish_marts(connection, settings.serving_path())
+        report = publish_marts(connection, settings.serving_path(), marts)
     context.log.info(f"Published {len(report.row_counts)} marts to {report.serving_path} and {report.parquet_folder}/")
     return dg.MaterializeResult(
         metadata={

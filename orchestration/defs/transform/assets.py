@@ -8,6 +8,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.defs.resources import WAREHOUSE_POOL
 from orchestration.defs.transform.project import dbt_project
+from orchestration.lib import settings
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
@@ -53,6 +54,7 @@ class DbtBuildConfig(dg.Config):
     pool=WAREHOUSE_POOL,
 )
 def lifecycle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+    context.log.info(f"dbt target: {settings.engine()}")  # profiles.yml selects it from LIFECYCLE_ENGINE; fail early when unknown
     invocation = dbt.cli(["build", "--full-refresh"] if config.full_refresh else ["build"], context=context)
     yield from invocation.stream()
     _keep_partial_parse(invocation)

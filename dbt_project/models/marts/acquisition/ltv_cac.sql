@@ -82,7 +82,7 @@ per_customer as (
 )
 
 select
-    {{ dbt.cast('acquisition_channel', 'varchar') }} as acquisition_channel,
+    {{ dbt.cast('acquisition_channel', dbt.type_string()) }} as acquisition_channel,
     {{ dbt.cast('cohort_month', 'date') }} as cohort_month,
     {{ dbt.cast('new_customers', 'bigint') }} as new_customers,
     {{ to_money('marketing_spend') }} as marketing_spend,
@@ -91,6 +91,6 @@ select
     {{ to_money('margin_per_customer_3m') }} as margin_per_customer_3m,
     {{ to_money('margin_per_customer_6m') }} as margin_per_customer_6m,
     {{ to_money('margin_per_customer_12m') }} as margin_per_customer_12m,
-    {{ dbt.cast('round(margin_per_customer_12m / nullif(cac, 0), 2)', 'double') }} as ltv_cac_ratio_12m,
+    {{ dbt.cast(round_half_up('margin_per_customer_12m / nullif(cac, 0)', 2), 'double') }} as ltv_cac_ratio_12m,
     {{ dbt.cast('margin_per_customer_12m / nullif(cac, 0) >= 3', 'boolean') }} as is_healthy
 from per_customer

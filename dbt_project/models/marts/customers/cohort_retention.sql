@@ -70,7 +70,7 @@ select
     {{ dbt.cast(dbt.dateadd('month', 'months_since_first_order', 'cohort_month'), 'date') }} as activity_month,
     {{ dbt.cast('cohort_size', 'bigint') }} as cohort_size,
     {{ dbt.cast('active_customers', 'bigint') }} as active_customers,
-    {{ dbt.cast('round(1.0 * active_customers / cohort_size, 4)', 'double') }} as retention_rate,
+    {{ dbt.cast(round_half_up('1.0 * active_customers / cohort_size', 4), 'double') }} as retention_rate,
     {{ dbt.cast('orders', 'bigint') }} as orders,
     {{ to_money('net_revenue') }} as net_revenue,
     {{ to_money('net_margin') }} as net_margin,

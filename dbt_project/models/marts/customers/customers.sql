@@ -17,9 +17,9 @@ order_gaps as (
     select
         customer_id,
         order_date,
-        {{ dbt.datediff(
+        {{ days_between(
             'lag(order_date) over (partition by customer_id order by ordered_at, order_id)',
-            'order_date', 'day') }} as days_since_previous_order
+            'order_date') }} as days_since_previous_order
     from orders
     where is_completed
 
@@ -106,9 +106,9 @@ customer_facts as (
         predictions.expected_avg_spend,
         predictions.predicted_clv_12m,
         as_of.as_of_date,
-        {{ dbt.datediff(dbt.cast(to_reporting_time('order_totals.last_completed_order_at'), 'date'), 'as_of.as_of_date', 'day') }}
+        {{ days_between(dbt.cast(to_reporting_time('order_totals.last_completed_order_at'), 'date'), 'as_of.as_of_date') }}
             as days_since_last_order,
-        {{ dbt.datediff(dbt.cast(to_reporting_time('acquired.first_completed_order_at'), 'date'), 'as_of.as_of_date', 'day') }}
+        {{ days_between(dbt.cast(to_reporting_time('acquired.first_completed_order_at'), 'date'), 'as_of.as_of_date') }}
             as tenure_days
     from order_totals
     cross join as_of
@@ -181,23 +181,22 @@ health as (
     select
         *,
         {#- Health 0-100: recency 40, frequency 20, monetary 10, latest NPS 15, support 15. -#}
-        case when completed_orders = 0 then 0 else round(
-            40 * greatest(0, 1 - days_since_last_order / {{ var('churn_days') }}.0)
-            + 20 * (frequency_score - 1) / ({{ var('rfm_bins') }} - 1.0)
-            + 10 * (monetary_score - 1) / ({{ var('rfm_bins') }} - 1.0)
+        case when completed_orders = 0 then 0 else {{ round_half_up(
+            "40 * greatest(0, 1 - days_since_last_order / " ~ var('churn_days') ~ ".0)
+            + 20 * (frequency_score - 1) / (" ~ var('rfm_bins') ~ " - 1.0)
+            + 10 * (monetary_score - 1) / (" ~ var('rfm_bins') ~ " - 1.0)
             + 15 * case latest_nps_category when 'promoter' then 1 when 'detractor' then 0 else 0.5 end
-            + 15 * greatest(0, 1 - open_tickets / 3.0)
-        ) end as health_score
+            + 15 * greatest(0, 1 - open_tickets / 3.0)", 0) }} end as health_score
     from staged
 
 )
 
 select
     -- ids
-    {{ dbt.cast('customer_id', 'varchar') }} as customer_id,
+    {{ dbt.cast('customer_id', dbt.type_string()) }} as customer_id,
 
     -- acquisition
-    {{ dbt.cast('acquisition_channel', 'varchar') }} as acquisition_channel,
+    {{ dbt.cast('acquisition_channel', dbt.type_string()) }} as acquisition_channel,
     {{ dbt.cast('cohort_month', 'date') }} as cohort_month,
     {{ dbt.cast('first_order_at', 'timestamp') }} as first_order_at,
     {{ dbt.cast('last_order_at', 'timestamp') }} as last_order_at,
@@ -217,14 +216,14 @@ select
     {{ to_money('coalesce(net_margin, 0)') }} as net_margin,
     has_estimated_margin,
     {{ to_money('net_revenue / nullif(completed_orders, 0)') }} as average_order_value,
-    {{ dbt.cast('round(365.0 * completed_orders / greatest(tenure_days, ' ~ var('min_tenure_days_for_frequency') ~ '), 4)', 'double') }}
+    {{ dbt.cast(round_half_up('365.0 * completed_orders / greatest(tenure_days, ' ~ var('min_tenure_days_for_frequency') ~ ')', 4), 'double') }}
         as purchase_frequency_per_year,
     {{ to_money('coalesce(net_margin, 0)') }} as historical_clv_margin,
     {{ to_money('coalesce(net_revenue, 0)') }} as historical_clv_revenue,
 
     -- predicted, 12 months ahead (BG/NBD or MBG/NBD with Gamma-Gamma; null when the models could not be fitted)
-    {{ dbt.cast('round(expected_purchases_12m, 4)', 'double') }} as expected_purchases_12m,
-    {{ dbt.cast('round(p_alive, 4)', 'double') }} as p_alive,
+    {{ dbt.cast(round_half_up('expected_purchases_12m', 4), 'double') }} as expected_purchases_12m,
+    {{ dbt.cast(round_half_up('p_alive', 4), 'double') }} as p_alive,
     {{ to_money('expected_avg_spend') }} as expected_avg_margin_per_purchase,
     {{ to_money('predicted_clv_12m') }} as predicted_clv_12m,
 
@@ -236,18 +235,18 @@ select
     -- support and satisfaction
     {{ dbt.cast('tickets', 'bigint') }} as tickets,
     {{ dbt.cast('open_tickets', 'bigint') }} as open_tickets,
-    {{ dbt.cast('round(median_first_response_hours, 2)', 'double') }} as median_first_response_hours,
-    {{ dbt.cast('round(median_resolution_hours, 2)', 'double') }} as median_resolution_hours,
-    {{ dbt.cast('round(avg_ticket_csat, 2)', 'double') }} as avg_ticket_csat,
+    {{ dbt.cast(round_half_up('median_first_response_hours', 2), 'double') }} as median_first_response_hours,
+    {{ dbt.cast(round_half_up('median_resolution_hours', 2), 'double') }} as median_resolution_hours,
+    {{ dbt.cast(round_half_up('avg_ticket_csat', 2), 'double') }} as avg_ticket_csat,
     {{ dbt.cast('latest_nps_score', 'integer') }} as latest_nps_score,
-    {{ dbt.cast('latest_nps_category', 'varchar') }} as latest_nps_category,
+    {{ dbt.cast('latest_nps_category', dbt.type_string()) }} as latest_nps_category,
 
     -- segments
     {{ dbt.cast('recency_score', 'integer') }} as recency_score,
     {{ dbt.cast('frequency_score', 'integer') }} as frequency_score,
     {{ dbt.cast('monetary_score', 'integer') }} as monetary_score,
-    {{ dbt.cast('rfm_segment', 'varchar') }} as rfm_segment,
-    {{ dbt.cast('lifecycle_stage', 'varchar') }} as lifecycle_stage,
+    {{ dbt.cast('rfm_segment', dbt.type_string()) }} as rfm_segment,
+    {{ dbt.cast('lifecycle_stage', dbt.type_string()) }} as lifecycle_stage,
     is_churned,
     {{ dbt.cast('health_score', 'integer') }} as health_score
 from health

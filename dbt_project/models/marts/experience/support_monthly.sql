@@ -56,18 +56,18 @@ months as (
 
 select
     {{ dbt.cast('months.ticket_month', 'date') }} as ticket_month,
-    {{ dbt.cast('months.ticket_channel', 'varchar') }} as ticket_channel,
+    {{ dbt.cast('months.ticket_channel', dbt.type_string()) }} as ticket_channel,
     {{ dbt.cast('coalesce(created.tickets_created, 0)', 'bigint') }} as tickets_created,
     {{ dbt.cast('coalesce(solved.tickets_solved, 0)', 'bigint') }} as tickets_solved,
     {{ dbt.cast('coalesce(created.unanswered_tickets, 0)', 'bigint') }} as unanswered_tickets,
-    {{ dbt.cast('round(created.median_first_response_hours, 2)', 'double') }} as median_first_response_hours,
-    {{ dbt.cast('round(created.p90_first_response_hours, 2)', 'double') }} as p90_first_response_hours,
-    {{ dbt.cast('round(created.median_resolution_hours, 2)', 'double') }} as median_resolution_hours,
-    {{ dbt.cast('round(created.p90_resolution_hours, 2)', 'double') }} as p90_resolution_hours,
-    {{ dbt.cast('round(1.0 * created.resolved_not_reopened / nullif(created.tickets_resolved, 0), 4)', 'double') }} as reopen_free_share,
+    {{ dbt.cast(round_half_up('created.median_first_response_hours', 2), 'double') }} as median_first_response_hours,
+    {{ dbt.cast(round_half_up('created.p90_first_response_hours', 2), 'double') }} as p90_first_response_hours,
+    {{ dbt.cast(round_half_up('created.median_resolution_hours', 2), 'double') }} as median_resolution_hours,
+    {{ dbt.cast(round_half_up('created.p90_resolution_hours', 2), 'double') }} as p90_resolution_hours,
+    {{ dbt.cast(round_half_up('1.0 * created.resolved_not_reopened / nullif(created.tickets_resolved, 0)', 4), 'double') }} as reopen_free_share,
     {{ dbt.cast('coalesce(created.csat_responses, 0)', 'bigint') }} as csat_responses,
-    {{ dbt.cast('round(created.avg_csat, 2)', 'double') }} as avg_csat,
-    {{ dbt.cast('round(100.0 * created.satisfied_responses / nullif(created.csat_responses, 0), 2)', 'double') }} as csat_pct
+    {{ dbt.cast(round_half_up('created.avg_csat', 2), 'double') }} as avg_csat,
+    {{ dbt.cast(round_half_up('100.0 * created.satisfied_responses / nullif(created.csat_responses, 0)', 2), 'double') }} as csat_pct
 from months
 left join created on created.ticket_month = months.ticket_month and created.ticket_channel = months.ticket_channel
 left join solved on solved.ticket_month = months.ticket_month and solved.ticket_channel = months.ticket_channel

@@ -1,0 +1,17 @@
+{#- Config of a model built incrementally where the engine can replace rows in place: delete+insert on
+    DuckDB, with `post_hook` removing rows whose source is gone. On Spark the model is rebuilt whole:
+    dbt-spark replaces rows only in Delta, Iceberg or Hudi tables (merge), whose jars cannot be
+    downloaded here, and its Parquet tables support only append and partition overwrite. -#}
+{% macro incremental_where_supported(unique_key, post_hook) -%}
+    {%- if target.type == 'spark' -%}
+        {{ config(materialized='table') }}
+    {%- else -%}
+        {{ config(
+            materialized='incremental',
+            unique_key=unique_key,
+            incremental_strategy='delete+insert',
+            on_schema_change='fail',
+            post_hook=post_hook
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
