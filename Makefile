@@ -17,9 +17,12 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 SPARK_INSTALLED := $(VENV)/.spark-installed
 
-.PHONY: run test test-e2e test-spark dev sample bench bench-clv install manifest clean
+.PHONY: run test test-e2e test-spark dev sample bench bench-engines bench-clv install manifest clean
 
-run: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+# LIFECYCLE_ENGINE=spark make run: the same pipeline with the dbt models built on Spark (installs pyspark).
+ENGINE_DEPS := $(if $(filter spark,$(LIFECYCLE_ENGINE)),$(SPARK_INSTALLED))
+
+run: $(INSTALLED) $(ENGINE_DEPS) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@if [ -z "$$LIFECYCLE_LANDING_DIR" ] && [ -z "$$(find data/landing -type f ! -name .gitkeep | head -n 1)" ]; then \
 		$(MAKE) --no-print-directory sample; fi
 	$(PY) -m orchestration.cli run
@@ -34,13 +37,18 @@ test-e2e: $(INSTALLED) $(MANIFEST)
 test-spark: $(SPARK_INSTALLED) $(MANIFEST)
 	$(PY) -m pytest -m spark
 
-dev: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+dev: $(INSTALLED) $(ENGINE_DEPS) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # Full pipeline vs one plain DuckDB script, and the daily incremental run, per tier (S M L).
 BENCH_TIERS ?= S M L
 bench: $(INSTALLED) $(MANIFEST)
 	$(PY) -m benchmarks.pipeline --tiers $(BENCH_TIERS) --out bench-results/pipeline.json
+
+# The same pipeline on DuckDB and on Spark at two sizes, and whether both published the same marts.
+ENGINE_BENCH_CUSTOMERS ?= 5000 50000
+bench-engines: $(SPARK_INSTALLED) $(MANIFEST)
+	$(PY) -m benchmarks.engines --customers $(ENGINE_BENCH_CUSTOMERS) --out bench-results/engines.json
 
 bench-clv: $(INSTALLED)
 	mkdir -p bench-results
@@ -71,4 +79,4 @@ $(DAGSTER_HOME)/dagster.yaml:
 	test -f $@ || cp orchestration/dagster.yaml $@
 
 clean:
-	rm -rf dbt_project/target dbt_project/logs data/warehouse data/serving .dagster_home
+	rm -rf dbt_project/target dbt_project/logs data/warehouse data/serving data/lake data/spark .dagster_home

@@ -138,10 +138,13 @@ def stage_seconds(dagster_home: Path) -> dict[str, float]:
     return {stage: round(seconds, 2) for stage, seconds in stages.items()}
 
 
-def pipeline_env(landing: Path, work: Path) -> dict[str, str]:
+def pipeline_env(landing: Path, work: Path, engine: str = "duckdb") -> dict[str, str]:
     env = dict(os.environ)
     env.update(
+        LIFECYCLE_ENGINE=engine,
         LIFECYCLE_LANDING_DIR=str(landing),
+        LIFECYCLE_LAKE_DIR=str(work / "lake"),
+        LIFECYCLE_SPARK_DIR=str(work / "spark"),
         LIFECYCLE_WAREHOUSE=str(work / "warehouse.duckdb"),
         LIFECYCLE_SERVING=str(work / "serving" / "lifecycle.duckdb"),
         DAGSTER_HOME=str(work / "dagster_home"),
@@ -154,8 +157,8 @@ def pipeline_env(landing: Path, work: Path) -> dict[str, str]:
     return env
 
 
-def run_pipeline(landing: Path, work: Path, log: Path) -> Measured:
-    env = pipeline_env(landing, work)
+def run_pipeline(landing: Path, work: Path, log: Path, engine: str = "duckdb") -> Measured:
+    env = pipeline_env(landing, work, engine)
     home = Path(env["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")

@@ -57,8 +57,8 @@ FROM (
         lower(trim(status)) AS order_status,
         upper(trim(currency)) AS currency_code,
         nullif(lower(trim(channel)), '') AS order_channel,
-        cast(round(amount, 2) AS decimal(18, 2)) AS order_amount,
-        cast(round(cost, 2) AS decimal(18, 2)) AS order_cost,
+        cast(round(cast(amount AS decimal(38, 9)), 2) AS decimal(18, 2)) AS order_amount,
+        cast(round(cast(cost AS decimal(38, 9)), 2) AS decimal(18, 2)) AS order_cost,
         ordered_at AT TIME ZONE 'UTC' AS ordered_at,
         delivery
     FROM read_csv(
@@ -169,8 +169,8 @@ converted AS (
         cast(date_trunc('month', ordered_at) AS date) AS order_month,
         fx_rate IS NOT NULL AS has_fx_rate,
         order_cost IS NULL AS margin_is_estimated,
-        cast(round(order_amount * fx_rate, 2) AS decimal(18, 2)) AS amount,
-        cast(round(order_cost * fx_rate, 2) AS decimal(18, 2)) AS cost
+        cast(round(cast(order_amount * fx_rate AS decimal(38, 9)), 2) AS decimal(18, 2)) AS amount,
+        cast(round(cast(order_cost * fx_rate AS decimal(38, 9)), 2) AS decimal(18, 2)) AS cost
     FROM with_rates
 ),
 
@@ -178,7 +178,7 @@ contributions AS (
     SELECT
         *,
         -- default_margin_rate 0.4 where the cost is unknown
-        CASE WHEN cost IS NOT NULL THEN amount - cost ELSE cast(round(amount * 0.4, 2) AS decimal(18, 2)) END AS margin
+        CASE WHEN cost IS NOT NULL THEN amount - cost ELSE cast(round(cast(amount * 0.4 AS decimal(38, 9)), 2) AS decimal(18, 2)) END AS margin
     FROM converted
 )
 
@@ -247,9 +247,9 @@ tickets AS (
         customer_id,
         count(*) AS tickets,
         sum(CASE WHEN ticket_status IN ('new', 'open', 'pending') THEN 1 ELSE 0 END) AS open_tickets,
-        -- hours with minute precision, as the hours_between macro
-        quantile_cont(date_diff('minute', created_at, first_response_at) / 60.0, 0.5) AS median_first_response_hours,
-        quantile_cont(date_diff('minute', created_at, resolved_at) / 60.0, 0.5) AS median_resolution_hours,
+        -- hours from whole seconds, as the hours_between macro
+        quantile_cont(date_diff('second', created_at, first_response_at) / 3600.0, 0.5) AS median_first_response_hours,
+        quantile_cont(date_diff('second', created_at, resolved_at) / 3600.0, 0.5) AS median_resolution_hours,
         avg(csat_score) AS avg_ticket_csat
     FROM stg_tickets
     GROUP BY customer_id
@@ -344,13 +344,13 @@ health AS (
     SELECT
         *,
         -- Health 0-100: recency 40, frequency 20, monetary 10, latest NPS 15, support 15.
-        CASE WHEN completed_orders = 0 THEN 0 ELSE round(
+        CASE WHEN completed_orders = 0 THEN 0 ELSE round(cast(
             40 * greatest(0, 1 - days_since_last_order / 180.0)
             + 20 * (frequency_score - 1) / (5 - 1.0)
             + 10 * (monetary_score - 1) / (5 - 1.0)
             + 15 * CASE latest_nps_category WHEN 'promoter' THEN 1 WHEN 'detractor' THEN 0 ELSE 0.5 END
             + 15 * greatest(0, 1 - open_tickets / 3.0)
-        ) END AS health_score
+        AS decimal(38, 9)), 0) END AS health_score
     FROM staged
 )
 
@@ -366,23 +366,23 @@ SELECT
     cast(refunded_orders AS bigint) AS refunded_orders,
     cast(cancelled_orders AS bigint) AS cancelled_orders,
     cast(orders_without_fx_rate AS bigint) AS orders_without_fx_rate,
-    cast(round(coalesce(gross_revenue, 0), 2) AS decimal(18, 2)) AS gross_revenue,
-    cast(round(coalesce(refunds, 0), 2) AS decimal(18, 2)) AS refunds,
-    cast(round(coalesce(net_revenue, 0), 2) AS decimal(18, 2)) AS net_revenue,
-    cast(round(coalesce(net_margin, 0), 2) AS decimal(18, 2)) AS net_margin,
+    cast(round(cast(coalesce(gross_revenue, 0) AS decimal(38, 9)), 2) AS decimal(18, 2)) AS gross_revenue,
+    cast(round(cast(coalesce(refunds, 0) AS decimal(38, 9)), 2) AS decimal(18, 2)) AS refunds,
+    cast(round(cast(coalesce(net_revenue, 0) AS decimal(38, 9)), 2) AS decimal(18, 2)) AS net_revenue,
+    cast(round(cast(coalesce(net_margin, 0) AS decimal(38, 9)), 2) AS decimal(18, 2)) AS net_margin,
     has_estimated_margin,
-    cast(round(net_revenue / nullif(completed_orders, 0), 2) AS decimal(18, 2)) AS average_order_value,
-    cast(round(365.0 * completed_orders / greatest(tenure_days, 30), 4) AS double) AS purchase_frequency_per_year,
-    cast(round(coalesce(net_margin, 0), 2) AS decimal(18, 2)) AS historical_clv_margin,
-    cast(round(coalesce(net_revenue, 0), 2) AS decimal(18, 2)) AS historical_clv_revenue,
+    cast(round(cast(net_revenue / nullif(completed_orders, 0) AS decimal(38, 9)), 2) AS decimal(18, 2)) AS average_order_value,
+    cast(round(cast(365.0 * completed_orders / greatest(tenure_days, 30) AS decimal(38, 9)), 4) AS double) AS purchase_frequency_per_year,
+    cast(round(cast(coalesce(net_margin, 0) AS decimal(38, 9)), 2) AS decimal(18, 2)) AS historical_clv_margin,
+    cast(round(cast(coalesce(net_revenue, 0) AS decimal(38, 9)), 2) AS decimal(18, 2)) AS historical_clv_revenue,
     cast(as_of_date AS date) AS as_of_date,
     cast(days_since_last_order AS integer) AS days_since_last_order,
     cast(tenure_days AS integer) AS tenure_days,
     cast(tickets AS bigint) AS tickets,
     cast(open_tickets AS bigint) AS open_tickets,
-    cast(round(median_first_response_hours, 2) AS double) AS median_first_response_hours,
-    cast(round(median_resolution_hours, 2) AS double) AS median_resolution_hours,
-    cast(round(avg_ticket_csat, 2) AS double) AS avg_ticket_csat,
+    cast(round(cast(median_first_response_hours AS decimal(38, 9)), 2) AS double) AS median_first_response_hours,
+    cast(round(cast(median_resolution_hours AS decimal(38, 9)), 2) AS double) AS median_resolution_hours,
+    cast(round(cast(avg_ticket_csat AS decimal(38, 9)), 2) AS double) AS avg_ticket_csat,
     cast(latest_nps_score AS integer) AS latest_nps_score,
     cast(latest_nps_category AS varchar) AS latest_nps_category,
     cast(recency_score AS integer) AS recency_score,
@@ -459,12 +459,12 @@ SELECT
     cast(cohort_month + cast(months_since_first_order AS bigint) * INTERVAL 1 MONTH AS date) AS activity_month,
     cast(cohort_size AS bigint) AS cohort_size,
     cast(active_customers AS bigint) AS active_customers,
-    cast(round(1.0 * active_customers / cohort_size, 4) AS double) AS retention_rate,
+    cast(round(cast(1.0 * active_customers / cohort_size AS decimal(38, 9)), 4) AS double) AS retention_rate,
     cast(orders AS bigint) AS orders,
-    cast(round(net_revenue, 2) AS decimal(18, 2)) AS net_revenue,
-    cast(round(net_margin, 2) AS decimal(18, 2)) AS net_margin,
-    cast(round(cumulative_net_revenue / cohort_size, 2) AS decimal(18, 2)) AS cumulative_net_revenue_per_customer,
-    cast(round(cumulative_net_margin / cohort_size, 2) AS decimal(18, 2)) AS cumulative_net_margin_per_customer
+    cast(round(cast(net_revenue AS decimal(38, 9)), 2) AS decimal(18, 2)) AS net_revenue,
+    cast(round(cast(net_margin AS decimal(38, 9)), 2) AS decimal(18, 2)) AS net_margin,
+    cast(round(cast(cumulative_net_revenue / cohort_size AS decimal(38, 9)), 2) AS decimal(18, 2)) AS cumulative_net_revenue_per_customer,
+    cast(round(cast(cumulative_net_margin / cohort_size AS decimal(38, 9)), 2) AS decimal(18, 2)) AS cumulative_net_margin_per_customer
 FROM curves;
 
 
@@ -477,11 +477,11 @@ SELECT
     cast(sum(CASE WHEN survey_type = 'nps' AND score >= 9 THEN 1 ELSE 0 END) AS bigint) AS promoters,
     cast(sum(CASE WHEN survey_type = 'nps' AND score BETWEEN 7 AND 8 THEN 1 ELSE 0 END) AS bigint) AS passives,
     cast(sum(CASE WHEN survey_type = 'nps' AND score <= 6 THEN 1 ELSE 0 END) AS bigint) AS detractors,
-    cast(round(100.0 * (sum(CASE WHEN survey_type = 'nps' AND score >= 9 THEN 1 ELSE 0 END)
+    cast(round(cast(100.0 * (sum(CASE WHEN survey_type = 'nps' AND score >= 9 THEN 1 ELSE 0 END)
                         - sum(CASE WHEN survey_type = 'nps' AND score <= 6 THEN 1 ELSE 0 END))
-               / nullif(sum(CASE WHEN survey_type = 'nps' THEN 1 ELSE 0 END), 0), 2) AS double) AS nps,
+               / nullif(sum(CASE WHEN survey_type = 'nps' THEN 1 ELSE 0 END), 0) AS decimal(38, 9)), 2) AS double) AS nps,
     cast(sum(CASE WHEN survey_type = 'csat' THEN 1 ELSE 0 END) AS bigint) AS csat_responses,
-    cast(round(100.0 * sum(CASE WHEN survey_type = 'csat' AND score >= 4 THEN 1 ELSE 0 END)
-               / nullif(sum(CASE WHEN survey_type = 'csat' THEN 1 ELSE 0 END), 0), 2) AS double) AS csat_pct
+    cast(round(cast(100.0 * sum(CASE WHEN survey_type = 'csat' AND score >= 4 THEN 1 ELSE 0 END)
+               / nullif(sum(CASE WHEN survey_type = 'csat' THEN 1 ELSE 0 END), 0) AS decimal(38, 9)), 2) AS double) AS csat_pct
 FROM stg_responses
 GROUP BY 1;
