@@ -68,7 +68,7 @@ def test_a_failed_audit_leaves_the_serving_files_byte_identical(warehouse, tmp_p
 
 def test_the_audit_compares_rows_and_columns(warehouse, tmp_path, monkeypatch):
     serving = tmp_path / "serving" / "lifecycle.duckdb"
-    real_copy = "COPY marts.customers TO"
+    real_copy = "COPY (SELECT * FROM marts.customers) TO"
     with duckdb.connect(str(warehouse)) as connection:
         # Sabotage the Parquet copy of one mart: the audit must notice before anything is swapped in.
         class Sabotaged:
@@ -77,7 +77,7 @@ def test_the_audit_compares_rows_and_columns(warehouse, tmp_path, monkeypatch):
 
             def execute(self, sql, *args):
                 if sql.startswith(real_copy):
-                    sql = sql.replace("COPY marts.customers TO", "COPY (SELECT * FROM marts.customers LIMIT 5) TO")
+                    sql = sql.replace(real_copy, "COPY (SELECT * FROM marts.customers LIMIT 5) TO")
                 return self.inner.execute(sql, *args)
 
         with pytest.raises(PublishAuditError, match="customers: 5 rows in the Parquet file, 100 in the warehouse"):

@@ -1,0 +1,71 @@
+"""The raw lake mirrors the raw tables: one Parquet file per delivery that passed the gates, none for
+a replaced or blocked one, with UTC instants an engine reading the files sees unchanged."""
+
+from datetime import UTC, datetime
+
+import duckdb
+import pytest
+
+from orchestration.lib import settings
+from orchestration.lib.contract import ORDERS
+from orchestration.lib.ingest import ingest_source
+from orchestration.lib.lake import sync_source, table_dir
+from orchestration.lib.warehouse import connect
+from tests.conftest import write_csv
+
+HEADER = "order_id,customer_id,ordered_at,status,currency,amount,cost,channel,customer_email"
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    connection = connect(tmp_path / "warehouse.duckdb")
+    yield connection
+    connection.close()
+
+
+def lake_files(lake):
+    return sorted(path.relative_to(table_dir(lake, ORDERS)).as_posix() for path in table_dir(lake, ORDERS).rglob("*.parquet"))
+
+
+def test_each_delivery_is_one_parquet_file_and_a_replaced_one_goes(landing, warehouse, tmp_path):
+    lake = tmp_path / "lake"
+    write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01T10:00:00+02:00,completed,USD,10.50,4.20,email,")
+    write_csv(landing / "orders" / "b.csv", HEADER, "O2,C2,2024-03-02 09:30:00,refunded,USD,7,,,")
+    ingest_source(warehouse, ORDERS, landing)
+    first = sync_source(warehouse, ORDERS, lake)
+    today = datetime.now(UTC).date().isoformat()
+    assert (first.written, first.removed) == (2, 0)
+    load_ids = [row[0] for row in warehouse.execute("SELECT DISTINCT _load_id FROM shop.orders ORDER BY 1").fetchall()]
+    assert lake_files(lake) == [f"load_date={today}/{load_id}.parquet" for load_id in load_ids]
+
+    # Nothing new: nothing written. a.csv re-delivered with other content: its old file is replaced.
+    assert sync_source(warehouse, ORDERS, lake) == type(first)(0, 0)
+    write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01T10:00:00+02:00,cancelled,USD,10.50,4.20,email,")
+    ingest_source(warehouse, ORDERS, landing)
+    assert sync_source(warehouse, ORDERS, lake) == type(first)(1, 1)
+    assert len(lake_files(lake)) == 2
+
+    # What a reader of the files sees is what the raw table holds; timestamps are UTC instants.
+    with duckdb.connect() as reader:
+        reader.execute("SET TimeZone = 'UTC'")
+        files = f"{table_dir(lake, ORDERS)}/*/*.parquet"
+        assert reader.execute(f"SELECT order_id, status, ordered_at, typeof(ordered_at) FROM read_parquet('{files}') ORDER BY 1").fetchall() == [
+            ("O1", "cancelled", datetime(2024, 3, 1, 8, 0, tzinfo=UTC), "TIMESTAMP WITH TIME ZONE"),
+            ("O2", "refunded", datetime(2024, 3, 2, 9, 30, tzinfo=UTC), "TIMESTAMP WITH TIME ZONE"),
+        ]
+
+
+def test_a_blocked_file_never_reaches_the_lake(landing, warehouse, tmp_path):
+    write_csv(landing / "orders" / "bad.csv", HEADER, "O1,C1,not a time,completed,USD,10,,,")
+    report = ingest_source(warehouse, ORDERS, landing)
+    assert report.blocked
+    assert sync_source(warehouse, ORDERS, tmp_path / "lake").written == 0
+    assert lake_files(tmp_path / "lake") == []
+
+
+def test_the_engine_setting_is_checked(monkeypatch):
+    monkeypatch.setenv("LIFECYCLE_ENGINE", "Spark")
+    assert settings.engine() == "spark"
+    monkeypatch.setenv("LIFECYCLE_ENGINE", "snowflake")
+    with pytest.raises(ValueError, match="LIFECYCLE_ENGINE must be one of duckdb, spark, got 'snowflake'"):
+        settings.engine()
