@@ -1,6 +1,6 @@
 """The `spark` tier (`make test-spark`, in CI): the same data built on DuckDB and on Spark (dbt-spark,
 `session` method, local mode) publishes the same marts — row counts and a checksum per mart, money
-to the cent. pyspark is a large download, so only this tier installs it."""
+to the cent, same columns and types. pyspark is a large download, so only this tier installs it."""
 
 from pathlib import Path
 
@@ -43,7 +43,8 @@ def test_duckdb_and_spark_publish_identical_marts(landing, tmp_path, monkeypatch
     assert sorted(actual) == sorted(expected)
     assert expected["customers"].rows == CUSTOMERS
     differences = {
-        mart: differing_rows(on_duckdb, on_spark, mart)
+        mart: (f"columns {expected[mart].columns} vs {actual[mart].columns}" if expected[mart].columns != actual[mart].columns
+               else differing_rows(on_duckdb, on_spark, mart))
         for mart in expected if expected[mart] != actual[mart]
     }
     assert not differences, "marts differ between DuckDB (left) and Spark (right): " + "; ".join(

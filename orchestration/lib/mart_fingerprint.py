@@ -1,4 +1,4 @@
-"""A fingerprint per published mart (rows and an order-independent checksum), to show that two builds
+"""A fingerprint per published mart (columns and types, rows, an order-independent checksum), to show that two builds
 of the same data — on DuckDB and on Spark, say — published the same marts.
 
 Money columns are exact decimals in whole cents, so they are compared as they are; other doubles
@@ -16,6 +16,7 @@ RUN_TIME_COLUMNS = frozenset({"fitted_at"})
 
 @dataclass(frozen=True)
 class Fingerprint:
+    columns: tuple[tuple[str, str], ...]
     rows: int
     checksum: int
 
@@ -39,7 +40,8 @@ def fingerprints(serving_path: Path) -> dict[str, Fingerprint]:
             rows, checksum = connection.execute(
                 f"SELECT count(*), coalesce(sum(hash(row({columns}))), 0) FROM {SCHEMA}.{table}"
             ).fetchall()[0]
-            result[table] = Fingerprint(rows, int(checksum))
+            schema = tuple((name, type_) for name, type_, *_ in connection.execute(f"DESCRIBE {SCHEMA}.{table}").fetchall())
+            result[table] = Fingerprint(schema, rows, int(checksum))
         return result
 
 
