@@ -180,13 +180,15 @@ health as (
 
     select
         *,
-        {#- Health 0-100: recency 40, frequency 20, monetary 10, latest NPS 15, support 15. -#}
+        {#- Health 0-100: recency 40, frequency 20, monetary 10, latest NPS 15, support 15. In doubles on
+            every engine: Spark divides by a decimal literal with 6 decimals only (15 × (1 − 2/3) =
+            4.999995), which moves a score lying exactly on .5 to the other side. -#}
         case when completed_orders = 0 then 0 else {{ round_half_up(
-            "40 * greatest(0, 1 - days_since_last_order / " ~ var('churn_days') ~ ".0)
-            + 20 * (frequency_score - 1) / (" ~ var('rfm_bins') ~ " - 1.0)
-            + 10 * (monetary_score - 1) / (" ~ var('rfm_bins') ~ " - 1.0)
+            "40 * greatest(0, 1 - days_since_last_order / " ~ dbt.cast(var('churn_days'), 'double') ~ ")
+            + 20 * (frequency_score - 1) / " ~ dbt.cast(var('rfm_bins') ~ ' - 1', 'double') ~ "
+            + 10 * (monetary_score - 1) / " ~ dbt.cast(var('rfm_bins') ~ ' - 1', 'double') ~ "
             + 15 * case latest_nps_category when 'promoter' then 1 when 'detractor' then 0 else 0.5 end
-            + 15 * greatest(0, 1 - open_tickets / 3.0)", 0) }} end as health_score
+            + 15 * greatest(0, 1 - open_tickets / " ~ dbt.cast('3', 'double') ~ ")", 0) }} end as health_score
     from staged
 
 )
