@@ -58,6 +58,19 @@ def landing(tmp_path, monkeypatch) -> Path:
     return root
 
 
+ORDERS_HEADER = "order_id,customer_id,ordered_at,status,currency,amount,cost,channel,customer_email"
+
+
+@pytest.fixture
+def raw_warehouse(tmp_path):
+    """A connection to a fresh warehouse file, for tests of the ingest functions themselves."""
+    from orchestration.lib.warehouse import connect
+
+    connection = connect(tmp_path / "warehouse.duckdb")
+    yield connection
+    connection.close()
+
+
 def write_csv(path: Path, header: str, *rows: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")

@@ -10,17 +10,14 @@ from orchestration.lib import settings
 from orchestration.lib.contract import ORDERS
 from orchestration.lib.ingest import ingest_source
 from orchestration.lib.lake import sync_source, table_dir
-from orchestration.lib.warehouse import connect
-from tests.conftest import write_csv
+from tests.conftest import ORDERS_HEADER, write_csv
 
-HEADER = "order_id,customer_id,ordered_at,status,currency,amount,cost,channel,customer_email"
+HEADER = ORDERS_HEADER
 
 
 @pytest.fixture
-def warehouse(tmp_path):
-    connection = connect(tmp_path / "warehouse.duckdb")
-    yield connection
-    connection.close()
+def warehouse(raw_warehouse):
+    return raw_warehouse
 
 
 def lake_files(lake):
