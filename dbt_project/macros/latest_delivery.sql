@@ -23,7 +23,7 @@
     {{ latest_delivery(
         '(select * from ' ~ relation ~ ' where ' ~ key_column ~ ' in ('
         ~ 'select ' ~ key_column ~ ' from ' ~ relation
-        ~ ' where _load_id > (select coalesce(max(load_id), 0) from ' ~ this ~ ')'
+        ~ ' where _load_id > (select coalesce(max(built.load_id), 0) from ' ~ this ~ ' as built)'
         ~ ' union all select ' ~ key_column ~ ' from ' ~ this
         ~ ' where load_id not in (select distinct _load_id from ' ~ relation ~ ')))',
         [key_column]) }}
