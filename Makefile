@@ -20,7 +20,7 @@ SPARK_INSTALLED := $(VENV)/.spark-installed
 .PHONY: run test test-e2e test-spark dev sample bench bench-engines bench-clv install manifest clean
 
 # LIFECYCLE_ENGINE=spark make run: the same pipeline with the dbt models built on Spark (installs pyspark).
-ENGINE_DEPS := $(if $(filter spark,$(LIFECYCLE_ENGINE)),$(SPARK_INSTALLED))
+ENGINE_DEPS := $(if $(filter spark,$(shell echo '$(LIFECYCLE_ENGINE)' | tr A-Z a-z)),$(SPARK_INSTALLED))
 
 run: $(INSTALLED) $(ENGINE_DEPS) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@if [ -z "$$LIFECYCLE_LANDING_DIR" ] && [ -z "$$(find data/landing -type f ! -name .gitkeep | head -n 1)" ]; then \
@@ -70,9 +70,10 @@ $(SPARK_INSTALLED): $(INSTALLED)
 	touch $@
 
 $(MANIFEST): $(INSTALLED) $(DBT_FILES)
-	$(VENV)/bin/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
+	$(VENV)/bin/dbt parse --project-dir dbt_project --profiles-dir dbt_project --target duckdb --quiet
 	touch $@
 
+# (The manifest is parsed for DuckDB whatever the engine: Dagster's asset graph does not depend on it.)
 # Keep a DAGSTER_HOME of the user's own: only write the project's instance settings where none exist.
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)

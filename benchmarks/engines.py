@@ -21,8 +21,7 @@ from pathlib import Path
 from benchmarks.pipeline import PROJECT_ROOT, run_pipeline
 from orchestration.lib.mart_fingerprint import fingerprints
 from orchestration.lib.sample_data import generate
-
-ENGINES = ("duckdb", "spark")
+from orchestration.lib.settings import ENGINES
 
 
 def landing_for(customers: int, data_dir: Path) -> tuple[Path, dict[str, int]]:

@@ -24,11 +24,10 @@ def _failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
     return messages
 
 
-SERVING_KEY = dg.AssetKey(["serving", "lifecycle"])
-
-
 def _published(result: dg.ExecuteInProcessResult) -> bool:
-    return any(event.asset_key == SERVING_KEY for event in result.get_asset_materialization_events())
+    from orchestration.defs.serve.assets import publish_serving_files
+
+    return any(event.asset_key == publish_serving_files.key for event in result.get_asset_materialization_events())
 
 
 def run_pipeline() -> int:

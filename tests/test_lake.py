@@ -30,10 +30,12 @@ def test_each_delivery_is_one_parquet_file_and_a_replaced_one_goes(landing, ware
     write_csv(landing / "orders" / "b.csv", HEADER, "O2,C2,2024-03-02 09:30:00,refunded,USD,7,,,")
     ingest_source(warehouse, ORDERS, landing)
     first = sync_source(warehouse, ORDERS, lake)
-    today = datetime.now(UTC).date().isoformat()
     assert (first.written, first.removed) == (2, 0)
-    load_ids = [row[0] for row in warehouse.execute("SELECT DISTINCT _load_id FROM shop.orders ORDER BY 1").fetchall()]
-    assert lake_files(lake) == [f"load_date={today}/{load_id}.parquet" for load_id in load_ids]
+    deliveries = warehouse.execute(
+        "SELECT _load_id, CAST(min(_loaded_at) AS DATE), sha256 FROM shop.orders JOIN ingest.file_ledger ON load_id = _load_id "
+        "GROUP BY _load_id, sha256 ORDER BY 1"
+    ).fetchall()
+    assert lake_files(lake) == [f"load_date={day}/{load_id}-{sha[:12]}.parquet" for load_id, day, sha in deliveries]
 
     # Nothing new: nothing written. a.csv re-delivered with other content: its old file is replaced.
     assert sync_source(warehouse, ORDERS, lake) == type(first)(0, 0)
@@ -41,6 +43,14 @@ def test_each_delivery_is_one_parquet_file_and_a_replaced_one_goes(landing, ware
     ingest_source(warehouse, ORDERS, landing)
     assert sync_source(warehouse, ORDERS, lake) == type(first)(1, 1)
     assert len(lake_files(lake)) == 2
+
+    # A new warehouse beside the old lake starts its load ids again: same ids, other content, rewritten.
+    for path in table_dir(lake, ORDERS).rglob("*.parquet"):
+        path.rename(path.with_name(path.name.split("-")[0] + "-000000000000.parquet"))
+    (table_dir(lake, ORDERS) / "load_date=2000-01-01").mkdir()
+    (table_dir(lake, ORDERS) / "load_date=2000-01-01" / ".7-abc.parquet.tmp").write_bytes(b"half a file")
+    assert sync_source(warehouse, ORDERS, lake) == type(first)(2, 2)
+    assert not list(table_dir(lake, ORDERS).rglob("*.tmp"))
 
     # What a reader of the files sees is what the raw table holds; timestamps are UTC instants.
     with duckdb.connect() as reader:

@@ -1,12 +1,16 @@
-"""Where the Python steps find the tables dbt built, on whichever engine built them.
+"""Where the Python steps find the tables dbt built, on whichever engine built them, and where they
+write the tables dbt reads.
 
 DuckDB: in the warehouse, as `<schema>.<table>`. Spark: in its warehouse folder, as the Parquet files
 of a managed table (`<LIFECYCLE_SPARK_DIR>/warehouse/<schema>.db/<table>`), which DuckDB reads in
-place: the CLV step needs only the RFM summary, and publishing only the marts, so no JVM is started
-outside dbt. The CLV outputs go the other way: to the lake, which Spark reads as external tables.
+place: the CLV step reads the RFM summary and a sample of orders, publishing the marts, so no JVM is
+started outside dbt. The CLV outputs go the other way: to the lake, which Spark reads as external tables.
 """
 
+import os
 from pathlib import Path
+
+import duckdb
 
 from orchestration.lib import settings
 
@@ -25,12 +29,19 @@ def relation(schema: str, table: str) -> str:
     return f"{schema}.{table}"
 
 
-def spark_tables(schema: str) -> list[str]:
-    """The tables Spark built in `schema` (views have no folder)."""
-    folder = settings.spark_dir() / "warehouse" / f"{schema}.db"
-    return sorted(path.name for path in folder.iterdir() if path.is_dir()) if folder.is_dir() else []
-
-
 def clv_output_dir(table: str) -> Path:
     """Where the CLV step writes `clv.<table>` for Spark (dbt macro `create_lake_tables` reads it)."""
     return settings.lake_dir() / "clv" / table
+
+
+def write_clv_output(connection: duckdb.DuckDBPyConnection, table: str, query: str) -> None:
+    """`clv.<table>` where the engine reads it: a warehouse table (DuckDB) or a Parquet file in the lake (Spark)."""
+    if settings.engine() == "spark":
+        folder = clv_output_dir(table)
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = folder / f".{table}.parquet.tmp"  # hidden until complete, then swapped in
+        connection.execute(f"COPY ({query}) TO '{staged}' (FORMAT parquet, COMPRESSION zstd)")
+        os.replace(staged, folder / f"{table}.parquet")
+    else:
+        connection.execute("CREATE SCHEMA IF NOT EXISTS clv")
+        connection.execute(f"CREATE OR REPLACE TABLE clv.{table} AS {query}")

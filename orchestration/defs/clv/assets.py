@@ -1,6 +1,5 @@
 """Predictive CLV: fit BG/NBD, MBG/NBD and Gamma-Gamma on the RFM summary, publish predictions and fits."""
 
-import os
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -33,9 +32,9 @@ def _holdout(connection, config: ClvConfig, as_of) -> tuple[dict, pd.DataFrame |
     calibration_end = as_of - timedelta(weeks=config.holdout_weeks)
     transactions = connection.execute(
         f"""
-        WITH sample AS (
+        WITH sample AS (  -- the same customers whatever the engine and the order its files are read in
             SELECT customer_id FROM {engine_tables.relation("intermediate", "int_customer_purchase_histories")}
-            USING SAMPLE reservoir({int(config.holdout_sample_customers)} ROWS) REPEATABLE (42)
+            ORDER BY hash(customer_id), customer_id LIMIT {int(config.holdout_sample_customers)}
         )
         SELECT orders.customer_id, orders.order_date AS ordered_at
         FROM {engine_tables.relation("intermediate", "int_orders_converted")} AS orders
@@ -62,19 +61,6 @@ def _holdout(connection, config: ClvConfig, as_of) -> tuple[dict, pd.DataFrame |
         "holdout_total_predicted": round(report.total_predicted, 1),
     }
     return metadata, report.tracking
-
-
-def _write_output(connection, table: str, query: str) -> None:
-    """`clv.<table>` where the engine reads it: a warehouse table (DuckDB) or a Parquet file in the lake (Spark)."""
-    if settings.engine() == "spark":
-        folder = engine_tables.clv_output_dir(table)
-        folder.mkdir(parents=True, exist_ok=True)
-        staged = folder / f".{table}.parquet.tmp"  # hidden until complete, then swapped in
-        connection.execute(f"COPY ({query}) TO '{staged}' (FORMAT parquet, COMPRESSION zstd)")
-        os.replace(staged, folder / f"{table}.parquet")
-    else:
-        connection.execute("CREATE SCHEMA IF NOT EXISTS clv")
-        connection.execute(f"CREATE OR REPLACE TABLE clv.{table} AS {query}")
 
 
 @dg.multi_asset(
@@ -133,11 +119,12 @@ def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb:
                 FROM fits_frame
             """,
         }
-        if tracking is not None:
-            connection.register("tracking_frame", tracking)
-            outputs["clv_holdout_tracking"] = "SELECT * FROM tracking_frame"
         for table, query in outputs.items():
-            _write_output(connection, table, query)
+            engine_tables.write_clv_output(connection, table, query)
+        if tracking is not None:  # a diagnostic no model reads: in the warehouse whatever the engine
+            connection.register("tracking_frame", tracking)
+            connection.execute("CREATE SCHEMA IF NOT EXISTS clv")
+            connection.execute("CREATE OR REPLACE TABLE clv.clv_holdout_tracking AS SELECT * FROM tracking_frame")
         context.log.info(f"CLV outputs written for the {settings.engine()} engine: {', '.join(outputs)}")
 
     parameters = {f"{fit.model}.{name}": round(value, 4) for fit in outcome.fits for name, value in fit.params.items()}

@@ -25,8 +25,8 @@ MART_KEYS = sorted((key for key in lifecycle_dbt_models.keys if key.path[0] in (
 )
 def publish_serving_files(context: dg.AssetExecutionContext, duckdb: WarehouseResource) -> dg.MaterializeResult:
     marts = None  # DuckDB: the warehouse's own marts schema
-    if settings.engine() == "spark":
-        marts = {table: engine_tables.relation("marts", table) for table in engine_tables.spark_tables("marts")}
+    if settings.engine() == "spark":  # every mart of the dbt project; a missing one fails the step
+        marts = {key.path[1]: engine_tables.relation("marts", key.path[1]) for key in MART_KEYS if key.path[0] == "marts"}
     with duckdb.get_connection() as connection:
         report = publish_marts(connection, settings.serving_path(), marts)
     context.log.info(f"Published {len(report.row_counts)} marts to {report.serving_path} and {report.parquet_folder}/")

@@ -1,6 +1,7 @@
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
@@ -47,6 +48,23 @@ class DbtBuildConfig(dg.Config):
     full_refresh: bool = False  # rebuild the incremental models from scratch (after a model change)
 
 
+@contextmanager
+def _resolved_paths() -> Iterator[None]:
+    """Hand dbt the folders exactly as the pipeline resolves them (absolute, `~` expanded), so Spark's
+    tables point where the ingest and CLV steps write. The dbt process inherits them when it starts."""
+    resolved = {"LIFECYCLE_LAKE_DIR": str(settings.lake_dir()), "LIFECYCLE_SPARK_DIR": str(settings.spark_dir())}
+    previous = {name: os.environ.get(name) for name in resolved}
+    os.environ.update(resolved)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 @dbt_assets(
     manifest=dbt_project().manifest_path,
     project=dbt_project(),
@@ -54,7 +72,9 @@ class DbtBuildConfig(dg.Config):
     pool=WAREHOUSE_POOL,
 )
 def lifecycle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
-    context.log.info(f"dbt target: {settings.engine()}")  # profiles.yml selects it from LIFECYCLE_ENGINE; fail early when unknown
-    invocation = dbt.cli(["build", "--full-refresh"] if config.full_refresh else ["build"], context=context)
+    # The engine is the dbt target; settings.engine() validates it (profiles.yml only defaults to it).
+    arguments = ["build", "--target", settings.engine()] + (["--full-refresh"] if config.full_refresh else [])
+    with _resolved_paths():
+        invocation = dbt.cli(arguments, context=context)
     yield from invocation.stream()
     _keep_partial_parse(invocation)
