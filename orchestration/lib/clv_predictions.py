@@ -27,16 +27,21 @@ class ClvOutcome:
 
 
 def summary_in_weeks(histories: pd.DataFrame) -> pd.DataFrame:
-    """The warehouse's histories (days) as the summary the models take (weeks)."""
-    summary = pd.DataFrame(
-        {
-            "frequency": histories["frequency"].astype("int64").to_numpy(),
-            "recency": histories["recency"].to_numpy(dtype=float) / DAYS_PER_WEEK,
-            "T": histories["t"].to_numpy(dtype=float) / DAYS_PER_WEEK,
-            "monetary_value": histories["monetary_value"].to_numpy(dtype=float),
-        },
-        index=pd.Index(histories["customer_id"], name="customer_id"),
-    )
+    """The warehouse's histories (days) as the summary the models take (weeks).
+
+    `histories` holds a row per customer (`customer_id`, which becomes the index) or a row per
+    distinct history with the number of `customers` who share it (kept: the fits weight by it).
+    """
+    columns = {
+        "frequency": histories["frequency"].astype("int64").to_numpy(),
+        "recency": histories["recency"].to_numpy(dtype=float) / DAYS_PER_WEEK,
+        "T": histories["t"].to_numpy(dtype=float) / DAYS_PER_WEEK,
+        "monetary_value": histories["monetary_value"].to_numpy(dtype=float),
+    }
+    if clv.CUSTOMERS_COLUMN in histories.columns:
+        columns[clv.CUSTOMERS_COLUMN] = histories[clv.CUSTOMERS_COLUMN].astype("int64").to_numpy()
+    index = pd.Index(histories["customer_id"], name="customer_id") if "customer_id" in histories.columns else histories.index
+    summary = pd.DataFrame(columns, index=index)
     summary.attrs["time_unit"] = TIME_UNIT
     return summary
 

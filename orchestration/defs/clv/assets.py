@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -12,6 +13,7 @@ from orchestration.lib.clv_predictions import PREDICTION_COLUMNS, fit_and_predic
 
 HISTORIES_KEY = dg.AssetKey(["intermediate", "int_customer_purchase_histories"])
 ORDERS_KEY = dg.AssetKey(["intermediate", "int_orders_converted"])
+HISTORY_COLUMNS = ("frequency", "recency", "t", "monetary_value")  # as int_customer_purchase_histories has them
 
 
 class ClvConfig(dg.Config):
@@ -84,10 +86,13 @@ def _holdout(connection, config: ClvConfig, as_of) -> tuple[dict, pd.DataFrame |
     pool=WAREHOUSE_POOL,
 )
 def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb: WarehouseResource):
+    histories_relation = engine_tables.relation("intermediate", "int_customer_purchase_histories")
     with duckdb.get_connection() as connection:
+        # Customers who share a history share every prediction: fit and predict once per distinct
+        # history (about half as many rows as customers), weighted by how many customers have it.
         histories = connection.execute(
-            "SELECT customer_id, frequency, recency, t, monetary_value "
-            f"FROM {engine_tables.relation('intermediate', 'int_customer_purchase_histories')} ORDER BY customer_id"
+            f"SELECT {', '.join(HISTORY_COLUMNS)}, count(*) AS {clv.CUSTOMERS_COLUMN} "
+            f"FROM {histories_relation} GROUP BY ALL ORDER BY ALL"
         ).df()
         as_of = connection.execute(
             f"SELECT as_of_date FROM {engine_tables.relation('intermediate', 'int_as_of_dates')}"
@@ -99,17 +104,19 @@ def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb:
             context.log.warning(f"CLV: {problem}")
         holdout_metadata, tracking = _holdout(connection, config, as_of) if as_of else ({"holdout": "no data"}, None)
 
-        predictions = outcome.predictions.reset_index()
-        predictions["purchase_model"] = config.purchase_model
+        by_history = histories[list(HISTORY_COLUMNS)].join(outcome.predictions)
         fits = fits_table(outcome.fits, as_of=as_of, fitted_at=datetime.now(UTC).replace(tzinfo=None))
-        connection.register("predictions_frame", predictions)
+        connection.register("predictions_by_history", by_history)
         connection.register("fits_frame", fits)
-        columns = ", ".join(f"CAST({name} AS DOUBLE) AS {name}" for name in PREDICTION_COLUMNS)
+        columns = ", ".join(f"CAST(predicted.{name} AS DOUBLE) AS {name}" for name in PREDICTION_COLUMNS)
         outputs = {
-            "clv_predictions": (
-                f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {columns}, "
-                f"CAST(purchase_model AS VARCHAR) AS purchase_model FROM predictions_frame"
-            ),
+            # Back to one row per customer, in SQL: the join is on the history's exact values.
+            "clv_predictions": f"""
+                SELECT CAST(histories.customer_id AS VARCHAR) AS customer_id, {columns},
+                    CAST('{config.purchase_model}' AS VARCHAR) AS purchase_model
+                FROM {histories_relation} AS histories
+                JOIN predictions_by_history AS predicted USING ({', '.join(HISTORY_COLUMNS)})
+            """,
             "clv_model_fits": """
                 SELECT
                     CAST(model AS VARCHAR) AS model, CAST(parameter AS VARCHAR) AS parameter, CAST(value AS DOUBLE) AS value,
@@ -127,15 +134,19 @@ def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb:
             connection.execute("CREATE OR REPLACE TABLE clv.clv_holdout_tracking AS SELECT * FROM tracking_frame")
         context.log.info(f"CLV outputs written for the {settings.engine()} engine: {', '.join(outputs)}")
 
+    customers = histories[clv.CUSTOMERS_COLUMN].to_numpy()
+    predicted = outcome.predictions["predicted_clv_12m"].to_numpy(dtype=float)
+    known = ~np.isnan(predicted)
     parameters = {f"{fit.model}.{name}": round(value, 4) for fit in outcome.fits for name, value in fit.params.items()}
     predicted = outcome.predictions["predicted_clv_12m"]
     yield dg.MaterializeResult(
         asset_key=["clv", "clv_predictions"],
         metadata={
-            "dagster/row_count": len(predictions),
+            "dagster/row_count": int(customers.sum()),
+            "distinct_histories": len(histories),
             "purchase_model": config.purchase_model,
-            "customers_predicted": int(predicted.notna().sum()),
-            "median_predicted_clv_12m": float(predicted.median()) if predicted.notna().any() else None,
+            "customers_predicted": int(customers[known].sum()),
+            "median_predicted_clv_12m": float(np.median(np.repeat(predicted[known], customers[known]))) if known.any() else None,
             "fallback": "; ".join(outcome.problems) or "none",
             **holdout_metadata,
         },

@@ -14,7 +14,7 @@ from orchestration.lib.clv import bg_nbd, gamma_gamma, mbg_nbd
 from orchestration.lib.clv.errors import ClvError, ClvFitError, ClvInputError
 from orchestration.lib.clv.fitting import FitResult
 from orchestration.lib.clv.holdout import HoldoutReport, calibration_holdout_summary, evaluate_holdout, tracking_table
-from orchestration.lib.clv.rfm import DAYS_PER_MONTH, check_summary, collapse_histories, rfm_summary
+from orchestration.lib.clv.rfm import CUSTOMERS_COLUMN, DAYS_PER_MONTH, check_summary, collapse_histories, customer_weights, rfm_summary
 from orchestration.lib.clv.value import (
     PURCHASE_MODELS,
     cumulative_expected_purchases_by_month,
@@ -29,6 +29,7 @@ fit_gamma_gamma = gamma_gamma.fit
 conditional_expected_average_spend = gamma_gamma.conditional_expected_average_spend
 
 __all__ = [
+    "CUSTOMERS_COLUMN",
     "DAYS_PER_MONTH",
     "PURCHASE_MODELS",
     "ClvError",
@@ -42,6 +43,7 @@ __all__ = [
     "collapse_histories",
     "conditional_expected_average_spend",
     "cumulative_expected_purchases_by_month",
+    "customer_weights",
     "discounted_clv",
     "evaluate_holdout",
     "fit_bg_nbd",

@@ -18,7 +18,7 @@ from scipy.special import digamma, gammaln
 
 from orchestration.lib.clv.errors import ClvFitError, ClvInputError
 from orchestration.lib.clv.fitting import FitResult, maximise_likelihood
-from orchestration.lib.clv.rfm import check_summary, collapse_histories
+from orchestration.lib.clv.rfm import check_summary, collapse_histories, customer_weights
 
 MODEL = "gamma_gamma"
 PARAM_NAMES = ("p", "q", "gamma")
@@ -104,17 +104,17 @@ def fit(summary: pd.DataFrame) -> FitResult:
     """
     check_summary(summary, SPEND_COLUMNS)
     repeat = summary[summary["frequency"] > 0]
-    positive = repeat["monetary_value"] > 0
-    n_excluded = int((~positive).sum())
+    positive = (repeat["monetary_value"] > 0).to_numpy()
+    n_excluded = int(customer_weights(repeat)[~positive].sum())
     eligible = repeat[positive]
     if eligible.empty:
         raise ClvInputError(
-            f"no repeat customer has a positive monetary_value ({len(repeat)} repeat customer(s), "
+            f"no repeat customer has a positive monetary_value ({int(customer_weights(repeat).sum())} repeat customer(s), "
             f"{n_excluded} with value <= 0): {MODEL} cannot be fitted"
         )
     if eligible["monetary_value"].nunique() < 2:
         raise ClvInputError(
-            f"all {len(eligible)} repeat customer(s) with a positive spend have the same monetary_value "
+            f"all {int(customer_weights(eligible).sum())} repeat customer(s) with a positive spend have the same monetary_value "
             f"({eligible['monetary_value'].iloc[0]:g}): {MODEL} needs spend to vary between customers"
         )
     pairs, _ = collapse_histories(eligible, SPEND_COLUMNS)

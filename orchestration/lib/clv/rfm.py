@@ -25,6 +25,9 @@ from orchestration.lib.clv.errors import ClvInputError
 DAYS_PER_UNIT = {"day": 1.0, "week": 7.0}
 DAYS_PER_MONTH = 365.25 / 12
 HISTORY_COLUMNS = ("frequency", "recency", "T")
+# Optional column of a summary whose rows stand for several customers each (distinct histories
+# counted by the warehouse): fits weight a row by it, and counts of customers add it up.
+CUSTOMERS_COLUMN = "customers"
 
 
 def days_per_unit(time_unit: str) -> float:
@@ -142,17 +145,28 @@ def collapse_histories(
     """Distinct value combinations of ``columns`` with their ``count``, and each row's code.
 
     Fits weight each distinct history by its count, so their cost grows with the
-    number of distinct histories rather than customers. ``unique.iloc[codes]``
+    number of distinct histories rather than customers. A row counts as
+    ``summary["customers"]`` customers when that column is there. ``unique.iloc[codes]``
     lines the distinct rows back up with ``summary``'s rows.
     """
     keys = summary[list(columns)].reset_index(drop=True)
     codes = keys.groupby(list(columns), sort=True, dropna=False).ngroup().to_numpy()
-    counts = np.bincount(codes)
+    counts = np.bincount(codes, weights=customer_weights(summary)).astype(np.int64)
     representative = np.empty(len(counts), dtype=np.int64)
     representative[codes] = np.arange(len(codes))
     unique = keys.iloc[representative].reset_index(drop=True)
     unique["count"] = counts
     return unique, codes
+
+
+def customer_weights(summary: pd.DataFrame) -> np.ndarray:
+    """How many customers each row of ``summary`` stands for: its ``customers`` column, else 1."""
+    if CUSTOMERS_COLUMN not in summary.columns:
+        return np.ones(len(summary))
+    weights = _as_float(summary[CUSTOMERS_COLUMN], f"summary.{CUSTOMERS_COLUMN}")
+    if not (np.isfinite(weights) & (weights >= 1) & (weights == np.round(weights))).all():
+        raise ClvInputError(f"summary.{CUSTOMERS_COLUMN} must be a whole number of customers >= 1")
+    return weights
 
 
 def resolve_time_unit(summary: pd.DataFrame, time_unit: str | None) -> str:
