@@ -46,6 +46,9 @@ class DbtBuildConfig(dg.Config):
     """Launchpad config of the dbt step."""
 
     full_refresh: bool = False  # rebuild the incremental models from scratch (after a model change)
+    # dbt's advice: unit tests check the SQL's logic on fixed rows, so they belong to development and
+    # CI (`make test` runs them); a production build runs the data tests on the data.
+    unit_tests: bool = False
 
 
 @contextmanager
@@ -73,7 +76,9 @@ def _resolved_paths() -> Iterator[None]:
 )
 def lifecycle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     # The engine is the dbt target; settings.engine() validates it (profiles.yml only defaults to it).
-    arguments = ["build", "--target", settings.engine()] + (["--full-refresh"] if config.full_refresh else [])
+    arguments = ["build", "--target", settings.engine()]
+    arguments += ["--full-refresh"] if config.full_refresh else []
+    arguments += [] if config.unit_tests else ["--exclude-resource-type", "unit_test"]
     with _resolved_paths():
         invocation = dbt.cli(arguments, context=context)
     yield from invocation.stream()

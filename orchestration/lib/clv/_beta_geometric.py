@@ -229,10 +229,23 @@ def conditional_expected_purchases(params, t, frequency, recency, T, *, dropout_
     r, alpha, a, b = unpack(params)
     t = _horizon(t)
     x = np.asarray(frequency, dtype=float)
+    T = np.asarray(T, dtype=float)
     alive = probability_alive(params, x, recency, T, dropout_at_first=dropout_at_first)
-    return alive * expected_purchases_while_alive(
-        r + x, alpha + np.asarray(T, dtype=float), a, b + x + int(dropout_at_first), t
+    shift = int(dropout_at_first)
+    x_history, T_history = np.broadcast_arrays(x, T)
+    same_horizons = x_history.ndim >= 1 and all(n == 1 for n in x_history.shape[1:]) and (
+        np.ndim(t) < x_history.ndim or np.shape(t)[0] == 1
     )
+    if not same_horizons:
+        return alive * expected_purchases_while_alive(r + x, alpha + T, a, b + x + shift, t)
+    # Given alive, the expectation depends on a history only through (x, T), which customers share far
+    # more often than (x, t_x, T) (42k pairs for 1.9M customers): evaluate it once per pair. x + iT
+    # makes the pair one sortable number.
+    pairs, inverse = np.unique((x_history + 1j * T_history).ravel(), return_inverse=True)
+    pair_shape = (len(pairs),) + x_history.shape[1:]
+    pair_x, pair_T = pairs.real.reshape(pair_shape), pairs.imag.reshape(pair_shape)
+    while_alive = expected_purchases_while_alive(r + pair_x, alpha + pair_T, a, b + pair_x + shift, t)
+    return alive * while_alive[inverse]
 
 
 def expected_purchases(params, t, *, dropout_at_first: bool) -> np.ndarray:

@@ -15,7 +15,6 @@ renamed as (
         -- ids
         order_id,
         customer_id,
-        {{ hash_pii('customer_email') }} as customer_email_hash,
 
         -- strings
         lower(trim(status)) as order_status,
