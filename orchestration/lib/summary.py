@@ -6,10 +6,11 @@ SCHEMAS_IN_ORDER = ("shop", "support", "surveys", "marketing", "finance", "quara
 
 
 def table_row_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """Rows of every table; views are left out (counting one runs its query: seconds on 9M orders)."""
     tables = connection.execute(
         """
         SELECT table_schema, table_name FROM information_schema.tables
-        WHERE table_catalog = current_database() AND table_schema IN ({})
+        WHERE table_catalog = current_database() AND table_type = 'BASE TABLE' AND table_schema IN ({})
         """.format(", ".join("?" for _ in SCHEMAS_IN_ORDER)),
         list(SCHEMAS_IN_ORDER),
     ).fetchall()
