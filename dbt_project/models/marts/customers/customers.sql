@@ -6,12 +6,6 @@ as_of as (
 
 ),
 
-orders as (
-
-    select * from {{ ref('int_orders_converted') }}
-
-),
-
 order_gaps as (
 
     select
@@ -20,7 +14,9 @@ order_gaps as (
         {{ days_between(
             'lag(order_date) over (partition by customer_id order by ordered_at, order_id)',
             'order_date') }} as days_since_previous_order
-    from orders
+    -- int_orders_converted read where it is used: an import CTE read twice is materialised whole
+    -- by DuckDB (9M orders, every column: 8 s of the mart's 20 s at tier L)
+    from {{ ref('int_orders_converted') }}
     where is_completed
 
 ),
@@ -54,7 +50,7 @@ order_totals as (
         sum(net_revenue) as net_revenue,
         sum(net_margin) as net_margin,
         max(case when is_completed and margin_is_estimated then 1 else 0 end) = 1 as has_estimated_margin
-    from orders
+    from {{ ref('int_orders_converted') }}
     group by customer_id
 
 ),
