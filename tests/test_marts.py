@@ -14,6 +14,7 @@ from orchestration.lib.sample_data import generate
 from orchestration.lib.settings import DBT_PROJECT_DIR
 from orchestration.lib.summary import business_summary
 from tests.conftest import run_lifecycle_job
+from tests.test_source_schemas import DECLARED, PORTABLE_TYPES
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +108,14 @@ def test_clv_predictions_are_published_with_the_fits(built):
            FROM marts.customers WHERE completed_orders > 0"""
     ).fetchall()
     assert predicted == buyers and bad_p_alive == 0
+
+
+@pytest.mark.parametrize("table", ["clv_predictions", "clv_model_fits"])
+def test_clv_tables_are_written_as_their_sources_declare(built, table):
+    # Spark creates its external tables over the CLV step's Parquet files from these declarations.
+    _, connection, _, _ = built
+    written = [(name, PORTABLE_TYPES[type_]) for name, type_, *_ in connection.execute(f"DESCRIBE clv.{table}").fetchall()]
+    assert written == DECLARED[("clv", table)]
 
 
 def test_customer_revenue_and_order_counts(built, orders_usd):
