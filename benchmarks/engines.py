@@ -18,21 +18,15 @@ import shutil
 from dataclasses import asdict
 from pathlib import Path
 
-from benchmarks.pipeline import PROJECT_ROOT, run_pipeline
+from benchmarks.pipeline import PROJECT_ROOT, generated_once, run_pipeline
 from orchestration.lib.mart_fingerprint import fingerprints
 from orchestration.lib.sample_data import generate
 from orchestration.lib.settings import ENGINES
 
 
 def landing_for(customers: int, data_dir: Path) -> tuple[Path, dict[str, int]]:
-    root = data_dir / f"customers-{customers}"
-    marker = root / "generated.json"
-    if not marker.exists():
-        shutil.rmtree(root, ignore_errors=True)
-        marker.parent.mkdir(parents=True)
-        rows = generate(root / "landing", customers, seed=42)
-        marker.write_text(json.dumps(rows))
-    return root / "landing", json.loads(marker.read_text())
+    landing = data_dir / f"customers-{customers}" / "landing"
+    return landing, generated_once(landing.parent, lambda: generate(landing, customers, seed=42))
 
 
 def bench_size(customers: int, data_dir: Path, work_dir: Path) -> dict:

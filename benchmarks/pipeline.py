@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -55,17 +56,25 @@ class Measured:
     stages: dict[str, float] = field(default_factory=dict)
 
 
+def generated_once(root: Path, generate_files: Callable[[], dict]) -> dict:
+    """Fill `root` with `generate_files` the first time only; return what it returned then (kept in
+    `generated.json`, written last, so an interrupted generation starts again)."""
+    marker = root / "generated.json"
+    if not marker.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        marker.write_text(json.dumps(generate_files()))
+    return json.loads(marker.read_text())
+
+
 def prepare_landing(tier: str, data_dir: Path) -> tuple[Path, Path, dict[str, int]]:
     """Generate the tier once; return (landing without the last day, the last day's files, rows)."""
     root = data_dir / tier
     landing, day = root / "landing", root / "day"
-    marker = root / "generated.json"
-    if not marker.exists():
-        shutil.rmtree(root, ignore_errors=True)
-        rows = generate(landing, TIERS[tier], seed=42, params=BEHAVIOUR)
-        day_rows = hold_back_day(landing, LAST_DAY, day)
-        marker.write_text(json.dumps({"rows": rows, "day_rows": day_rows}))
-    generated = json.loads(marker.read_text())
+    generated = generated_once(root, lambda: {
+        "rows": generate(landing, TIERS[tier], seed=42, params=BEHAVIOUR),
+        "day_rows": hold_back_day(landing, LAST_DAY, day),
+    })
     return landing, day, generated
 
 

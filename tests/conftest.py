@@ -1,7 +1,6 @@
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import dagster as dg
@@ -11,13 +10,6 @@ from orchestration.lib.settings import DBT_PROJECT_DIR
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
-# The default tiers run on DuckDB whatever the shell says (the `spark` tier sets its own engine), and
-# nothing a test writes lands in the repository's data/ folder.
-os.environ["LIFECYCLE_ENGINE"] = "duckdb"
-_SESSION_DIR = Path(tempfile.mkdtemp(prefix="lifecycle-tests-"))
-for _variable, _folder in (("LIFECYCLE_LAKE_DIR", "lake"), ("LIFECYCLE_SPARK_DIR", "spark"),
-                           ("LIFECYCLE_SERVING", "serving/lifecycle.duckdb")):
-    os.environ[_variable] = str(_SESSION_DIR / _folder)
 
 
 def _manifest_is_stale(manifest: Path) -> bool:
@@ -35,17 +27,33 @@ def pytest_sessionstart(session):
         dbt = Path(sys.executable).parent / "dbt"
         env = {**os.environ, "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR)}
         subprocess.run(
-            [str(dbt), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
+            [str(dbt), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+             "--target", "duckdb", "--quiet"],
             check=True, env=env,
         )
+
+
+def _set_outputs(patch: pytest.MonkeyPatch, folder: Path) -> None:
+    patch.setenv("LIFECYCLE_LAKE_DIR", str(folder / "lake"))
+    patch.setenv("LIFECYCLE_SPARK_DIR", str(folder / "spark"))
+    patch.setenv("LIFECYCLE_SERVING", str(folder / "serving" / "lifecycle.duckdb"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_outputs(tmp_path_factory):
+    """The default tiers run on DuckDB whatever the shell says (the `spark` tier sets its own engine), and
+    nothing a test writes lands in the repository's data/ folder, not even from a module-scoped fixture
+    (which is set up before `private_outputs`)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LIFECYCLE_ENGINE", "duckdb")
+        _set_outputs(patch, tmp_path_factory.mktemp("outputs"))
+        yield
 
 
 @pytest.fixture(autouse=True)
 def private_outputs(tmp_path, monkeypatch):
     """Each test its own lake, Spark folder and serving file (a test may point them elsewhere)."""
-    monkeypatch.setenv("LIFECYCLE_LAKE_DIR", str(tmp_path / "lake"))
-    monkeypatch.setenv("LIFECYCLE_SPARK_DIR", str(tmp_path / "spark"))
-    monkeypatch.setenv("LIFECYCLE_SERVING", str(tmp_path / "serving" / "lifecycle.duckdb"))
+    _set_outputs(monkeypatch, tmp_path)
 
 
 @pytest.fixture

@@ -107,3 +107,14 @@ def fits_table(fits: list[clv.FitResult], *, as_of: date, fitted_at: datetime) -
     ]
     columns = ["model", "parameter", "value", "time_unit", "customers", "log_likelihood", "converged", "fitted_at", "as_of_date"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def predicted_clv_summary(predictions: pd.DataFrame, customers: np.ndarray) -> dict[str, float | int | None]:
+    """Customers with a predicted CLV and their median, from predictions per distinct history, each row
+    standing for `customers[i]` customers."""
+    predicted = predictions["predicted_clv_12m"].to_numpy(dtype=float)
+    known = ~np.isnan(predicted)
+    return {
+        "customers_predicted": int(customers[known].sum()),
+        "median_predicted_clv_12m": float(np.median(np.repeat(predicted[known], customers[known]))) if known.any() else None,
+    }

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-SCHEMA = "marts"
+from orchestration.lib.serving import SCHEMA, warehouse_marts
+
 RUN_TIME_COLUMNS = frozenset({"fitted_at"})
 
 
@@ -21,26 +22,15 @@ class Fingerprint:
     checksum: int
 
 
-def _compared_columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    names = [name for name, *_ in connection.execute(f"DESCRIBE {SCHEMA}.{table}").fetchall()]
-    return [name for name in names if name not in RUN_TIME_COLUMNS]
-
-
-def _tables(connection: duckdb.DuckDBPyConnection) -> list[str]:
-    return [name for (name,) in connection.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1", [SCHEMA]
-    ).fetchall()]
-
-
 def fingerprints(serving_path: Path) -> dict[str, Fingerprint]:
     with duckdb.connect(str(serving_path), read_only=True) as connection:
         result = {}
-        for table in _tables(connection):
-            columns = ", ".join(_compared_columns(connection, table))
+        for table, relation in warehouse_marts(connection).items():
+            schema = tuple((name, type_) for name, type_, *_ in connection.execute(f"DESCRIBE {relation}").fetchall())
+            columns = ", ".join(name for name, _ in schema if name not in RUN_TIME_COLUMNS)
             rows, checksum = connection.execute(
-                f"SELECT count(*), coalesce(sum(hash(row({columns}))), 0) FROM {SCHEMA}.{table}"
+                f"SELECT count(*), coalesce(sum(hash(row({columns}))), 0) FROM {relation}"
             ).fetchall()[0]
-            schema = tuple((name, type_) for name, type_, *_ in connection.execute(f"DESCRIBE {SCHEMA}.{table}").fetchall())
             result[table] = Fingerprint(schema, rows, int(checksum))
         return result
 

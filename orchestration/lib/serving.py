@@ -91,7 +91,7 @@ def _audit(warehouse: duckdb.DuckDBPyConnection, database: Path, parquet: Path, 
 
 
 def warehouse_marts(warehouse: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """The marts the DuckDB warehouse holds: every base table of schema `marts`."""
+    """The marts a DuckDB database holds (the warehouse, or a serving file): every base table of schema `marts`."""
     return {
         name: f"{SCHEMA}.{name}" for (name,) in warehouse.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE' "

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from orchestration.lib import clv
+from orchestration.lib.clv_predictions import predicted_clv_summary
 
 
 def _distinct(summary: pd.DataFrame) -> pd.DataFrame:
@@ -46,3 +47,36 @@ def test_customers_must_be_whole_and_positive():
     )
     with pytest.raises(clv.ClvInputError, match="customers must be a whole number"):
         clv.collapse_histories(summary)
+
+
+def test_collapse_histories_adds_up_the_customers_of_each_row():
+    summary = pd.DataFrame(
+        {"frequency": [0, 2, 0, 1], "recency": [0.0, 3.0, 0.0, 1.0], "T": [5.0, 5.0, 5.0, 4.0], clv.CUSTOMERS_COLUMN: [3, 2, 4, 1]}
+    )
+    unique, codes = clv.collapse_histories(summary)
+
+    # (0, 0, 5) is rows 0 and 2: 3 + 4 customers; (1, 1, 4) row 3: 1; (2, 3, 5) row 1: 2.
+    assert unique["count"].tolist() == [7, 1, 2]
+    assert codes.tolist() == [0, 2, 0, 1]
+
+
+def test_gamma_gamma_counts_excluded_customers_by_weight():
+    summary = pd.DataFrame(
+        {"frequency": [0, 1, 2, 3, 1], "monetary_value": [0.0, -5.0, 10.0, 20.0, 0.0], clv.CUSTOMERS_COLUMN: [9, 4, 5, 6, 2]}
+    )
+    fit = clv.fit_gamma_gamma(summary)
+
+    # Repeat customers: 4 + 5 + 6 + 2; without a positive spend: the 4 at -5 and the 2 at 0.
+    assert (fit.n_customers, fit.n_excluded) == (11, 6)
+
+
+def test_predicted_clv_summary_weights_each_history_by_its_customers():
+    predictions = pd.DataFrame({"predicted_clv_12m": [10.0, float("nan"), 30.0, 50.0]})
+    customers = np.array([3, 7, 1, 1])
+
+    # Known values, customer by customer: 10, 10, 10, 30, 50 -> 5 customers, median 10 (not 30, the
+    # median of the three distinct histories).
+    assert predicted_clv_summary(predictions, customers) == {"customers_predicted": 5, "median_predicted_clv_12m": 10.0}
+    assert predicted_clv_summary(predictions.iloc[[1]], customers[[1]]) == {
+        "customers_predicted": 0, "median_predicted_clv_12m": None
+    }

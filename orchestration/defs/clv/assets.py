@@ -3,13 +3,18 @@
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
-import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib import clv, engine_tables, settings
-from orchestration.lib.clv_predictions import PREDICTION_COLUMNS, fit_and_predict, fits_table, summary_in_weeks
+from orchestration.lib.clv_predictions import (
+    PREDICTION_COLUMNS,
+    fit_and_predict,
+    fits_table,
+    predicted_clv_summary,
+    summary_in_weeks,
+)
 
 HISTORIES_KEY = dg.AssetKey(["intermediate", "int_customer_purchase_histories"])
 ORDERS_KEY = dg.AssetKey(["intermediate", "int_orders_converted"])
@@ -135,8 +140,6 @@ def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb:
         context.log.info(f"CLV outputs written for the {settings.engine()} engine: {', '.join(outputs)}")
 
     customers = histories[clv.CUSTOMERS_COLUMN].to_numpy()
-    predicted = outcome.predictions["predicted_clv_12m"].to_numpy(dtype=float)
-    known = ~np.isnan(predicted)
     parameters = {f"{fit.model}.{name}": round(value, 4) for fit in outcome.fits for name, value in fit.params.items()}
     yield dg.MaterializeResult(
         asset_key=["clv", "clv_predictions"],
@@ -144,8 +147,7 @@ def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb:
             "dagster/row_count": int(customers.sum()),
             "distinct_histories": len(histories),
             "purchase_model": config.purchase_model,
-            "customers_predicted": int(customers[known].sum()),
-            "median_predicted_clv_12m": float(np.median(np.repeat(predicted[known], customers[known]))) if known.any() else None,
+            **predicted_clv_summary(outcome.predictions, customers),
             "fallback": "; ".join(outcome.problems) or "none",
             **holdout_metadata,
         },

@@ -97,7 +97,7 @@ order_recency as (
 
 {#- RFM scores 1..rfm_bins from percent rank, so tied customers share a score (the lowest of
     their group) and the result does not depend on row order. Only buyers are scored. Ranked on
-    the narrow order figures, before the joins: ranking the wide joined rows took three times as long. -#}
+    the narrow order figures, before the joins (ranking after them made the mart 22 s instead of 15 s at tier L). -#}
 rfm as (
 
     select
