@@ -10,7 +10,7 @@ from orchestration.lib import settings
 from orchestration.lib.contract import ORDERS
 from orchestration.lib.ingest import ingest_source
 from orchestration.lib.lake import sync_source, table_dir
-from tests.conftest import ORDERS_HEADER, write_csv
+from tests.conftest import ORDERS_HEADER, run_lifecycle_job, write_csv
 
 HEADER = ORDERS_HEADER
 
@@ -76,3 +76,25 @@ def test_the_engine_setting_is_checked(monkeypatch):
     monkeypatch.setenv("LIFECYCLE_ENGINE", "snowflake")
     with pytest.raises(ValueError, match="LIFECYCLE_ENGINE must be one of duckdb, spark, got 'snowflake'"):
         settings.engine()
+
+
+@pytest.mark.parametrize(("engine", "mode", "kept"), [
+    ("duckdb", "", False), ("spark", "", True), ("duckdb", "on", True), ("spark", "off", False),
+])
+def test_ingest_keeps_the_lake_when_something_reads_it(landing, monkeypatch, engine, mode, kept):
+    """By default only for Spark, which reads it; `LIFECYCLE_RAW_LAKE=on` keeps it for other readers."""
+    monkeypatch.setenv("LIFECYCLE_ENGINE", engine)
+    monkeypatch.setenv("LIFECYCLE_RAW_LAKE", mode)
+    write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01T10:00:00+02:00,completed,USD,10.50,4.20,email,")
+    result = run_lifecycle_job("shop/orders")
+    assert result.success
+    [materialization] = [m for m in result.get_asset_materialization_events() if m.asset_key.to_user_string() == "shop/orders"]
+    metadata = materialization.materialization.metadata
+    assert ("lake_files_written" in metadata) is kept
+    assert len(lake_files(settings.lake_dir())) == (1 if kept else 0)
+
+
+def test_the_lake_setting_is_checked(monkeypatch):
+    monkeypatch.setenv("LIFECYCLE_RAW_LAKE", "sometimes")
+    with pytest.raises(ValueError, match="LIFECYCLE_RAW_LAKE must be one of auto, on, off, got 'sometimes'"):
+        settings.raw_lake_enabled()

@@ -8,6 +8,8 @@ not work on DuckDB.
 """
 
 import os
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -29,14 +31,37 @@ class ExpectationFailure:
         return f"{self.expectation}({self.column}): {self.unexpected_count} unexpected, e.g. {self.sample[:3]}"
 
 
-@cache
-def _context():
+def _load_context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx  # slow to import: only when a batch is validated
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     return gx, context
+
+
+@cache
+def _loading_context() -> Future:
+    """GX's import and context take ~5 s; loaded once per process, on a thread of its own."""
+    future: Future = Future()
+
+    def load() -> None:
+        try:
+            future.set_result(_load_context())
+        except BaseException as error:  # handed to whoever validates
+            future.set_exception(error)
+
+    threading.Thread(target=load, name="gx-context", daemon=True).start()
+    return future
+
+
+def prepare_validation() -> None:
+    """Start loading GX in the background, so the first `validate_batch` does not wait for all of it."""
+    _loading_context()
+
+
+def _context():
+    return _loading_context().result()
 
 
 def build_suite(gx, source: Source, now: datetime, delivery_column: str | None = None):

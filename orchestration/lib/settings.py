@@ -96,6 +96,19 @@ def lake_dir() -> Path:
     return _path_setting("LIFECYCLE_LAKE_DIR", "data/lake")
 
 
+LAKE_MODES = ("auto", "on", "off")
+
+
+def raw_lake_enabled() -> bool:
+    """Whether ingest keeps the raw lake (`LIFECYCLE_RAW_LAKE`): `auto` (the default) when the engine reads
+    it (spark), `on` to keep an open-format copy of the raw tables for other readers too, `off` never.
+    Turned on later, the next run writes every delivery the lake lacks."""
+    value = os.environ.get("LIFECYCLE_RAW_LAKE", "").strip().lower() or "auto"
+    if value not in LAKE_MODES:
+        raise ValueError(f"LIFECYCLE_RAW_LAKE must be one of {', '.join(LAKE_MODES)}, got {value!r}")
+    return value == "on" or (value == "auto" and engine() == "spark")
+
+
 def spark_dir() -> Path:
     """Spark's local warehouse and metastore (`LIFECYCLE_SPARK_DIR`), used by the `spark` dbt target."""
     return _path_setting("LIFECYCLE_SPARK_DIR", "data/spark")

@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib import lake, settings
+from orchestration.lib.batch_validation import prepare_validation
 from orchestration.lib.contract import LOAD_METADATA_COLUMNS, SOURCES, Source
 from orchestration.lib.ingest import IngestReport, Thresholds, ingest_source, quarantine_relation, rules_summary
 
@@ -57,12 +58,12 @@ def _check_result(report: IngestReport) -> dg.AssetCheckResult:
     )
 
 
-def _materialization(report: IngestReport, lake_sync: lake.LakeSync) -> dg.MaterializeResult:
+def _materialization(report: IngestReport, lake_sync: lake.LakeSync | None) -> dg.MaterializeResult:
+    lake_metadata = {"lake_files_written": lake_sync.written, "lake_files_removed": lake_sync.removed} if lake_sync else {}
     return dg.MaterializeResult(
         asset_key=report.source.asset_key,
         metadata={
-            "lake_files_written": lake_sync.written,
-            "lake_files_removed": lake_sync.removed,
+            **lake_metadata,
             "dagster/row_count": report.table_rows,
             "rows_loaded": report.rows_loaded,
             "rows_quarantined": report.rows_quarantined,
@@ -86,7 +87,8 @@ def _materialization(report: IngestReport, lake_sync: lake.LakeSync) -> dg.Mater
 )
 def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     """Validate and load new and changed landing files; unchanged files and repeated deliveries are skipped.
-    The raw lake (Parquet, read by Spark) follows the raw tables, so it holds only rows that passed the gates."""
+    The raw lake (Parquet, read by Spark) follows the raw tables, so it holds only rows that passed the gates;
+    it is kept only when something reads it (`settings.raw_lake_enabled`)."""
     landing_root = settings.landing_dir()
     thresholds = Thresholds(
         max_bad_row_share=settings.max_bad_row_share(),
@@ -95,12 +97,17 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
     )
     context.log.info(f"Landing root: {landing_root}; warehouse: {duckdb.database_path}")
     problems = []
+    keep_lake = settings.raw_lake_enabled()
+    prepare_validation()  # GX takes seconds to load: in the background, while the first files are read
     with duckdb.get_connection() as connection:
+        # One checkpoint when the step closes the warehouse, not one per merged file: the default 16 MB
+        # WAL threshold checkpointed on most commits (8.4 s of commits for 2M tickets, 1.7 s without).
+        connection.execute("SET checkpoint_threshold = '1GB'")
         for source in SOURCES:
             if dg.AssetKey(source.asset_key) not in context.selected_asset_keys:
                 continue
             report = ingest_source(connection, source, landing_root, thresholds)
-            lake_sync = lake.sync_source(connection, source, settings.lake_dir())
+            lake_sync = lake.sync_source(connection, source, settings.lake_dir()) if keep_lake else None
             context.log.info(
                 f"{source.relation}: {report.rows_loaded} rows from {report.count('loaded', 'reloaded')} file(s), "
                 f"{report.rows_quarantined} quarantined, {report.count('blocked')} blocked, "
