@@ -100,9 +100,6 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
     keep_lake = settings.raw_lake_enabled()
     prepare_validation()  # GX takes seconds to load: in the background, while the first files are read
     with duckdb.get_connection() as connection:
-        # One checkpoint when the step closes the warehouse, not one per merged file: the default 16 MB
-        # WAL threshold checkpointed on most commits (8.4 s of commits for 2M tickets, 1.7 s without).
-        connection.execute("SET checkpoint_threshold = '1GB'")
         for source in SOURCES:
             if dg.AssetKey(source.asset_key) not in context.selected_asset_keys:
                 continue
