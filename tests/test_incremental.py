@@ -59,6 +59,26 @@ def _differences(incremental_file, full_file) -> dict[str, int]:
     return differences
 
 
+def _redeliver_with_corrections(month_file) -> int:
+    """The shop re-sends a month: one order gone (its customer's only one that month, with orders in the month
+    before, so nothing else of theirs is re-sent), one completed order refunded. Returns the corrected file's rows."""
+    with duckdb.connect() as connection:
+        reader = f"read_csv('{month_file}', header = true, all_varchar = true)"
+        month_before = f"read_csv('{month_file.with_name('orders_2025-05.csv')}', header = true, all_varchar = true)"
+        connection.execute(f"CREATE TABLE month AS SELECT row_number() OVER () AS line, * FROM {reader}")
+        [(gone,)] = connection.execute(
+            "SELECT min(line) FROM month WHERE customer_id IN (SELECT customer_id FROM month GROUP BY 1 HAVING count(*) = 1) "
+            f"AND customer_id IN (SELECT customer_id FROM {month_before})"
+        ).fetchall()
+        assert gone is not None
+        [(refunded,)] = connection.execute("SELECT min(line) FROM month WHERE status = 'completed' AND line <> ?", [gone]).fetchall()
+        connection.execute("DELETE FROM month WHERE line = ?", [gone])
+        connection.execute("UPDATE month SET status = 'refunded' WHERE line = ?", [refunded])
+        connection.execute("ALTER TABLE month DROP COLUMN line")
+        connection.execute(f"COPY month TO '{month_file}' (HEADER, FORMAT csv)")
+        return connection.execute("SELECT count(*) FROM month").fetchall()[0][0]
+
+
 def test_daily_run_equals_a_full_rebuild(tmp_path, monkeypatch):
     landing, day = tmp_path / "landing", tmp_path / "day"
     generate(landing, customers=5000, seed=7)
@@ -71,10 +91,12 @@ def test_daily_run_equals_a_full_rebuild(tmp_path, monkeypatch):
     for folder in day.iterdir():
         for file in folder.iterdir():
             (landing / folder.name / file.name).write_bytes(file.read_bytes())
+    # ... with a corrected earlier month: the customers whose orders changed or left are summarised again.
+    redelivered = _redeliver_with_corrections(landing / "orders" / "orders_2025-06.csv")
     _build(monkeypatch, landing, incremental)
     staged = _staged_rows(incremental)
-    # Only the new keys were staged again (and the FX lookback converts only the last days' orders).
-    assert staged["stg_shop__orders"] == held_back["orders"]
+    # Only the new and re-delivered keys were staged again (and the FX lookback converts only the last days' orders).
+    assert staged["stg_shop__orders"] == held_back["orders"] + redelivered
     assert staged["stg_support__tickets"] == held_back["support_tickets"]
     assert staged["stg_surveys__responses"] == held_back["survey_responses"]
 

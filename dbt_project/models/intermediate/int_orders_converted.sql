@@ -55,6 +55,8 @@ converted as (
         order_id,
         customer_id,
         staged_at,
+        -- when this row was converted (this build): the watermark of the customer summaries
+        {{ dbt.cast(dbt.current_timestamp(), "timestamp") }} as converted_at,
         order_status,
         order_channel,
         currency_code,

@@ -6,55 +6,6 @@ as_of as (
 
 ),
 
-order_gaps as (
-
-    select
-        customer_id,
-        order_date,
-        {{ days_between(
-            'lag(order_date) over (partition by customer_id order by ordered_at, order_id)',
-            'order_date') }} as days_since_previous_order
-    -- int_orders_converted read where it is used: an import CTE read twice is materialised whole
-    -- by DuckDB (9M orders, every column: 8 s of the mart's 20 s at tier L)
-    from {{ ref('int_orders_converted') }}
-    where is_completed
-
-),
-
-last_gaps as (
-
-    select customer_id, days_since_previous_order as last_gap_days
-    from (
-        select
-            *,
-            row_number() over (partition by customer_id order by order_date desc, days_since_previous_order desc) as recency_rank
-        from order_gaps
-    ) as ranked
-    where recency_rank = 1
-
-),
-
-order_totals as (
-
-    select
-        customer_id,
-        min(ordered_at) as first_order_at,
-        max(ordered_at) as last_order_at,
-        max(case when is_completed then ordered_at end) as last_completed_order_at,
-        sum(case when is_completed then 1 else 0 end) as completed_orders,
-        sum(case when order_status = 'refunded' then 1 else 0 end) as refunded_orders,
-        sum(case when order_status = 'cancelled' then 1 else 0 end) as cancelled_orders,
-        sum(case when not has_fx_rate then 1 else 0 end) as orders_without_fx_rate,
-        sum(gross_revenue) as gross_revenue,
-        sum(refund_amount) as refunds,
-        sum(net_revenue) as net_revenue,
-        sum(net_margin) as net_margin,
-        max(case when is_completed and margin_is_estimated then 1 else 0 end) = 1 as has_estimated_margin
-    from {{ ref('int_orders_converted') }}
-    group by customer_id
-
-),
-
 tickets as (
 
     select
@@ -86,11 +37,12 @@ latest_nps as (
 order_recency as (
 
     select
-        order_totals.*,
+        summaries.*,
         as_of.as_of_date,
-        {{ days_between(dbt.cast(to_reporting_time('order_totals.last_completed_order_at'), 'date'), 'as_of.as_of_date') }}
+        {{ days_between(dbt.cast(to_reporting_time('summaries.last_completed_order_at'), 'date'), 'as_of.as_of_date') }}
             as days_since_last_order
-    from order_totals
+    -- the order figures that do not depend on the as-of date, kept up to date incrementally
+    from {{ ref('int_customer_order_summaries') }} as summaries
     cross join as_of
 
 ),
@@ -114,10 +66,6 @@ customer_facts as (
 
     select
         order_recency.*,
-        acquired.first_completed_order_at,
-        acquired.cohort_month,
-        acquired.acquisition_channel,
-        last_gaps.last_gap_days,
         coalesce(tickets.tickets, 0) as tickets,
         coalesce(tickets.open_tickets, 0) as open_tickets,
         tickets.median_first_response_hours,
@@ -131,11 +79,9 @@ customer_facts as (
         rfm.recency_score,
         rfm.frequency_score,
         rfm.monetary_score,
-        {{ days_between(dbt.cast(to_reporting_time('acquired.first_completed_order_at'), 'date'), 'order_recency.as_of_date') }}
+        {{ days_between(dbt.cast(to_reporting_time('order_recency.first_completed_order_at'), 'date'), 'order_recency.as_of_date') }}
             as tenure_days
     from order_recency
-    left join {{ ref('int_customers_acquired') }} as acquired on acquired.customer_id = order_recency.customer_id
-    left join last_gaps on last_gaps.customer_id = order_recency.customer_id
     left join tickets on tickets.customer_id = order_recency.customer_id
     left join latest_nps on latest_nps.customer_id = order_recency.customer_id
     left join rfm on rfm.customer_id = order_recency.customer_id

@@ -1,0 +1,122 @@
+{#- One row per customer with an order: what the customer 360 needs of the orders that does not depend on
+    the as-of date (counts, money, first and last orders, the acquiring order, the latest gap between
+    completed orders). The customers mart adds recency, tenure and scores to it.
+    Incremental: a daily run summarises again only the customers with an order converted since the
+    last build (new, re-delivered or re-converted by a late FX rate) or with fewer orders than their
+    summary counts (an order that left staging); customers left without orders are removed afterwards. -#}
+{{ incremental_where_supported(
+    'customer_id',
+    "delete from {{ this }} where customer_id not in (select customer_id from {{ ref('int_orders_converted') }})"
+) }}
+
+with
+
+{% if is_incremental() -%}
+changed_customers as (
+
+    select customer_id
+    from {{ ref('int_orders_converted') }}
+    {#- qualified: an unqualified name would bind to the outer query in a table built without the column -#}
+    where converted_at > (select max(built.summarised_at) from {{ this }} as built)
+
+    union
+
+    select built.customer_id
+    from {{ this }} as built
+    left join (
+        select customer_id, count(*) as orders
+        from {{ ref('int_orders_converted') }}
+        group by customer_id
+    ) as current_orders on current_orders.customer_id = built.customer_id
+    where current_orders.orders is distinct from built.orders
+
+),
+
+{% endif -%}
+orders as (
+
+    select *
+    from {{ ref('int_orders_converted') }}
+    {% if is_incremental() -%}
+    where customer_id in (select customer_id from changed_customers)
+    {%- endif %}
+
+),
+
+completed_orders as (
+
+    select
+        customer_id,
+        order_id,
+        ordered_at,
+        order_date,
+        order_month,
+        coalesce(order_channel, 'unknown') as order_channel,
+        row_number() over (partition by customer_id order by ordered_at, order_id) as order_number,
+        {{ days_between(
+            'lag(order_date) over (partition by customer_id order by ordered_at, order_id)',
+            'order_date') }} as days_since_previous_order
+    from orders
+    where is_completed
+
+),
+
+{#- The gap before the latest completed order (on a tie of days, the longer gap): "reactivated" in the mart. -#}
+last_gaps as (
+
+    select customer_id, days_since_previous_order as last_gap_days
+    from (
+        select
+            *,
+            row_number() over (partition by customer_id order by order_date desc, days_since_previous_order desc) as recency_rank
+        from completed_orders
+    ) as ranked
+    where recency_rank = 1
+
+),
+
+acquired as (
+
+    select
+        customer_id,
+        ordered_at as first_completed_order_at,
+        order_month as cohort_month,
+        order_channel as acquisition_channel
+    from completed_orders
+    where order_number = 1
+
+),
+
+order_totals as (
+
+    select
+        customer_id,
+        count(*) as orders,
+        min(ordered_at) as first_order_at,
+        max(ordered_at) as last_order_at,
+        max(case when is_completed then ordered_at end) as last_completed_order_at,
+        sum(case when is_completed then 1 else 0 end) as completed_orders,
+        sum(case when order_status = 'refunded' then 1 else 0 end) as refunded_orders,
+        sum(case when order_status = 'cancelled' then 1 else 0 end) as cancelled_orders,
+        sum(case when not has_fx_rate then 1 else 0 end) as orders_without_fx_rate,
+        sum(gross_revenue) as gross_revenue,
+        sum(refund_amount) as refunds,
+        sum(net_revenue) as net_revenue,
+        sum(net_margin) as net_margin,
+        max(case when is_completed and margin_is_estimated then 1 else 0 end) = 1 as has_estimated_margin
+    from orders
+    group by customer_id
+
+)
+
+select
+    order_totals.*,
+    acquired.first_completed_order_at,
+    acquired.cohort_month,
+    acquired.acquisition_channel,
+    last_gaps.last_gap_days,
+    -- when this summary was computed: the watermark of the next incremental build
+    {{ dbt.cast(dbt.current_timestamp(), "timestamp") }} as summarised_at
+from order_totals
+left join acquired on acquired.customer_id = order_totals.customer_id
+left join last_gaps on last_gaps.customer_id = order_totals.customer_id
