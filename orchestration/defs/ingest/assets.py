@@ -4,7 +4,6 @@ import dagster as dg
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib import lake, settings
-from orchestration.lib.batch_validation import prepare_validation
 from orchestration.lib.contract import LOAD_METADATA_COLUMNS, SOURCES, Source
 from orchestration.lib.ingest import IngestReport, Thresholds, ingest_source, quarantine_relation, rules_summary
 
@@ -98,7 +97,6 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
     context.log.info(f"Landing root: {landing_root}; warehouse: {duckdb.database_path}")
     problems = []
     keep_lake = settings.raw_lake_enabled()
-    prepare_validation()  # GX takes seconds to load: in the background, while the first files are read
     with duckdb.get_connection() as connection:
         for source in SOURCES:
             if dg.AssetKey(source.asset_key) not in context.selected_asset_keys:
