@@ -61,7 +61,8 @@ def _differences(incremental_file, full_file) -> dict[str, int]:
 
 def _redeliver_with_corrections(month_file) -> int:
     """The shop re-sends a month: one order gone (its customer's only one that month, with orders in the month
-    before, so nothing else of theirs is re-sent), one completed order refunded. Returns the corrected file's rows."""
+    before, so nothing else of theirs is re-sent), one completed order refunded, one order moved to another
+    customer (from one with other orders that month). Returns the corrected file's rows."""
     with duckdb.connect() as connection:
         reader = f"read_csv('{month_file}', header = true, all_varchar = true)"
         month_before = f"read_csv('{month_file.with_name('orders_2025-05.csv')}', header = true, all_varchar = true)"
@@ -72,8 +73,17 @@ def _redeliver_with_corrections(month_file) -> int:
         ).fetchall()
         assert gone is not None
         [(refunded,)] = connection.execute("SELECT min(line) FROM month WHERE status = 'completed' AND line <> ?", [gone]).fetchall()
+        [(moved,)] = connection.execute(
+            "SELECT min(line) FROM month WHERE line NOT IN (?, ?) "
+            "AND customer_id IN (SELECT customer_id FROM month GROUP BY 1 HAVING count(*) > 1)",
+            [gone, refunded],
+        ).fetchall()
+        [(new_owner,)] = connection.execute(
+            "SELECT max(customer_id) FROM month WHERE customer_id <> (SELECT customer_id FROM month WHERE line = ?)", [moved]
+        ).fetchall()
         connection.execute("DELETE FROM month WHERE line = ?", [gone])
         connection.execute("UPDATE month SET status = 'refunded' WHERE line = ?", [refunded])
+        connection.execute("UPDATE month SET customer_id = ? WHERE line = ?", [new_owner, moved])
         connection.execute("ALTER TABLE month DROP COLUMN line")
         connection.execute(f"COPY month TO '{month_file}' (HEADER, FORMAT csv)")
         return connection.execute("SELECT count(*) FROM month").fetchall()[0][0]

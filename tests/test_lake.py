@@ -79,7 +79,7 @@ def test_the_engine_setting_is_checked(monkeypatch):
 
 
 @pytest.mark.parametrize(("engine", "mode", "kept"), [
-    ("duckdb", "", False), ("spark", "", True), ("duckdb", "on", True), ("spark", "off", False),
+    ("duckdb", "", False), ("spark", "", True), ("duckdb", "on", True), ("duckdb", "off", False),
 ])
 def test_ingest_keeps_the_lake_when_something_reads_it(landing, monkeypatch, engine, mode, kept):
     """By default only for Spark, which reads it; `LIFECYCLE_RAW_LAKE=on` keeps it for other readers."""
@@ -97,4 +97,8 @@ def test_ingest_keeps_the_lake_when_something_reads_it(landing, monkeypatch, eng
 def test_the_lake_setting_is_checked(monkeypatch):
     monkeypatch.setenv("LIFECYCLE_RAW_LAKE", "sometimes")
     with pytest.raises(ValueError, match="LIFECYCLE_RAW_LAKE must be one of auto, on, off, got 'sometimes'"):
+        settings.raw_lake_enabled()
+    monkeypatch.setenv("LIFECYCLE_RAW_LAKE", "off")
+    monkeypatch.setenv("LIFECYCLE_ENGINE", "spark")
+    with pytest.raises(ValueError, match="LIFECYCLE_RAW_LAKE=off cannot be used with LIFECYCLE_ENGINE=spark"):
         settings.raw_lake_enabled()

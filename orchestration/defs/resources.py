@@ -41,10 +41,12 @@ class WarehouseResource(dg.ConfigurableResource):
             connection.close()
 
 
+# The dbt installed beside this interpreter, so an un-activated virtualenv works too.
+DBT_BESIDE_PYTHON = str(Path(sys.prefix) / "bin" / "dbt")
+
+
 def _dbt_executable() -> str:
-    # The dbt installed beside this interpreter, so an un-activated virtualenv works too.
-    beside_python = Path(sys.prefix) / "bin" / "dbt"
-    return str(beside_python) if beside_python.exists() else "dbt"
+    return DBT_BESIDE_PYTHON if Path(DBT_BESIDE_PYTHON).exists() else "dbt"
 
 
 class LifecycleDbtCliResource(DbtCliResource):
@@ -57,8 +59,11 @@ class LifecycleDbtCliResource(DbtCliResource):
 
     @cached_property
     def _cli_version(self) -> version.Version:
-        if self.dbt_executable == str(Path(sys.prefix) / "bin" / "dbt"):
-            return version.parse(metadata.version("dbt-core"))
+        if self.dbt_executable == DBT_BESIDE_PYTHON:
+            try:
+                return version.parse(metadata.version("dbt-core"))
+            except metadata.PackageNotFoundError:
+                pass
         return super()._cli_version
 
 

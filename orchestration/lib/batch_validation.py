@@ -32,7 +32,6 @@ class ExpectationFailure:
 
 
 def _load_context():
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx  # slow to import: only when a batch is validated
 
     context = gx.get_context(mode="ephemeral")
@@ -44,6 +43,7 @@ def _load_context():
 def _loading_context() -> Future:
     """GX's import and context take ~5 s; loaded once per process, on a thread of its own."""
     future: Future = Future()
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # here: the environment is not thread-safe
 
     def load() -> None:
         try:

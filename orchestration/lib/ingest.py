@@ -254,7 +254,7 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing
     loaded_hashes = set(current.values())
     pending: list[_Classified] = []
     files = discover(source, landing_root)
-    if any(current.get(file.relative_path) != file.sha256 for file in files):
+    if any(current.get(file.relative_path) != file.sha256 and file.sha256 not in loaded_hashes for file in files):
         # GX takes seconds to load: on a thread of its own while DuckDB reads the files. Not before the
         # files are hashed: the two threads would take turns on the GIL (6 s more hashing at 9M orders).
         prepare_validation()

@@ -101,11 +101,13 @@ LAKE_MODES = ("auto", "on", "off")
 
 def raw_lake_enabled() -> bool:
     """Whether ingest keeps the raw lake (`LIFECYCLE_RAW_LAKE`): `auto` (the default) when the engine reads
-    it (spark), `on` to keep an open-format copy of the raw tables for other readers too, `off` never.
+    it (spark), `on` to keep an open-format copy of the raw tables for other readers too, `off` never (not with Spark).
     Turned on later, the next run writes every delivery the lake lacks."""
     value = os.environ.get("LIFECYCLE_RAW_LAKE", "").strip().lower() or "auto"
     if value not in LAKE_MODES:
         raise ValueError(f"LIFECYCLE_RAW_LAKE must be one of {', '.join(LAKE_MODES)}, got {value!r}")
+    if value == "off" and engine() == "spark":
+        raise ValueError("LIFECYCLE_RAW_LAKE=off cannot be used with LIFECYCLE_ENGINE=spark: Spark reads the sources from the raw lake")
     return value == "on" or (value == "auto" and engine() == "spark")
 
 
