@@ -89,6 +89,27 @@ def _redeliver_with_corrections(month_file) -> int:
         return connection.execute("SELECT count(*) FROM month").fetchall()[0][0]
 
 
+def _redeliver_with_a_late_rate(month_file, orders_folder) -> None:
+    """The finance team corrects an earlier month's rate of a day with orders in that currency: those orders
+    are converted again with it, and their customers summarised again."""
+    with duckdb.connect() as connection:
+        connection.execute("SET TimeZone = 'UTC'")
+        reader = f"read_csv('{month_file}', header = true, all_varchar = true)"
+        orders = f"read_csv('{orders_folder}/*.csv', header = true, all_varchar = true)"
+        connection.execute(f"CREATE TABLE rates AS SELECT row_number() OVER () AS line, * FROM {reader}")
+        [(corrected,)] = connection.execute(
+            f"SELECT min(line) FROM rates WHERE rate_date >= '2025-06-15' AND EXISTS (SELECT 1 FROM {orders} AS o "
+            "WHERE o.currency = rates.currency AND CAST(CAST(o.ordered_at AS TIMESTAMPTZ) AS DATE) = CAST(rates.rate_date AS DATE))"
+        ).fetchall()
+        assert corrected is not None
+        connection.execute(
+            "UPDATE rates SET rate_to_reporting = CAST(round(CAST(rate_to_reporting AS DOUBLE) * 1.1, 6) AS VARCHAR) WHERE line = ?",
+            [corrected],
+        )
+        connection.execute("ALTER TABLE rates DROP COLUMN line")
+        connection.execute(f"COPY rates TO '{month_file}' (HEADER, FORMAT csv)")
+
+
 def test_daily_run_equals_a_full_rebuild(tmp_path, monkeypatch):
     landing, day = tmp_path / "landing", tmp_path / "day"
     generate(landing, customers=5000, seed=7)
@@ -101,8 +122,10 @@ def test_daily_run_equals_a_full_rebuild(tmp_path, monkeypatch):
     for folder in day.iterdir():
         for file in folder.iterdir():
             (landing / folder.name / file.name).write_bytes(file.read_bytes())
-    # ... with a corrected earlier month: the customers whose orders changed or left are summarised again.
+    # ... with a corrected earlier month of orders and of rates: the customers whose orders changed, left
+    # or were converted again are summarised again.
     redelivered = _redeliver_with_corrections(landing / "orders" / "orders_2025-06.csv")
+    _redeliver_with_a_late_rate(landing / "fx_rates" / "fx_rates_2025-06.csv", landing / "orders")
     _build(monkeypatch, landing, incremental)
     staged = _staged_rows(incremental)
     # Only the new and re-delivered keys were staged again (and the FX lookback converts only the last days' orders).
