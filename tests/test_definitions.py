@@ -43,3 +43,19 @@ def test_job_schedule_and_pool():
     assert schedule.cron_schedule == "0 6 * * *"
     for assets_def in defs.assets:
         assert assets_def.op.pool == "warehouse", f"{assets_def.op.name} opens the warehouse, so it runs in its pool"
+
+
+def test_the_dbt_version_comes_from_the_installed_package_not_a_subprocess(monkeypatch):
+    """dagster-dbt would run `dbt --version` (~4 s) in every run; ours reads dbt-core's package metadata."""
+    from importlib import metadata
+
+    import dagster_dbt.core.resource
+    from packaging import version
+
+    from orchestration.defs.resources import build_resources
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"ran {args}")
+
+    monkeypatch.setattr(dagster_dbt.core.resource, "check_output", no_subprocess)
+    assert build_resources()["dbt"]._cli_version == version.parse(metadata.version("dbt-core"))

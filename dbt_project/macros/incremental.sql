@@ -15,3 +15,11 @@
         ) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The latest build-time stamp `column` of the incremental model being built, as a scalar subquery:
+    rows stamped or loaded after it are new. Qualified, because in a table built before the column
+    existed an unqualified name would bind to the outer query; an empty table (a first build without
+    rows) has no stamp, so everything is new. -#}
+{% macro built_watermark(column) -%}
+    (select coalesce(max(built.{{ column }}), {{ dbt.cast("'1900-01-01'", 'timestamp') }}) from {{ this }} as built)
+{%- endmacro %}

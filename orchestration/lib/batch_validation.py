@@ -8,8 +8,7 @@ not work on DuckDB.
 """
 
 import os
-import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -41,17 +40,12 @@ def _load_context():
 
 @cache
 def _loading_context() -> Future:
-    """GX's import and context take ~5 s; loaded once per process, on a thread of its own."""
-    future: Future = Future()
+    """GX's import and context take ~5 s; loaded once per process, on a thread of its own (a failure
+    is raised by `validate_batch`)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # here: the environment is not thread-safe
-
-    def load() -> None:
-        try:
-            future.set_result(_load_context())
-        except BaseException as error:  # handed to whoever validates
-            future.set_exception(error)
-
-    threading.Thread(target=load, name="gx-context", daemon=True).start()
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-context")
+    future = executor.submit(_load_context)
+    executor.shutdown(wait=False)  # the thread ends with its one task
     return future
 
 

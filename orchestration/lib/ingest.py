@@ -253,17 +253,15 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing
     current = ledger.current_versions(connection, source.folder)
     loaded_hashes = set(current.values())
     pending: list[_Classified] = []
-    files = discover(source, landing_root)
-    if any(current.get(file.relative_path) != file.sha256 and file.sha256 not in loaded_hashes for file in files):
-        # GX takes seconds to load: on a thread of its own while DuckDB reads the files. Not before the
-        # files are hashed: the two threads would take turns on the GIL (6 s more hashing at 9M orders).
-        prepare_validation()
-    for file in files:
+    for file in discover(source, landing_root):
         if current.get(file.relative_path) == file.sha256:
             report.files.append(FileOutcome(file.relative_path, "unchanged"))
         elif file.sha256 in loaded_hashes:
             report.files.append(FileOutcome(file.relative_path, "duplicate"))
         else:
+            # GX takes seconds to load: on a thread of its own (once) while DuckDB reads the files. Not
+            # while they are hashed (`discover`): the two would take turns on the GIL (+6 s at 9M orders).
+            prepare_validation()
             try:
                 table = f"landing_pending_{len(pending)}"
                 pending.append(_classify_file(connection, source, file, file.relative_path in current, thresholds, table))

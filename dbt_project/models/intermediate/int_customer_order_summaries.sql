@@ -2,8 +2,9 @@
     the as-of date (counts, money, first and last orders, the acquiring order, the latest gap between
     completed orders). The customers mart adds recency, tenure and scores to it.
     Incremental: a daily run summarises again only the customers with an order converted since the
-    last build of this model (new, re-delivered or re-converted by a late FX rate) or with fewer orders than their
-    summary counts (an order that left staging); customers left without orders are removed afterwards. -#}
+    last build of this model (new, re-delivered or re-converted by a late FX rate) or with fewer
+    orders than their summary counts (an order that left staging); customers left without orders are
+    removed afterwards. -#}
 {{ incremental_where_supported(
     'customer_id',
     "delete from {{ this }} where customer_id not in (select customer_id from {{ ref('int_orders_converted') }})"
@@ -16,9 +17,7 @@ changed_customers as (
 
     select customer_id
     from {{ ref('int_orders_converted') }}
-    {#- qualified: an unqualified name would bind to the outer query in a table built without the column;
-        an empty table (a first build without orders) has no watermark: everything is new -#}
-    where converted_at > (select coalesce(max(built.summarised_at), {{ dbt.cast("'1900-01-01'", 'timestamp') }}) from {{ this }} as built)
+    where converted_at > {{ built_watermark('summarised_at') }}
 
     union
 

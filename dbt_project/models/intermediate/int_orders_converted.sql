@@ -24,12 +24,10 @@ orders as (
         {{ to_reporting_time('ordered_at') }} as ordered_at_local
     from {{ ref('stg_shop__orders') }}
     {% if is_incremental() -%}
-    {#- qualified: in a table built before `staged_at` existed, an unqualified name would bind to the outer query;
-        an empty table (a first build without orders) has no watermark: everything is new -#}
-    where staged_at > (select coalesce(max(built.staged_at), {{ dbt.cast("'1900-01-01'", 'timestamp') }}) from {{ this }} as built)
+    where staged_at > {{ built_watermark('staged_at') }}
         or {{ dbt.cast(to_reporting_time('ordered_at'), 'date') }} >= (
             select min(rate_date) from {{ ref('stg_finance__fx_rates') }}
-            where loaded_at > (select coalesce(max(built.staged_at), {{ dbt.cast("'1900-01-01'", 'timestamp') }}) from {{ this }} as built)
+            where loaded_at > {{ built_watermark('staged_at') }}
         )
     {%- endif %}
 
