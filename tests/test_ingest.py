@@ -161,3 +161,26 @@ def test_an_empty_file_is_blocked(landing, warehouse):
     (landing / "support_tickets").mkdir()
     (landing / "support_tickets" / "empty.csv").write_text("")
     assert "support_tickets/empty.csv: the file is empty" in only_problem(ingest_source(warehouse, SUPPORT_TICKETS, landing))
+
+
+def test_the_files_of_a_run_are_merged_all_or_none(landing, warehouse, monkeypatch):
+    from orchestration.lib import ledger
+
+    write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01,completed,USD,10,,,")
+    write_csv(landing / "orders" / "b.csv", HEADER, "O2,C2,2024-03-02,completed,USD,20,,,")
+    record_delivery, calls = ledger.record_delivery, []
+
+    def failing_on_the_second_file(connection, **delivery):
+        calls.append(delivery["path"])
+        if len(calls) == 2:
+            raise OSError("disk full")
+        record_delivery(connection, **delivery)
+
+    monkeypatch.setattr(ledger, "record_delivery", failing_on_the_second_file)
+    with pytest.raises(OSError, match="disk full"):
+        ingest_source(warehouse, ORDERS, landing)
+    # The first file's rows were inserted before the failure, and rolled back with the rest.
+    assert rows(warehouse, "SELECT count(*) FROM shop.orders UNION ALL SELECT count(*) FROM ingest.file_ledger") == [(0,), (0,)]
+    monkeypatch.setattr(ledger, "record_delivery", record_delivery)
+    report = ingest_source(warehouse, ORDERS, landing)
+    assert (report.count("loaded"), report.table_rows) == (2, 2)

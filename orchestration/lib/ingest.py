@@ -197,38 +197,46 @@ def _gx_failures(connection: duckdb.DuckDBPyConnection, source: Source, pending:
 
 
 def _merge(connection: duckdb.DuckDBPyConnection, source: Source, item: _Classified) -> FileOutcome:
-    """Replace the file's earlier rows with its good rows, and quarantine its bad ones, in one transaction."""
+    """Replace the file's earlier rows with its good rows, and quarantine its bad ones (inside the
+    caller's transaction)."""
     contract_names = [column.name for column in source.columns]
     target_columns = contract_names + list(LOAD_METADATA_COLUMNS)
     path = item.file.relative_path
+    load_id = ledger.next_load_id(connection)
+    if item.replaces:
+        connection.execute(f"DELETE FROM {source.relation} WHERE _source_file = ?", [path])
+        connection.execute(f"DELETE FROM {quarantine_relation(source)} WHERE _source_file = ?", [path])
+    connection.execute(
+        f"INSERT INTO {source.relation} ({', '.join(map(quote, target_columns))}) "
+        f"SELECT {', '.join(map(quote, contract_names))}, ?, _source_row, ?, now()::TIMESTAMP "
+        f"FROM {item.table} WHERE _rule IS NULL",
+        [path, load_id],
+    )
+    connection.execute(
+        f"INSERT INTO {quarantine_relation(source)} "
+        f"SELECT ?, ?, _source_row, _rule, _raw_row, now()::TIMESTAMP FROM {item.bad_table}",
+        [load_id, path],
+    )
+    ledger.record_delivery(
+        connection, load_id=load_id, source=source.folder, path=path, size_bytes=item.file.size_bytes,
+        sha256=item.file.sha256, rows=item.total - item.bad, rows_quarantined=item.bad, event_days=item.event_days,
+    )
+    return FileOutcome(
+        path, "reloaded" if item.replaces else "loaded", item.total - item.bad, item.bad, item.by_rule, item.extra, item.examples
+    )
+
+
+def _merge_all(connection: duckdb.DuckDBPyConnection, source: Source, pending: list[_Classified]) -> list[FileOutcome]:
+    """Merge the validated files in one transaction: all of them or none. One commit, not one per file:
+    each commit of a few small files' rows made DuckDB checkpoint (12 s of 2M tickets in 36 files)."""
     connection.execute("BEGIN TRANSACTION")
     try:
-        load_id = ledger.next_load_id(connection)
-        if item.replaces:
-            connection.execute(f"DELETE FROM {source.relation} WHERE _source_file = ?", [path])
-            connection.execute(f"DELETE FROM {quarantine_relation(source)} WHERE _source_file = ?", [path])
-        connection.execute(
-            f"INSERT INTO {source.relation} ({', '.join(map(quote, target_columns))}) "
-            f"SELECT {', '.join(map(quote, contract_names))}, ?, _source_row, ?, now()::TIMESTAMP "
-            f"FROM {item.table} WHERE _rule IS NULL",
-            [path, load_id],
-        )
-        connection.execute(
-            f"INSERT INTO {quarantine_relation(source)} "
-            f"SELECT ?, ?, _source_row, _rule, _raw_row, now()::TIMESTAMP FROM {item.bad_table}",
-            [load_id, path],
-        )
-        ledger.record_delivery(
-            connection, load_id=load_id, source=source.folder, path=path, size_bytes=item.file.size_bytes,
-            sha256=item.file.sha256, rows=item.total - item.bad, rows_quarantined=item.bad, event_days=item.event_days,
-        )
+        outcomes = [_merge(connection, source, item) for item in pending]
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
-    return FileOutcome(
-        path, "reloaded" if item.replaces else "loaded", item.total - item.bad, item.bad, item.by_rule, item.extra, item.examples
-    )
+    return outcomes
 
 
 def _block(connection, report: IngestReport, source: Source, file: LandingFile, error: LandingFileError) -> None:
@@ -244,7 +252,7 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing
 
     Every new or changed file is classified row by row (and blocked on its own when it must be);
     the good rows of all of them are then validated together by Great Expectations (a failure
-    blocks them all), and each file is merged in its own transaction. A blocked file is reported
+    blocks them all), and they are merged together in one transaction. A blocked file is reported
     and recorded in `ingest.blocked_files`, never raised: the caller decides to fail the run.
     """
     ledger.ensure_ledger(connection)
@@ -274,15 +282,15 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing
                 connection.execute(f"DROP TABLE IF EXISTS {CHECKED}")
     try:
         failures = _gx_failures(connection, source, pending, thresholds.gx_sample_rows) if pending else []
-        for item in pending:
-            if failures:
+        if failures:
+            for item in pending:
                 error = LandingFileError(
                     item.file.relative_path, f"gx:{failures[0].expectation}",
                     "the rows to merge fail the Great Expectations suite: " + "; ".join(map(str, failures)),
                 )
                 _block(connection, report, source, item.file, error)
-            else:
-                report.files.append(_merge(connection, source, item))
+        elif pending:
+            report.files.extend(_merge_all(connection, source, pending))
     finally:
         for item in pending:
             connection.execute(f"DROP TABLE IF EXISTS {item.table}")

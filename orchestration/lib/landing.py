@@ -68,7 +68,9 @@ def _reader_sql(file: LandingFile) -> str:
 
 
 def read_as_text(connection: duckdb.DuckDBPyConnection, file: LandingFile, table: str) -> list[str]:
-    """Load `file` into temp table `table`: every column as trimmed text plus `_source_row`.
+    """Load `file` into temp table `table`: every column as trimmed text, one row per data row in file
+    order, so that the table's `rowid` + 1 is the row's number in the file (`row_rules.SOURCE_ROW`;
+    a `row_number()` window over the read cost a third of the read).
 
     Returns the file's column names, normalised to lower case.
     """
@@ -87,7 +89,7 @@ def read_as_text(connection: duckdb.DuckDBPyConnection, file: LandingFile, table
         )
         connection.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS "
-            f"SELECT row_number() OVER () AS _source_row, {as_text} FROM {_reader_sql(file)}"
+            f"SELECT {as_text} FROM {_reader_sql(file)}"
         )
     except duckdb.Error as error:
         raise LandingFileError(file.relative_path, *_read_failure(error, file.file_format)) from error

@@ -12,6 +12,9 @@ from orchestration.lib.contract import CURRENCIES, DATE, INTEGER, TIMESTAMP, Col
 from orchestration.lib.landing import quote_identifier as quote
 
 FUTURE_TOLERANCE = timedelta(days=1)
+# The 1-based row number of a batch row in its file: the batch is created in file order and never
+# has rows deleted, so its rowid is the position (`landing.read_as_text`).
+SOURCE_ROW = "rowid + 1"
 
 
 def text_column(name: str) -> str:
@@ -83,7 +86,7 @@ def classify_sql(source: Source, batch: str) -> str:
     # none repeat). A null key never joins, but it already broke not_null, which comes first.
     return f"""
         WITH typed AS (
-            SELECT _source_row, {typed} FROM {batch}
+            SELECT {SOURCE_ROW} AS _source_row, {typed} FROM {batch}
         ),
         repeated AS (
             SELECT {key}, count(*) AS _key_count FROM typed GROUP BY {key} HAVING count(*) > 1
@@ -99,8 +102,8 @@ def classify_sql(source: Source, batch: str) -> str:
 def bad_rows_sql(batch: str, checked: str) -> str:
     """The rows of `checked` that broke a rule, with their rule and the delivered row as JSON."""
     return f"""
-        SELECT batch._source_row, checked._rule, to_json(batch) AS _raw_row
+        SELECT checked._source_row, checked._rule, to_json(batch) AS _raw_row
         FROM {batch} AS batch
-        INNER JOIN {checked} AS checked USING (_source_row)
+        INNER JOIN {checked} AS checked ON checked._source_row = batch.{SOURCE_ROW}
         WHERE checked._rule IS NOT NULL
     """
