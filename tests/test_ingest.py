@@ -184,3 +184,33 @@ def test_the_files_of_a_run_are_merged_all_or_none(landing, warehouse, monkeypat
     monkeypatch.setattr(ledger, "record_delivery", record_delivery)
     report = ingest_source(warehouse, ORDERS, landing)
     assert (report.count("loaded"), report.table_rows) == (2, 2)
+
+
+def test_sources_ingested_side_by_side_read_naive_times_as_utc_whatever_the_host_zone(landing, tmp_path, monkeypatch):
+    import time
+
+    from orchestration.lib.ingest import ingest_sources
+    from orchestration.lib.warehouse import connect
+
+    # The cursors each source runs on start from DuckDB's defaults, the host's zone among them.
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        connection = connect(tmp_path / "zoned.duckdb")
+        write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-02 09:30:00,completed,USD,7,,,")
+        write_csv(
+            landing / "support_tickets" / "t.csv", "ticket_id,customer_id,created_at,first_response_at,resolved_at,status,channel,csat_score",
+            "T1,C1,2024-03-02 10:00:00,2024-03-02 11:00:00,,open,email,",
+        )
+        outcomes = ingest_sources(connection, [ORDERS, SUPPORT_TICKETS], landing)
+        assert [(report.source, report.rows_loaded, then) for report, then in outcomes] == [(ORDERS, 1, None), (SUPPORT_TICKETS, 1, None)]
+        assert rows(connection, "SELECT ordered_at FROM shop.orders UNION ALL SELECT created_at FROM support.tickets") == [
+            (datetime(2024, 3, 2, 9, 30),), (datetime(2024, 3, 2, 10, 0),)
+        ]
+        assert rows(connection, "SELECT source, path FROM ingest.file_ledger ORDER BY 1") == [
+            ("orders", "orders/a.csv"), ("support_tickets", "support_tickets/t.csv")
+        ]
+        connection.close()
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -8,6 +8,7 @@ not work on DuckDB.
 """
 
 import os
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,6 +59,11 @@ def _context():
     return _loading_context().result()
 
 
+# Sources are ingested on threads side by side; GX's context and its data source are shared, and not
+# made for concurrent use.
+_gx_lock = threading.Lock()
+
+
 def build_suite(gx, source: Source, now: datetime, delivery_column: str | None = None):
     """The source's suite; with `delivery_column`, keys must be unique within each delivery (file)."""
     expectations = gx.expectations
@@ -103,11 +109,12 @@ def validate_batch(frame: pd.DataFrame, source: Source, now: datetime, delivery_
     if frame.empty:
         return []
     gx, context = _context()
-    data_source = context.data_sources.add_or_update_pandas(name="landing")
-    asset = data_source.add_dataframe_asset(name=f"{source.folder}_{id(frame)}")
-    batch = asset.add_batch_definition_whole_dataframe("whole_file").get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(build_suite(gx, source, now, delivery_column), result_format={"result_format": "SUMMARY"})
-    data_source.delete_asset(asset.name)
+    with _gx_lock:
+        data_source = context.data_sources.add_or_update_pandas(name="landing")
+        asset = data_source.add_dataframe_asset(name=f"{source.folder}_{id(frame)}")
+        batch = asset.add_batch_definition_whole_dataframe("whole_file").get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(build_suite(gx, source, now, delivery_column), result_format={"result_format": "SUMMARY"})
+        data_source.delete_asset(asset.name)
     failures = []
     for outcome in result.results:
         if outcome.success:

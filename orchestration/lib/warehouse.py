@@ -30,11 +30,24 @@ def connect(path: Path, *, read_only: bool = False, attempts: int = 5, wait_seco
                     f"The warehouse {path} is locked by another process (tried {attempts} times): {error}"
                 ) from error
             time.sleep(wait_seconds * 2 ** (attempt - 1))
-    # Naive timestamps in the contract are UTC; make DuckDB read them so whatever the host's zone.
-    connection.execute("SET TimeZone = 'UTC'")
-    # A deliberate memory bound (DuckDB's default is 80% of RAM); beyond it DuckDB spills to disk.
+    _set_session(connection)
+    # A deliberate memory bound (DuckDB's default is 80% of RAM), shared by every cursor of the
+    # connection; beyond it DuckDB spills to disk.
     connection.execute(f"SET memory_limit = '{settings.duckdb_memory_limit()}'")
     return connection
+
+
+def _set_session(connection: duckdb.DuckDBPyConnection) -> None:
+    # Naive timestamps in the contract are UTC; make DuckDB read them so whatever the host's zone.
+    connection.execute("SET TimeZone = 'UTC'")
+
+
+def session_cursor(connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor of `connection` (its own transactions and temp tables) with the same session settings
+    (a cursor starts from the defaults, the host's time zone among them)."""
+    cursor = connection.cursor()
+    _set_session(cursor)
+    return cursor
 
 
 @contextmanager

@@ -5,7 +5,7 @@ import dagster as dg
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib import lake, settings
 from orchestration.lib.contract import LOAD_METADATA_COLUMNS, SOURCES, Source
-from orchestration.lib.ingest import IngestReport, Thresholds, ingest_source, quarantine_relation, rules_summary
+from orchestration.lib.ingest import IngestReport, Thresholds, ingest_sources, quarantine_relation, rules_summary
 
 CHECK_NAME = "landing_batches_valid"
 
@@ -85,7 +85,8 @@ def _materialization(report: IngestReport, lake_sync: lake.LakeSync | None) -> d
     pool=WAREHOUSE_POOL,
 )
 def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
-    """Validate and load new and changed landing files; unchanged files and repeated deliveries are skipped.
+    """Validate and load new and changed landing files, two sources at a time; unchanged files and repeated
+    deliveries are skipped.
     The raw lake (Parquet, read by Spark) follows the raw tables, so it holds only rows that passed the gates;
     it is kept only when something reads it (`settings.raw_lake_enabled`)."""
     landing_root = settings.landing_dir()
@@ -97,20 +98,21 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
     context.log.info(f"Landing root: {landing_root}; warehouse: {duckdb.database_path}")
     problems = []
     keep_lake = settings.raw_lake_enabled()
+    selected = [source for source in SOURCES if dg.AssetKey(source.asset_key) in context.selected_asset_keys]
     with duckdb.get_connection() as connection:
-        for source in SOURCES:
-            if dg.AssetKey(source.asset_key) not in context.selected_asset_keys:
-                continue
-            report = ingest_source(connection, source, landing_root, thresholds)
-            lake_sync = lake.sync_source(connection, source, settings.lake_dir()) if keep_lake else None
-            context.log.info(
-                f"{source.relation}: {report.rows_loaded} rows from {report.count('loaded', 'reloaded')} file(s), "
-                f"{report.rows_quarantined} quarantined, {report.count('blocked')} blocked, "
-                f"{report.count('unchanged')} unchanged, {report.count('duplicate')} repeated deliveries"
-            )
-            problems += [outcome.problem for outcome in report.blocked]
-            yield _materialization(report, lake_sync)
-            yield _check_result(report)
+        outcomes = ingest_sources(
+            connection, selected, landing_root, thresholds,
+            then=(lambda cursor, source: lake.sync_source(cursor, source, settings.lake_dir())) if keep_lake else None,
+        )
+    for report, lake_sync in outcomes:
+        context.log.info(
+            f"{report.source.relation}: {report.rows_loaded} rows from {report.count('loaded', 'reloaded')} file(s), "
+            f"{report.rows_quarantined} quarantined, {report.count('blocked')} blocked, "
+            f"{report.count('unchanged')} unchanged, {report.count('duplicate')} repeated deliveries"
+        )
+        problems += [outcome.problem for outcome in report.blocked]
+        yield _materialization(report, lake_sync)
+        yield _check_result(report)
     if problems:
         raise dg.Failure(
             description="Blocked landing files (nothing of them was merged; correct and re-deliver them):\n"
