@@ -59,3 +59,18 @@ def test_the_dbt_version_comes_from_the_installed_package_not_a_subprocess(monke
 
     monkeypatch.setattr(dagster_dbt.core.resource, "check_output", no_subprocess)
     assert build_resources()["dbt"]._cli_version == version.parse(metadata.version("dbt-core"))
+
+
+def test_no_dbt_adapter_is_built_in_the_dagster_process(monkeypatch):
+    """dagster-dbt would build one before every dbt call (2-3 s) for row counts and column metadata,
+    which the project does not fetch; dbt runs in its own process either way."""
+    from dagster_dbt import DbtCliResource
+    from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+
+    from orchestration.defs.resources import build_resources
+
+    built, started = [], []
+    monkeypatch.setattr(DbtCliResource, "_initialize_dbt_core_adapter", lambda self, args: built.append(args) or "adapter")
+    monkeypatch.setattr(DbtCliInvocation, "run", classmethod(lambda cls, **kwargs: started.append(kwargs) or "started"))
+    assert build_resources()["dbt"].cli(["ls"]) == "started"
+    assert (built, [call["adapter"] for call in started]) == ([], [None])
