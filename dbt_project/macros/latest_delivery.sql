@@ -1,17 +1,18 @@
-{#- Rows of the newest delivery for each key. A key repeated across files: the newest file
-    wins. A key repeated inside one file is kept twice on purpose, so that the staging
-    `unique` test fails on it instead of a row being dropped silently. -#}
-{% macro latest_delivery(relation, key_columns) -%}
-    select * from (
-        select
-            *,
-            dense_rank() over (
-                partition by {{ key_columns | join(', ') }}
-                order by _load_id desc
-            ) as delivery_rank
-        from {{ relation }}
-    ) as ranked
-    where delivery_rank = 1
+{#- Rows of the newest delivery for each key (of the `candidates` rows, when given: the keys to stage
+    again). A key repeated across files: the newest file wins. A key repeated inside one file is
+    kept twice on purpose, so that the staging `unique` test fails on it instead of a row being
+    dropped silently. Keys are never null (the ingest's row rules quarantine such rows).
+    The newest delivery per key by aggregate and join, not a rank over a window: the window sorted
+    every row (9M orders: ~1.5 s more; a daily run's few keys: 1-2 s against 0.5 s). -#}
+{% macro latest_delivery(relation, key_columns, candidates=none) -%}
+    select delivered.*
+    from {{ relation }} as delivered
+    inner join (
+        select {{ key_columns | join(', ') }}, max(_load_id) as newest_load_id
+        from {{ candidates or relation }}
+        group by {{ key_columns | join(', ') }}
+    ) as newest
+        on {% for key in key_columns %}newest.{{ key }} = delivered.{{ key }} and {% endfor %}newest.newest_load_id = delivered._load_id
 {%- endmacro %}
 
 {#- The big sources' staging tables are incremental: a daily run re-stages only the keys that can
@@ -20,13 +21,12 @@
     older delivery may win again). A full build stages every key, exactly like `latest_delivery`. -#}
 {% macro latest_delivery_incremental(relation, key_column) -%}
     {%- if is_incremental() -%}
-    {{ latest_delivery(
+    {{ latest_delivery(relation, [key_column], candidates=
         '(select * from ' ~ relation ~ ' where ' ~ key_column ~ ' in ('
         ~ 'select ' ~ key_column ~ ' from ' ~ relation
         ~ ' where _load_id > (select coalesce(max(built.load_id), 0) from ' ~ this ~ ' as built)'
         ~ ' union all select ' ~ key_column ~ ' from ' ~ this
-        ~ ' where load_id not in (select distinct _load_id from ' ~ relation ~ ')))',
-        [key_column]) }}
+        ~ ' where load_id not in (select distinct _load_id from ' ~ relation ~ ')))') }}
     {%- else -%}
     {{ latest_delivery(relation, [key_column]) }}
     {%- endif -%}
