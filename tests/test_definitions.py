@@ -32,7 +32,7 @@ def test_staging_depends_on_raw_assets():
 def test_dbt_tests_are_blocking_checks():
     graph = defs.resolve_asset_graph()
     check_names = {key.name for key in graph.asset_check_keys}
-    assert "unique_stg_shop__orders_order_id" in check_names
+    assert "unique_int_orders_converted_order_id" in check_names
     specs = [spec for assets_def in defs.assets for spec in getattr(assets_def, "check_specs", [])]
     assert specs and all(spec.blocking for spec in specs)
 

@@ -26,7 +26,29 @@ def _staged_rows(work) -> dict[str, int]:
             table: connection.execute(
                 f"SELECT count(*) FILTER (WHERE staged_at = (SELECT max(staged_at) FROM staging.{table})) FROM staging.{table}"
             ).fetchall()[0][0]
-            for table in ("stg_shop__orders", "stg_support__tickets", "stg_surveys__responses")
+            for table in ("stg_support__tickets", "stg_surveys__responses")
+        }
+
+
+def _converted_again(work) -> list[tuple[str, object]]:
+    """(order id, order date) of the orders converted by the latest build of the conversion."""
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as connection:
+        return connection.execute(
+            "SELECT order_id, order_date FROM intermediate.int_orders_converted "
+            "WHERE converted_at = (SELECT max(converted_at) FROM intermediate.int_orders_converted)"
+        ).fetchall()
+
+
+def _total_orders(work) -> int:
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as connection:
+        return connection.execute("SELECT count(*) FROM intermediate.int_orders_converted").fetchall()[0][0]
+
+
+def _order_ids(*files) -> set[str]:
+    with duckdb.connect() as connection:
+        return {
+            order_id for file in files
+            for (order_id,) in connection.execute(f"SELECT order_id FROM read_csv('{file}', all_varchar = true)").fetchall()
         }
 
 
@@ -127,9 +149,15 @@ def test_daily_run_equals_a_full_rebuild(tmp_path, monkeypatch):
     redelivered = _redeliver_with_corrections(landing / "orders" / "orders_2025-06.csv")
     _redeliver_with_a_late_rate(landing / "fx_rates" / "fx_rates_2025-06.csv", landing / "orders")
     _build(monkeypatch, landing, incremental)
+    # Only the new and re-delivered orders, and those on or after the first day of the re-delivered rates
+    # (the FX lookback), were staged and converted again; only the new tickets and responses were staged again.
+    delivered = _order_ids(landing / "orders" / f"orders_{LAST_DAY}.csv", landing / "orders" / "orders_2025-06.csv")
+    assert len(delivered) == held_back["orders"] + redelivered
+    converted = _converted_again(incremental)
+    assert delivered <= {order_id for order_id, _ in converted}
+    assert all(str(order_date) >= "2025-06-01" for order_id, order_date in converted if order_id not in delivered)
+    assert len(converted) < len(delivered) + 0.5 * _total_orders(incremental)
     staged = _staged_rows(incremental)
-    # Only the new and re-delivered keys were staged again (and the FX lookback converts only the last days' orders).
-    assert staged["stg_shop__orders"] == held_back["orders"] + redelivered
     assert staged["stg_support__tickets"] == held_back["support_tickets"]
     assert staged["stg_surveys__responses"] == held_back["survey_responses"]
 

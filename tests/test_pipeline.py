@@ -56,15 +56,16 @@ def test_newest_delivery_of_a_key_wins(landing):
     assert query("SELECT order_status, order_amount FROM staging.stg_shop__orders") == [("completed", pytest.approx(110))]
 
 
-def test_planted_duplicate_key_fails_the_staging_test(landing):
-    """Ingestion quarantines duplicate keys; the staging test is the second line of defence."""
+def test_planted_duplicate_key_fails_the_orders_first_table(landing):
+    """Ingestion quarantines duplicate keys; the test of the first table built from the orders (their
+    conversion: staging is a view) is the second line of defence."""
     write_csv(landing / "orders" / "a.csv", HEADER, "A-1,alice,2024-03-01,completed,USD,120.00")
     assert run_lifecycle_job("shop/orders").success
     with duckdb.connect(str(warehouse_path())) as connection:
         connection.execute("INSERT INTO shop.orders SELECT * FROM shop.orders")
     result = run_lifecycle_job(*RAW_AND_STAGING)
     assert not result.success
-    assert "unique_stg_shop__orders_order_id" in failed_checks(result)
+    assert "unique_int_orders_converted_order_id" in failed_checks(result)
 
 
 def test_a_blocked_file_fails_the_run_before_dbt(landing):

@@ -143,5 +143,5 @@ def test_a_ticket_for_an_unknown_customer(landing, published):
     )
     result = run_lifecycle_job()
     failed = {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
-    assert "relationships_stg_support__tickets_customer_id__customer_id__ref_stg_shop__orders_" in failed
+    assert "relationships_stg_support__tickets_customer_id__customer_id__ref_int_orders_converted_" in failed
     assert_not_published(result, serving, before)

@@ -15,18 +15,21 @@
         on {% for key in key_columns %}newest.{{ key }} = delivered.{{ key }} and {% endfor %}newest.newest_load_id = delivered._load_id
 {%- endmacro %}
 
-{#- The big sources' staging tables are incremental: a daily run re-stages only the keys that can
-    have changed since the last build — keys delivered since (a higher `_load_id`), and keys whose
-    staged row came from a delivery that no longer exists (a re-delivered file replaced it, so an
-    older delivery may win again). A full build stages every key, exactly like `latest_delivery`. -#}
-{% macro latest_delivery_incremental(relation, key_column) -%}
+{#- The incremental models built from the big sources (the tickets' and responses' staging tables, the
+    orders' conversion) take only the keys that can have changed since their last build: keys
+    delivered since (a higher `_load_id` than the model's highest `load_id`), keys whose row came from
+    a delivery that no longer exists (a re-delivered file replaced it, so an older delivery may win
+    again), and the keys `also_stage` selects. A full build takes every key, exactly like
+    `latest_delivery`. -#}
+{% macro latest_delivery_incremental(relation, key_column, also_stage=none) -%}
     {%- if is_incremental() -%}
     {{ latest_delivery(relation, [key_column], candidates=
         '(select * from ' ~ relation ~ ' where ' ~ key_column ~ ' in ('
         ~ 'select ' ~ key_column ~ ' from ' ~ relation
         ~ ' where _load_id > (select coalesce(max(built.load_id), 0) from ' ~ this ~ ' as built)'
         ~ ' union all select ' ~ key_column ~ ' from ' ~ this
-        ~ ' where load_id not in (select distinct _load_id from ' ~ relation ~ ')))') }}
+        ~ ' where load_id not in (select distinct _load_id from ' ~ relation ~ ')'
+        ~ (' union all ' ~ also_stage if also_stage else '') ~ '))') }}
     {%- else -%}
     {{ latest_delivery(relation, [key_column]) }}
     {%- endif -%}

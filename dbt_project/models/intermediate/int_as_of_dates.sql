@@ -3,7 +3,7 @@ with
 
 latest_events as (
 
-    select max(ordered_at) as latest_event_at from {{ ref('stg_shop__orders') }}
+    select max(ordered_at) as latest_event_at from {{ ref('int_orders_converted') }}
     union all
     select max(created_at) from {{ ref('stg_support__tickets') }}
     union all

@@ -5,31 +5,46 @@
       Net margin counts completed orders only (a refund gives the margin back).
     - an order in a currency without a usable rate keeps its place in counts and retention,
       but its money columns are null and `has_fx_rate` is false.
-    Incremental: a daily run converts only the orders staged since the last build, plus every
-    order on or after the earliest day of FX rates loaded since then (a late rate changes the
-    conversion of the days it covers). Orders that left staging are removed afterwards. -#}
+    Incremental: a daily run converts again only the orders whose key was delivered since the last
+    build (a higher `_load_id`), the orders converted from a delivery that has since been replaced (an
+    older delivery may win again), and every order on or after the earliest day of FX rates loaded
+    since the last build (a late rate changes the conversion of the days it covers); it stages those
+    orders itself, from their raw rows (`latest_delivery_incremental`, `staged_order_columns`), as
+    the staging view would evaluate every delivery of every order. Orders that left the raw table
+    are removed afterwards. -#}
 {{ incremental_where_supported(
     'order_id',
-    "delete from {{ this }} where order_id not in (select order_id from {{ ref('stg_shop__orders') }})"
+    "delete from {{ this }} where order_id not in (select order_id from {{ source('shop', 'orders') }})"
 ) }}
 
 -- depends_on: {{ ref('stg_finance__fx_rates') }}
 
 with
 
+staged_orders as (
+
+    {% if is_incremental() -%}
+    select {{ staged_order_columns() }}
+    from (
+        {{ latest_delivery_incremental(
+            source('shop', 'orders'), 'order_id',
+            also_stage="select order_id from " ~ source('shop', 'orders') ~ " where "
+                ~ dbt.cast(to_reporting_time('ordered_at'), 'date') ~ " >= (select min(rate_date) from "
+                ~ ref('stg_finance__fx_rates') ~ " where loaded_at > " ~ built_watermark('converted_at') ~ ")"
+        ) }}
+    ) as delivered
+    {%- else -%}
+    select * from {{ ref('stg_shop__orders') }}
+    {%- endif %}
+
+),
+
 orders as (
 
     select
         *,
         {{ to_reporting_time('ordered_at') }} as ordered_at_local
-    from {{ ref('stg_shop__orders') }}
-    {% if is_incremental() -%}
-    where staged_at > {{ built_watermark('staged_at') }}
-        or {{ dbt.cast(to_reporting_time('ordered_at'), 'date') }} >= (
-            select min(rate_date) from {{ ref('stg_finance__fx_rates') }}
-            where loaded_at > {{ built_watermark('staged_at') }}
-        )
-    {%- endif %}
+    from staged_orders
 
 ),
 
@@ -53,7 +68,7 @@ converted as (
     select
         order_id,
         customer_id,
-        staged_at,
+        load_id,
         -- when this row was converted (this build): the watermark of the customer summaries
         {{ dbt.cast(dbt.current_timestamp(), "timestamp") }} as converted_at,
         order_status,
