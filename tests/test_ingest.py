@@ -214,3 +214,32 @@ def test_sources_ingested_side_by_side_read_naive_times_as_utc_whatever_the_host
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_gx_is_loaded_once_when_sources_ask_for_it_side_by_side(monkeypatch):
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from orchestration.lib import batch_validation
+
+    loads = []
+
+    def load():
+        loads.append(1)
+        return "gx", "context"
+
+    class SlowToStart(ThreadPoolExecutor):  # widens the window in which two threads could both start
+        def __init__(self, *args, **kwargs):
+            time.sleep(0.1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(batch_validation, "_load_context", load)
+    monkeypatch.setattr(batch_validation, "ThreadPoolExecutor", SlowToStart)
+    batch_validation._start_loading.cache_clear()
+    try:
+        with ThreadPoolExecutor(max_workers=4) as sources:
+            futures = list(sources.map(lambda _: batch_validation._loading_context(), range(4)))
+        assert len(set(map(id, futures))) == 1
+        assert futures[0].result() == ("gx", "context") and loads == [1]
+    finally:
+        batch_validation._start_loading.cache_clear()

@@ -40,7 +40,7 @@ def _load_context():
 
 
 @cache
-def _loading_context() -> Future:
+def _start_loading() -> Future:
     """GX's import and context take ~5 s; loaded once per process, on a thread of its own (a failure
     is raised by `validate_batch`)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # here: the environment is not thread-safe
@@ -50,6 +50,17 @@ def _loading_context() -> Future:
     return future
 
 
+# Sources are ingested on threads side by side: the first to need GX starts loading it, the others
+# share it (`cache` alone would let two threads both start), and its context and data source, not made
+# for concurrent use, validate one batch at a time.
+_start_lock, _gx_lock = threading.Lock(), threading.Lock()
+
+
+def _loading_context() -> Future:
+    with _start_lock:
+        return _start_loading()
+
+
 def prepare_validation() -> None:
     """Start loading GX in the background, so the first `validate_batch` does not wait for all of it."""
     _loading_context()
@@ -57,11 +68,6 @@ def prepare_validation() -> None:
 
 def _context():
     return _loading_context().result()
-
-
-# Sources are ingested on threads side by side; GX's context and its data source are shared, and not
-# made for concurrent use.
-_gx_lock = threading.Lock()
 
 
 def build_suite(gx, source: Source, now: datetime, delivery_column: str | None = None):
