@@ -25,7 +25,7 @@ ENGINE_DEPS := $(if $(filter spark,$(shell echo '$(LIFECYCLE_ENGINE)' | tr A-Z a
 run: $(INSTALLED) $(ENGINE_DEPS) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@if [ -z "$$LIFECYCLE_LANDING_DIR" ] && [ -z "$$(find data/landing -type f ! -name .gitkeep | head -n 1)" ]; then \
 		$(MAKE) --no-print-directory sample; fi
-	$(PY) -m orchestration.cli run
+	$(PY) -m orchestration.cli run $(if $(FULL_REFRESH),--full-refresh)
 
 test: $(INSTALLED) $(MANIFEST)
 	$(PY) -m pytest

@@ -30,7 +30,14 @@ def _published(result: dg.ExecuteInProcessResult) -> bool:
     return any(event.asset_key == publish_serving_files.key for event in result.get_asset_materialization_events())
 
 
-def run_pipeline() -> int:
+def dbt_step_names(job: dg.JobDefinition) -> list[str]:
+    """The job's nodes of the dbt op: the CLV fit splits it in two (`lifecycle_dbt_models_2` before it)."""
+    from orchestration.defs.transform.assets import lifecycle_dbt_models
+
+    return [node.name for node in job.nodes_in_topological_order if node.definition.name == lifecycle_dbt_models.op.name]
+
+
+def run_pipeline(full_refresh: bool = False) -> int:
     from orchestration.definitions import defs
 
     if not os.environ.get("DAGSTER_HOME"):
@@ -40,7 +47,10 @@ def run_pipeline() -> int:
     result = job.execute_in_process(
         instance=instance,
         raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "INFO"}}},
+            **({"ops": {name: {"config": {"full_refresh": True}} for name in dbt_step_names(job)}} if full_refresh else {}),
+        },
     )
 
     published = _published(result)
@@ -103,14 +113,15 @@ def export_quarantined(folder: str, target: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="materialize lifecycle_job and print a summary")
+    run = commands.add_parser("run", help="materialize lifecycle_job and print a summary")
+    run.add_argument("--full-refresh", action="store_true", help="rebuild the incremental dbt models whole")
     quarantine = commands.add_parser("quarantine", help="export a source's quarantined rows as CSV, to correct and replay")
     quarantine.add_argument("source", help="landing folder name, e.g. orders")
     quarantine.add_argument("target", help="CSV file to write")
     arguments = parser.parse_args(argv)
     if arguments.command == "quarantine":
         return export_quarantined(arguments.source, arguments.target)
-    return run_pipeline()
+    return run_pipeline(full_refresh=arguments.full_refresh)
 
 
 if __name__ == "__main__":

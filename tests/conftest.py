@@ -85,14 +85,15 @@ def write_csv(path: Path, header: str, *rows: str) -> Path:
     return path
 
 
-def run_lifecycle_job(*selection: str) -> dg.ExecuteInProcessResult:
+def run_lifecycle_job(*selection: str, run_config: dict | None = None) -> dg.ExecuteInProcessResult:
     """Run the real job in process; `selection` (asset key strings like "shop/orders") runs a subset."""
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("lifecycle_job")
     asset_selection = [dg.AssetKey.from_user_string(key) for key in selection] or None
     return job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=asset_selection
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=asset_selection,
+        run_config=run_config,
     )
 
 

@@ -78,3 +78,22 @@ def test_a_blocked_file_fails_the_run_before_dbt(landing):
     assert "landing_batches_valid" in failed_checks(result)
     # dbt never ran: the staging models were skipped, not built on partial data.
     assert not any(e.event_type_value == "STEP_START" and "dbt" in (e.step_key or "") for e in result.all_events)
+
+
+def test_a_conversion_built_by_an_older_version_asks_for_a_full_refresh_and_gets_it(landing):
+    """An `int_orders_converted` built before it had `load_id`: the run stops with dbt's advice instead of a
+    binder error on the missing column, and `--full-refresh` (both dbt steps) rebuilds it."""
+    from orchestration.cli import dbt_step_names
+    from orchestration.definitions import defs
+
+    write_csv(landing / "orders" / "2024-03.csv", HEADER, "A-1,alice,2024-03-01T09:00:00Z,completed,USD,120.00")
+    assert run_lifecycle_job(*RAW_AND_STAGING).success
+    with duckdb.connect(str(warehouse_path())) as connection:
+        connection.execute("ALTER TABLE intermediate.int_orders_converted DROP COLUMN load_id")
+    stopped = run_lifecycle_job(*RAW_AND_STAGING)
+    message = next(e.step_failure_data.error.message for e in stopped.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "out of sync" in message and "full_refresh" in message
+    full_refresh = {name: {"config": {"full_refresh": True}} for name in dbt_step_names(defs.resolve_job_def("lifecycle_job"))}
+    assert len(full_refresh) == 2
+    assert run_lifecycle_job(run_config={"ops": full_refresh}).success
+    assert query("SELECT order_id, load_id IS NOT NULL FROM intermediate.int_orders_converted") == [("A-1", True)]

@@ -23,3 +23,10 @@
 {% macro built_watermark(column) -%}
     (select coalesce(max(built.{{ column }}), {{ dbt.cast("'1900-01-01'", 'timestamp') }}) from {{ this }} as built)
 {%- endmacro %}
+
+{#- `is_incremental()`, and the built table has `column`, which the incremental query reads: a table built by
+    an older version without it gets the full-build query, so that dbt's `on_schema_change` check stops the
+    run with its own advice (rebuild with full refresh) instead of a binder error on the missing column. -#}
+{% macro is_incremental_with(column) -%}
+    {{ return(is_incremental() and column in (adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list)) }}
+{%- endmacro %}

@@ -23,7 +23,7 @@ with
 
 staged_orders as (
 
-    {% if is_incremental() -%}
+    {% if is_incremental_with('load_id') -%}
     select {{ staged_order_columns() }}
     from (
         {{ latest_delivery_incremental(
