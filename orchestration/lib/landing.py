@@ -69,7 +69,7 @@ def _reader_sql(file: LandingFile) -> str:
 
 def read_as_text(connection: duckdb.DuckDBPyConnection, file: LandingFile, table: str) -> list[str]:
     """Load `file` into temp table `table`: every column as trimmed text, one row per data row in file
-    order, so that the table's `rowid` + 1 is the row's number in the file (`row_rules.SOURCE_ROW`;
+    order, so that the table's `rowid` + 1 is the row's number in the file (`row_rules.source_row`;
     a `row_number()` window over the read cost a third of the read).
 
     Returns the file's column names, normalised to lower case.

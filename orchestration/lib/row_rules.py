@@ -12,9 +12,12 @@ from orchestration.lib.contract import CURRENCIES, DATE, INTEGER, TIMESTAMP, Col
 from orchestration.lib.landing import quote_identifier as quote
 
 FUTURE_TOLERANCE = timedelta(days=1)
-# The 1-based row number of a batch row in its file: the batch is created in file order and never
-# has rows deleted, so its rowid is the position (`landing.read_as_text`).
-SOURCE_ROW = "rowid + 1"
+
+
+def source_row(batch: str) -> str:
+    """The 1-based row number in its file of a row of `batch`: the batch is created in file order and
+    never has rows deleted, so its rowid is the position (`landing.read_as_text`)."""
+    return f"{batch}.rowid + 1"
 
 
 def text_column(name: str) -> str:
@@ -86,7 +89,7 @@ def classify_sql(source: Source, batch: str) -> str:
     # none repeat). A null key never joins, but it already broke not_null, which comes first.
     return f"""
         WITH typed AS (
-            SELECT {SOURCE_ROW} AS _source_row, {typed} FROM {batch}
+            SELECT {source_row(batch)} AS _source_row, {typed} FROM {batch}
         ),
         repeated AS (
             SELECT {key}, count(*) AS _key_count FROM typed GROUP BY {key} HAVING count(*) > 1
@@ -104,6 +107,6 @@ def bad_rows_sql(batch: str, checked: str) -> str:
     return f"""
         SELECT checked._source_row, checked._rule, to_json(batch) AS _raw_row
         FROM {batch} AS batch
-        INNER JOIN {checked} AS checked ON checked._source_row = batch.{SOURCE_ROW}
+        INNER JOIN {checked} AS checked ON checked._source_row = {source_row("batch")}
         WHERE checked._rule IS NOT NULL
     """

@@ -24,14 +24,17 @@ with
 staged_orders as (
 
     {% if is_incremental_with('load_id') -%}
+    {#- The FX lookback: orders on or after the earliest day of the rates loaded since the last build. -#}
+    {%- set orders_of_late_rate_days -%}
+        select order_id from {{ source('shop', 'orders') }}
+        where {{ dbt.cast(to_reporting_time('ordered_at'), 'date') }} >= (
+            select min(rate_date) from {{ ref('stg_finance__fx_rates') }}
+            where loaded_at > {{ built_watermark('converted_at') }}
+        )
+    {%- endset %}
     select {{ staged_order_columns() }}
     from (
-        {{ latest_delivery_incremental(
-            source('shop', 'orders'), 'order_id',
-            also_stage="select order_id from " ~ source('shop', 'orders') ~ " where "
-                ~ dbt.cast(to_reporting_time('ordered_at'), 'date') ~ " >= (select min(rate_date) from "
-                ~ ref('stg_finance__fx_rates') ~ " where loaded_at > " ~ built_watermark('converted_at') ~ ")"
-        ) }}
+        {{ latest_delivery_incremental(source('shop', 'orders'), 'order_id', also_stage=orders_of_late_rate_days) }}
     ) as delivered
     {%- else -%}
     select * from {{ ref('stg_shop__orders') }}
