@@ -3,7 +3,22 @@
     gives 69.58, Spark, which rounds the shortest decimal form, 69.59). An exact decimal rounds half
     away from zero everywhere. -#}
 {% macro round_half_up(expression, digits) -%}
+    {{ return(adapter.dispatch('round_half_up', 'lifecycle')(expression, digits)) }}
+{%- endmacro %}
+
+{% macro default__round_half_up(expression, digits) -%}
     round({{ dbt.cast(expression, 'decimal(38, 9)') }}, {{ digits }})
+{%- endmacro %}
+
+{#- DuckDB rounds a decimal(38, …) (a 128-bit integer) about 15 times slower than a decimal(18, …)
+    (64-bit): 1.2 s against 0.08 s for 9M values on 2 cores, for each money column of each order. Values
+    under 10^8 in magnitude (all but a few sums) take the 64-bit path; the result is the same exact
+    decimal rounding either way. -#}
+{% macro duckdb__round_half_up(expression, digits) -%}
+    case
+        when abs({{ expression }}) < 1e8 then round({{ dbt.cast(expression, 'decimal(18, 9)') }}, {{ digits }})
+        else round({{ dbt.cast(expression, 'decimal(38, 9)') }}, {{ digits }})
+    end
 {%- endmacro %}
 
 {#- Money in whole cents, as an exact decimal, so sums are exact on every engine. -#}
