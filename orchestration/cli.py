@@ -37,6 +37,11 @@ def dbt_step_names(job: dg.JobDefinition) -> list[str]:
     return [node.name for node in job.nodes_in_topological_order if node.definition.name == lifecycle_dbt_models.op.name]
 
 
+def full_refresh_config(job: dg.JobDefinition) -> dict:
+    """Run config that rebuilds the incremental dbt models whole: `full_refresh` on every dbt step."""
+    return {"ops": {name: {"config": {"full_refresh": True}} for name in dbt_step_names(job)}}
+
+
 def run_pipeline(full_refresh: bool = False) -> int:
     from orchestration.definitions import defs
 
@@ -49,7 +54,7 @@ def run_pipeline(full_refresh: bool = False) -> int:
         raise_on_error=False,
         run_config={
             "loggers": {"console": {"config": {"log_level": "INFO"}}},
-            **({"ops": {name: {"config": {"full_refresh": True}} for name in dbt_step_names(job)}} if full_refresh else {}),
+            **(full_refresh_config(job) if full_refresh else {}),
         },
     )
 

@@ -83,7 +83,7 @@ def test_a_blocked_file_fails_the_run_before_dbt(landing):
 def test_a_conversion_built_by_an_older_version_asks_for_a_full_refresh_and_gets_it(landing):
     """An `int_orders_converted` built before it had `load_id`: the run stops with dbt's advice instead of a
     binder error on the missing column, and `--full-refresh` (both dbt steps) rebuilds it."""
-    from orchestration.cli import dbt_step_names
+    from orchestration.cli import full_refresh_config
     from orchestration.definitions import defs
 
     write_csv(landing / "orders" / "2024-03.csv", HEADER, "A-1,alice,2024-03-01T09:00:00Z,completed,USD,120.00")
@@ -93,7 +93,7 @@ def test_a_conversion_built_by_an_older_version_asks_for_a_full_refresh_and_gets
     stopped = run_lifecycle_job(*RAW_AND_STAGING)
     message = next(e.step_failure_data.error.message for e in stopped.all_events if e.event_type_value == "STEP_FAILURE")
     assert "out of sync" in message and "full_refresh" in message
-    full_refresh = {name: {"config": {"full_refresh": True}} for name in dbt_step_names(defs.resolve_job_def("lifecycle_job"))}
-    assert len(full_refresh) == 2
-    assert run_lifecycle_job(run_config={"ops": full_refresh}).success
+    full_refresh = full_refresh_config(defs.resolve_job_def("lifecycle_job"))
+    assert len(full_refresh["ops"]) == 2
+    assert run_lifecycle_job(run_config=full_refresh).success
     assert query("SELECT order_id, load_id IS NOT NULL FROM intermediate.int_orders_converted") == [("A-1", True)]

@@ -23,13 +23,20 @@
     `latest_delivery`. -#}
 {% macro latest_delivery_incremental(relation, key_column, also_stage=none) -%}
     {%- if is_incremental() -%}
-    {{ latest_delivery(relation, [key_column], candidates=
-        '(select * from ' ~ relation ~ ' where ' ~ key_column ~ ' in ('
-        ~ 'select ' ~ key_column ~ ' from ' ~ relation
-        ~ ' where _load_id > (select coalesce(max(built.load_id), 0) from ' ~ this ~ ' as built)'
-        ~ ' union all select ' ~ key_column ~ ' from ' ~ this
-        ~ ' where load_id not in (select distinct _load_id from ' ~ relation ~ ')'
-        ~ (' union all ' ~ also_stage if also_stage else '') ~ '))') }}
+    {%- set candidates -%}
+        (select * from {{ relation }} where {{ key_column }} in (
+            select {{ key_column }} from {{ relation }}
+            where _load_id > (select coalesce(max(built.load_id), 0) from {{ this }} as built)
+            union all
+            select {{ key_column }} from {{ this }}
+            where load_id not in (select distinct _load_id from {{ relation }})
+            {%- if also_stage %}
+            union all
+            {{ also_stage }}
+            {%- endif %}
+        ))
+    {%- endset %}
+    {{ latest_delivery(relation, [key_column], candidates=candidates) }}
     {%- else -%}
     {{ latest_delivery(relation, [key_column]) }}
     {%- endif -%}
