@@ -1,9 +1,12 @@
 """The job, through Dagster, on hand-written landing files: the happy path and the failing ones."""
 
+import json
+from pathlib import Path
+
 import duckdb
 import pytest
 
-from orchestration.lib.settings import warehouse_path
+from orchestration.lib.settings import DBT_PROJECT_DIR, warehouse_path
 from tests.conftest import RAW_AND_STAGING, run_lifecycle_job, write_csv
 
 HEADER = "order_id,customer_id,ordered_at,status,currency,amount"
@@ -97,3 +100,24 @@ def test_a_conversion_built_by_an_older_version_asks_for_a_full_refresh_and_gets
     assert len(full_refresh["ops"]) == 2
     assert run_lifecycle_job(run_config=full_refresh).success
     assert query("SELECT order_id, load_id IS NOT NULL FROM intermediate.int_orders_converted") == [("A-1", True)]
+
+
+def test_dbt_artifacts_are_kept_per_step_not_per_run(landing):
+    """Each run overwrites its dbt step's artifacts folder: a daily schedule must not add folders forever."""
+    target = DBT_PROJECT_DIR / "target"
+
+    def run_results(result) -> Path:
+        [step] = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START" and "dbt" in e.step_key}
+        return target / "steps" / step / "run_results.json"
+
+    write_csv(landing / "orders" / "2024-03.csv", HEADER, "A-1,alice,2024-03-01T09:00:00Z,completed,USD,120.00")
+    first = run_lifecycle_job(*RAW_AND_STAGING)
+    assert first.success
+    folders, first_results = {path.name for path in target.iterdir()}, json.loads(run_results(first).read_text())
+    write_csv(landing / "orders" / "2024-04.csv", HEADER, "A-2,alice,2024-04-01T09:00:00Z,completed,USD,80.00")
+    second = run_lifecycle_job(*RAW_AND_STAGING)
+    assert second.success
+    assert {path.name for path in target.iterdir()} == folders
+    assert run_results(second) == run_results(first)
+    second_results = json.loads(run_results(second).read_text())
+    assert second_results["metadata"]["invocation_id"] != first_results["metadata"]["invocation_id"]

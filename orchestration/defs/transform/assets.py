@@ -2,6 +2,7 @@ import os
 import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -25,17 +26,42 @@ class LifecycleTranslator(DagsterDbtTranslator):
         return spec
 
 
+def _step_target_path(context: dg.AssetExecutionContext) -> Path:
+    """The dbt step's artifacts folder, the same for every run (each run overwrites the last one's).
+
+    dagster-dbt's default is a new folder per invocation (~3 MB: manifest, run results, compiled SQL),
+    two a run, which a daily schedule grows by ~2 GB a year. The warehouse pool runs one dbt step at
+    a time, so two invocations never write to one folder at once.
+    """
+    return _parse_cache().parent / "steps" / context.op_execution_context.op.name
+
+
+def _parse_cache() -> Path:
+    return dbt_project().project_dir / dbt_project().target_path / PARTIAL_PARSE_FILE
+
+
+def _seed_partial_parse(target_path: Path) -> None:
+    """Start the invocation from the newest parse cache, whichever step or `make manifest` wrote it.
+
+    dagster-dbt copies `target/partial_parse.msgpack` into the folder only when the folder has none;
+    the step's own from its previous run may be for another profile (another LIFECYCLE_WAREHOUSE),
+    which dbt discards for a full parse.
+    """
+    if _parse_cache().exists():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_parse_cache(), target_path / PARTIAL_PARSE_FILE)
+
+
 def _keep_partial_parse(invocation) -> None:
     """Hand this invocation's parse cache to the next one.
 
-    dagster-dbt seeds every invocation with `target/partial_parse.msgpack`, but dbt discards it
-    when the profile differs from the one it was written with (another LIFECYCLE_WAREHOUSE), and
-    a run calls dbt twice (before and after the CLV fit): without this each call re-parses fully.
+    dbt discards a parse cache written with another profile, and a run calls dbt twice (before and
+    after the CLV fit): without this the second call would parse fully whenever the first did.
     """
     produced = invocation.target_path / PARTIAL_PARSE_FILE
     if not produced.exists():
         return
-    cache = dbt_project().project_dir / dbt_project().target_path / PARTIAL_PARSE_FILE
+    cache = _parse_cache()
     cache.parent.mkdir(parents=True, exist_ok=True)
     staged = cache.with_suffix(f".{os.getpid()}.tmp")
     shutil.copyfile(produced, staged)
@@ -79,7 +105,9 @@ def lifecycle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     arguments = ["build", "--target", settings.engine()]
     arguments += ["--full-refresh"] if config.full_refresh else []
     arguments += [] if config.unit_tests else ["--exclude-resource-type", "unit_test"]
+    target_path = _step_target_path(context)
+    _seed_partial_parse(target_path)
     with _resolved_paths():
-        invocation = dbt.cli(arguments, context=context)
+        invocation = dbt.cli(arguments, context=context, target_path=target_path)
     yield from invocation.stream()
     _keep_partial_parse(invocation)
