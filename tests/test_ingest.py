@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 from datetime import datetime
 
 import pyarrow as pa
@@ -81,6 +82,58 @@ def test_ledger_records_path_size_hash_rows(landing, warehouse):
     [(source, rel, size, sha, count)] = rows(warehouse, "SELECT source, path, size_bytes, sha256, rows FROM ingest.file_ledger")
     assert (source, rel, size, count) == ("orders", "orders/a.csv", os.path.getsize(path), 1)
     assert len(sha) == 64
+
+
+def _counting_reads(monkeypatch) -> list[str]:
+    """The names of the landing files read to be hashed, from now on."""
+    from orchestration.lib import landing
+
+    reads, sha256 = [], landing._sha256
+    monkeypatch.setattr(landing, "_sha256", lambda path: reads.append(path.name) or sha256(path))
+    return reads
+
+
+def _set_modified(path, seconds_ago: float) -> int:
+    modified_ns = time.time_ns() - int(seconds_ago * 1e9)
+    os.utime(path, ns=(modified_ns, modified_ns))
+    return modified_ns
+
+
+def test_an_unchanged_file_is_recognised_by_size_and_time_without_reading_it(landing, warehouse, monkeypatch):
+    path = write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01,completed,USD,10,,,")
+    _set_modified(path, seconds_ago=3600)
+    reads = _counting_reads(monkeypatch)
+    ingest_source(warehouse, ORDERS, landing)
+    [(size, _, sha256)] = rows(warehouse, "SELECT size_bytes, modified_ns, sha256 FROM ingest.file_hashes")
+    assert reads == ["a.csv"] and size == os.path.getsize(path)
+
+    report = ingest_source(warehouse, ORDERS, landing)
+    assert reads == ["a.csv"] and [f.action for f in report.files] == ["unchanged"]
+    # Touched, not changed: read once more to be sure, still unchanged, and known by its new time from then on.
+    modified_ns = _set_modified(path, seconds_ago=60)
+    report = ingest_source(warehouse, ORDERS, landing)
+    assert reads == ["a.csv", "a.csv"] and [f.action for f in report.files] == ["unchanged"]
+    assert rows(warehouse, "SELECT modified_ns, sha256 FROM ingest.file_hashes") == [(modified_ns, sha256)]
+    ingest_source(warehouse, ORDERS, landing)
+    assert reads == ["a.csv", "a.csv"]
+    # A file gone from the landing folder leaves the cache.
+    path.unlink()
+    ingest_source(warehouse, ORDERS, landing)
+    assert rows(warehouse, "SELECT count(*) FROM ingest.file_hashes") == [(0,)]
+
+
+def test_a_file_rewritten_within_its_timestamp_is_read_again(landing, warehouse):
+    """A file hashed just after it was written is not remembered: a second write in the same timestamp tick
+    (same size, same time) would otherwise go unseen. Here the rewrite keeps the time to the nanosecond."""
+    path = write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01,completed,USD,10,,,")
+    modified_ns = _set_modified(path, seconds_ago=0.5)
+    ingest_source(warehouse, ORDERS, landing)
+    assert rows(warehouse, "SELECT count(*) FROM ingest.file_hashes") == [(0,)]
+    write_csv(path, HEADER, "O1,C1,2024-03-01,completed,USD,20,,,")
+    os.utime(path, ns=(modified_ns, modified_ns))
+    report = ingest_source(warehouse, ORDERS, landing)
+    assert [(f.action, f.rows) for f in report.files] == [("reloaded", 1)]
+    assert rows(warehouse, "SELECT amount FROM shop.orders") == [(20.0,)]
 
 
 def test_parquet_and_json_lines_are_read_like_csv(landing, warehouse):

@@ -1,6 +1,7 @@
 """Incremental, idempotent loading of landing files into the raw tables, behind the quality gates.
 
-A file is identified by its path relative to the landing root and its content hash:
+A file is identified by its path relative to the landing root and its content hash (not read again
+while its size and modification time stay those it was hashed with: `landing.discover`):
 - unchanged (same path, same hash as the ledger's current version): skipped;
 - same content already loaded under another path (a file delivered twice): skipped;
 - new or changed: validated, then its good rows replace that path's earlier rows.
@@ -267,7 +268,11 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing
     current = ledger.current_versions(connection, source.folder)
     loaded_hashes = set(current.values())
     pending: list[_Classified] = []
-    for file in discover(source, landing_root):
+    files = discover(source, landing_root, ledger.known_hashes(connection, source.folder))
+    ledger.remember_hashes(connection, source.folder, {
+        file.relative_path: (file.size_bytes, file.modified_ns, file.sha256) for file in files if file.modified_ns is not None
+    })
+    for file in files:
         if current.get(file.relative_path) == file.sha256:
             report.files.append(FileOutcome(file.relative_path, "unchanged"))
         elif file.sha256 in loaded_hashes:

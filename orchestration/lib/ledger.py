@@ -3,12 +3,18 @@
 One row per delivery (a file loaded, or re-loaded after it changed). The newest row per
 path is that path's current version. Blocked deliveries are kept apart: a blocked file is
 tried again on the next run, until it is corrected.
+
+Beside them, a cache of content hashes: each landing file's size, modification time and sha256
+when it was last read, so that an unchanged file is not read again to be recognised (`landing.discover`).
 """
+
+from collections.abc import Mapping
 
 import duckdb
 
 LEDGER = "ingest.file_ledger"
 BLOCKED = "ingest.blocked_files"
+HASHES = "ingest.file_hashes"
 
 
 def ensure_ledger(connection: duckdb.DuckDBPyConnection) -> None:
@@ -38,6 +44,17 @@ def ensure_ledger(connection: duckdb.DuckDBPyConnection) -> None:
             rule VARCHAR NOT NULL,
             detail VARCHAR NOT NULL,
             blocked_at TIMESTAMP NOT NULL
+        )
+        """
+    )
+    connection.execute(
+        f"""
+        CREATE TABLE IF NOT EXISTS {HASHES} (
+            source VARCHAR NOT NULL,
+            path VARCHAR NOT NULL,
+            size_bytes BIGINT NOT NULL,
+            modified_ns BIGINT NOT NULL,     -- the file's modification time, in ns since the epoch
+            sha256 VARCHAR NOT NULL
         )
         """
     )
@@ -81,3 +98,26 @@ def record_block(connection, *, source: str, path: str, sha256: str | None, rule
     connection.execute(
         f"INSERT INTO {BLOCKED} VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", [source, path, sha256, rule, detail]
     )
+
+
+def known_hashes(connection: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[int, int, str]]:
+    """(size, modification time in ns, sha256) per path of one source's files, as last read."""
+    rows = connection.execute(f"SELECT path, size_bytes, modified_ns, sha256 FROM {HASHES} WHERE source = ?", [source]).fetchall()
+    return {path: (size, modified_ns, sha256) for path, size, modified_ns, sha256 in rows}
+
+
+def remember_hashes(connection: duckdb.DuckDBPyConnection, source: str, files: Mapping[str, tuple[int, int, str]]) -> None:
+    """Replace one source's cached hashes with `files` (path -> (size, modification time in ns, sha256)):
+    files gone from the landing folder drop out."""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        connection.execute(f"DELETE FROM {HASHES} WHERE source = ?", [source])
+        if files:
+            connection.executemany(
+                f"INSERT INTO {HASHES} VALUES (?, ?, ?, ?, ?)",
+                [[source, path, size, modified_ns, sha256] for path, (size, modified_ns, sha256) in files.items()],
+            )
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
