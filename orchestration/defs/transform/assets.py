@@ -31,7 +31,8 @@ def _step_target_path(context: dg.AssetExecutionContext) -> Path:
 
     dagster-dbt's default is a new folder per invocation (~3 MB: manifest, run results, compiled SQL),
     two a run, which a daily schedule grows by ~2 GB a year. The warehouse pool runs one dbt step at
-    a time, so two invocations never write to one folder at once.
+    a time within an instance; two processes of one checkout at once (tests beside `make run`) may mix
+    their artifacts, and a parse cache read mid-write only costs dbt a full parse.
     """
     return _parse_cache().parent / "steps" / context.op_execution_context.op.name
 
