@@ -6,6 +6,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -16,6 +17,14 @@ from orchestration.lib.contract import FILE_FORMATS, Source
 # unchanged files each day). Only a file left alone this long before it was hashed is remembered:
 # a write within the file system's timestamp granularity after the hash could keep the same time.
 SETTLED_NS = 2_000_000_000
+
+
+class KnownHash(NamedTuple):
+    """What a landing file was when it was last hashed."""
+
+    size_bytes: int
+    modified_ns: int  # modification time, in ns since the epoch
+    sha256: str
 
 
 class LandingFileError(ValueError):
@@ -38,14 +47,18 @@ class LandingFile:
     def file_format(self) -> str:
         return FILE_FORMATS[self.path.suffix.lower()]
 
+    def known_hash(self) -> KnownHash | None:
+        """What to remember of the file for the next `discover`; None when its time cannot vouch for its hash."""
+        return KnownHash(self.size_bytes, self.modified_ns, self.sha256) if self.modified_ns is not None else None
 
-def discover(source: Source, landing_root: Path, known: Mapping[str, tuple[int, int, str]] | None = None) -> list[LandingFile]:
+
+def discover(source: Source, landing_root: Path, known: Mapping[str, KnownHash] | None = None) -> list[LandingFile]:
     """Files of a source in delivery order (modification time, then name). A missing folder is no files.
 
-    `known` maps a relative path to the (size, modification time in ns, sha256) it had when last
-    hashed (`ledger.known_hashes`): a file that still has that size and time is not read again.
+    `known` holds what each relative path was when last hashed (`ledger.known_hashes`): a file that
+    still has that size and modification time is not read again.
     """
-    folder = landing_root / source.folder
+    folder, known = landing_root / source.folder, known or {}
     if not folder.is_dir():
         return []
     found = [(p, p.stat()) for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in FILE_FORMATS]
@@ -53,13 +66,14 @@ def discover(source: Source, landing_root: Path, known: Mapping[str, tuple[int, 
     files = []
     for path, stat in found:
         relative_path = path.relative_to(landing_root).as_posix()
-        size, modified_ns, sha256 = (known or {}).get(relative_path, (None, None, None))
-        if (size, modified_ns) != (stat.st_size, stat.st_mtime_ns):
-            hashed_at = time.time_ns()
-            sha256 = _sha256(path)
-            settled = stat.st_mtime_ns < hashed_at - SETTLED_NS and _unchanged_since(path, stat)
-            modified_ns = stat.st_mtime_ns if settled else None
-        files.append(LandingFile(path, relative_path, stat.st_size, sha256, modified_ns))
+        recorded = known.get(relative_path)
+        if recorded and (recorded.size_bytes, recorded.modified_ns) == (stat.st_size, stat.st_mtime_ns):
+            files.append(LandingFile(path, relative_path, stat.st_size, recorded.sha256, recorded.modified_ns))
+            continue
+        hashed_at = time.time_ns()
+        sha256 = _sha256(path)
+        settled = stat.st_mtime_ns < hashed_at - SETTLED_NS and _unchanged_since(path, stat)
+        files.append(LandingFile(path, relative_path, stat.st_size, sha256, stat.st_mtime_ns if settled else None))
     return files
 
 

@@ -12,6 +12,9 @@ from collections.abc import Mapping
 
 import duckdb
 
+from orchestration.lib.landing import KnownHash
+from orchestration.lib.warehouse import transaction
+
 LEDGER = "ingest.file_ledger"
 BLOCKED = "ingest.blocked_files"
 HASHES = "ingest.file_hashes"
@@ -100,24 +103,17 @@ def record_block(connection, *, source: str, path: str, sha256: str | None, rule
     )
 
 
-def known_hashes(connection: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[int, int, str]]:
-    """(size, modification time in ns, sha256) per path of one source's files, as last read."""
+def known_hashes(connection: duckdb.DuckDBPyConnection, source: str) -> dict[str, KnownHash]:
+    """What each of one source's files was when last hashed, by path."""
     rows = connection.execute(f"SELECT path, size_bytes, modified_ns, sha256 FROM {HASHES} WHERE source = ?", [source]).fetchall()
-    return {path: (size, modified_ns, sha256) for path, size, modified_ns, sha256 in rows}
+    return {path: KnownHash(*known) for path, *known in rows}
 
 
-def remember_hashes(connection: duckdb.DuckDBPyConnection, source: str, files: Mapping[str, tuple[int, int, str]]) -> None:
-    """Replace one source's cached hashes with `files` (path -> (size, modification time in ns, sha256)):
-    files gone from the landing folder drop out."""
-    connection.execute("BEGIN TRANSACTION")
-    try:
+def remember_hashes(connection: duckdb.DuckDBPyConnection, source: str, files: Mapping[str, KnownHash]) -> None:
+    """Replace one source's cached hashes with `files`: files gone from the landing folder drop out."""
+    with transaction(connection):
         connection.execute(f"DELETE FROM {HASHES} WHERE source = ?", [source])
         if files:
             connection.executemany(
-                f"INSERT INTO {HASHES} VALUES (?, ?, ?, ?, ?)",
-                [[source, path, size, modified_ns, sha256] for path, (size, modified_ns, sha256) in files.items()],
+                f"INSERT INTO {HASHES} VALUES (?, ?, ?, ?, ?)", [[source, path, *known] for path, known in files.items()]
             )
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise

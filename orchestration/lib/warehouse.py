@@ -51,6 +51,18 @@ def session_cursor(connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConn
 
 
 @contextmanager
+def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block's statements all or none: committed at its end, rolled back on any error."""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
 def open_warehouse(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     connection = connect(path, read_only=read_only)
     try:

@@ -34,11 +34,16 @@ def _step_target_path(context: dg.AssetExecutionContext) -> Path:
     a time within an instance; two processes of one checkout at once (tests beside `make run`) may mix
     their artifacts, and a parse cache read mid-write only costs dbt a full parse.
     """
-    return _parse_cache().parent / "steps" / context.op_execution_context.op.name
+    return _target_dir() / "steps" / context.op_execution_context.op.name
+
+
+def _target_dir() -> Path:
+    return dbt_project().project_dir / dbt_project().target_path
 
 
 def _parse_cache() -> Path:
-    return dbt_project().project_dir / dbt_project().target_path / PARTIAL_PARSE_FILE
+    """The parse cache every dbt call starts from (`make manifest` writes it, each call replaces it)."""
+    return _target_dir() / PARTIAL_PARSE_FILE
 
 
 def _seed_partial_parse(target_path: Path) -> None:
