@@ -2,6 +2,7 @@
 
 import hashlib
 import multiprocessing
+import shutil
 import subprocess
 import sys
 import time
@@ -48,6 +49,23 @@ def test_publish_writes_the_marts_and_parquet(warehouse, tmp_path):
         assert connection.execute(f"SELECT count(*) FROM '{serving.parent / 'parquet' / 'customers.parquet'}'").fetchall() == [(100,)]
     assert sorted(p.name for p in serving.parent.iterdir()) == sorted(["lifecycle.duckdb", "parquet", next(serving.parent.glob("parquet-*")).name])
     assert not serving.with_name("lifecycle.duckdb.wal").exists()
+
+
+def test_a_serving_folder_copied_without_its_links_is_published_again(warehouse, tmp_path):
+    original = tmp_path / "serving" / "lifecycle.duckdb"
+    publish(warehouse, original)
+    serving = tmp_path / "restored" / "lifecycle.duckdb"
+    shutil.copytree(original.parent, serving.parent, symlinks=False)  # as `cp -r` does: `parquet` is a folder
+    assert not (serving.parent / "parquet").is_symlink()
+    make_warehouse(warehouse, 200)
+
+    publish(warehouse, serving)
+
+    parquet = serving.parent / "parquet"
+    assert parquet.is_symlink()
+    with duckdb.connect() as connection:
+        assert connection.execute(f"SELECT count(*) FROM '{parquet / 'customers.parquet'}'").fetchall() == [(200,)]
+    assert sorted(p.name for p in serving.parent.iterdir()) == sorted(["lifecycle.duckdb", "parquet", parquet.resolve().name])
 
 
 def test_a_failed_audit_leaves_the_serving_files_byte_identical(warehouse, tmp_path, monkeypatch):

@@ -59,6 +59,19 @@ def clean_leftovers(serving_path: Path) -> list[Path]:
     return leftovers
 
 
+def _relink_copied_parquet_folder(folder: Path) -> None:
+    """A serving folder copied without its links (`cp -r`, many backup tools) has `parquet` as a real
+    folder, which the atomic swap of the link cannot replace: make it a versioned folder again, behind
+    a link. Readers lose the path only between the rename and the link's swap (microseconds)."""
+    link = folder / "parquet"
+    if link.is_dir() and not link.is_symlink():
+        versioned = folder / f"parquet-{uuid.uuid4().hex[:12]}"
+        link.rename(versioned)
+        temporary = folder / f"parquet{TEMP_MARKER}{versioned.name}.link"
+        temporary.symlink_to(versioned.name)
+        os.replace(temporary, link)
+
+
 def _schema(connection: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
     return [(name, type_) for name, type_, *_ in connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
 
@@ -110,6 +123,7 @@ def publish_marts(warehouse: duckdb.DuckDBPyConnection, serving_path: Path, mart
     folder = serving_path.parent
     folder.mkdir(parents=True, exist_ok=True)
     clean_leftovers(serving_path)
+    _relink_copied_parquet_folder(folder)
     token = uuid.uuid4().hex[:12]
     new_database = folder / f"{serving_path.name}{TEMP_MARKER}{token}"
     new_parquet = folder / f"parquet{TEMP_MARKER}{token}"
