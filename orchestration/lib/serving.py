@@ -67,9 +67,14 @@ def _relink_copied_parquet_folder(folder: Path) -> None:
     if link.is_dir() and not link.is_symlink():
         versioned = folder / f"parquet-{uuid.uuid4().hex[:12]}"
         link.rename(versioned)
-        temporary = folder / f"parquet{TEMP_MARKER}{versioned.name}.link"
-        temporary.symlink_to(versioned.name)
-        os.replace(temporary, link)
+        _point_parquet_link_at(versioned)
+
+
+def _point_parquet_link_at(versioned: Path) -> None:
+    """Atomically make `parquet` (beside `versioned`) link to it: a new link under a temporary name, renamed over."""
+    temporary = versioned.with_name(f"parquet{TEMP_MARKER}{versioned.name}.link")
+    temporary.symlink_to(versioned.name)
+    os.replace(temporary, versioned.with_name("parquet"))
 
 
 def _schema(connection: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
@@ -146,9 +151,7 @@ def publish_marts(warehouse: duckdb.DuckDBPyConnection, serving_path: Path, mart
         os.replace(new_database, serving_path)
         versioned = folder / f"parquet-{token}"
         new_parquet.rename(versioned)
-        link = folder / f"parquet{TEMP_MARKER}{token}.link"
-        link.symlink_to(versioned.name)
-        os.replace(link, folder / "parquet")
+        _point_parquet_link_at(versioned)
     except BaseException:
         for path in (new_database, Path(f"{new_database}.wal"), new_parquet):
             _remove(path)
