@@ -288,13 +288,13 @@ customer_facts AS (
     LEFT JOIN latest_nps ON latest_nps.customer_id = order_totals.customer_id
 ),
 
--- RFM scores 1..5 from percent rank, buyers only.
+-- RFM scores 1..5 from percent rank, buyers only; an unknown net revenue ranks lowest.
 rfm AS (
     SELECT
         customer_id,
         least(5, 1 + floor(5 * percent_rank() OVER (ORDER BY days_since_last_order DESC))) AS recency_score,
         least(5, 1 + floor(5 * percent_rank() OVER (ORDER BY completed_orders))) AS frequency_score,
-        least(5, 1 + floor(5 * percent_rank() OVER (ORDER BY net_revenue))) AS monetary_score
+        least(5, 1 + floor(5 * percent_rank() OVER (ORDER BY net_revenue NULLS FIRST))) AS monetary_score
     FROM customer_facts
     WHERE completed_orders > 0
 ),
