@@ -52,13 +52,13 @@ class LandingFile:
         return KnownHash(self.size_bytes, self.modified_ns, self.sha256) if self.modified_ns is not None else None
 
 
-def discover(source: Source, landing_root: Path, known: Mapping[str, KnownHash] | None = None) -> list[LandingFile]:
+def discover(source: Source, landing_root: Path, known: Mapping[str, KnownHash]) -> list[LandingFile]:
     """Files of a source in delivery order (modification time, then name). A missing folder is no files.
 
     `known` holds what each relative path was when last hashed (`ledger.known_hashes`): a file that
     still has that size and modification time is not read again.
     """
-    folder, known = landing_root / source.folder, known or {}
+    folder = landing_root / source.folder
     if not folder.is_dir():
         return []
     found = [(p, p.stat()) for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in FILE_FORMATS]
