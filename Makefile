@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 SPARK_INSTALLED := $(VENV)/.spark-installed
 
-.PHONY: run test test-e2e test-spark dev sample bench bench-engines bench-clv install manifest clean
+.PHONY: run test test-unit test-e2e test-spark lint format dev sample bench bench-engines bench-clv install manifest clean
 
 # LIFECYCLE_ENGINE=spark make run: the same pipeline with the dbt models built on Spark (installs pyspark).
 ENGINE_DEPS := $(if $(filter spark,$(shell echo '$(LIFECYCLE_ENGINE)' | tr A-Z a-z)),$(SPARK_INSTALLED))
@@ -27,15 +27,32 @@ run: $(INSTALLED) $(ENGINE_DEPS) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 		$(MAKE) --no-print-directory sample; fi
 	$(PY) -m orchestration.cli run $(if $(FULL_REFRESH),--full-refresh)
 
+# The unit and pipeline tiers: what CI runs and the README shows.
 test: $(INSTALLED) $(MANIFEST)
-	$(PY) -m pytest
+	$(PY) -m pytest tests/unit tests/pipeline
+
+# Seconds to a minute, no Dagster run: run it on every change.
+test-unit: $(INSTALLED) $(MANIFEST)
+	$(PY) -m pytest tests/unit
 
 test-e2e: $(INSTALLED) $(MANIFEST)
-	$(PY) -m pytest -m e2e
+	$(PY) -m pytest -m e2e tests/e2e
+
+# ruff (lint and format) on the Python, sqlfluff on the dbt models and macros.
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/sqlfluff lint dbt_project
+
+# Apply what the linters can fix by themselves.
+format: $(INSTALLED)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/sqlfluff fix dbt_project
 
 # The same marts on DuckDB and on Spark (local mode; needs Java 17+). Installs pyspark on first use.
 test-spark: $(SPARK_INSTALLED) $(MANIFEST)
-	$(PY) -m pytest -m spark
+	$(PY) -m pytest -m spark tests/spark
 
 dev: $(INSTALLED) $(ENGINE_DEPS) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
@@ -55,7 +72,7 @@ bench-clv: $(INSTALLED)
 	$(PY) -m benchmarks.clv_fit --out bench-results/clv_fit.json
 
 sample: $(INSTALLED)
-	$(PY) -m orchestration.lib.sample_data --landing-dir data/landing --customers $(SAMPLE_CUSTOMERS)
+	$(PY) -m tools.sample_data --landing-dir data/landing --customers $(SAMPLE_CUSTOMERS)
 
 install: $(INSTALLED)
 manifest: $(MANIFEST)
@@ -69,11 +86,12 @@ $(SPARK_INSTALLED): $(INSTALLED)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,spark]"
 	touch $@
 
+# Through the CLI, which hands dbt the pipeline's resolved settings (profiles.yml keeps no defaults).
+# Parsed for DuckDB whatever the engine: Dagster's asset graph does not depend on it.
 $(MANIFEST): $(INSTALLED) $(DBT_FILES)
-	$(VENV)/bin/dbt parse --project-dir dbt_project --profiles-dir dbt_project --target duckdb --quiet
+	LIFECYCLE_ENGINE=duckdb $(PY) -m orchestration.cli dbt parse --quiet
 	touch $@
 
-# (The manifest is parsed for DuckDB whatever the engine: Dagster's asset graph does not depend on it.)
 # Keep a DAGSTER_HOME of the user's own: only write the project's instance settings where none exist.
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)

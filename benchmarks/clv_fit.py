@@ -2,7 +2,7 @@
 
     python -m benchmarks.clv_fit --out clv_fit.json [--customers 100000 2000000] [--no-lifetimes]
 
-Customers come from the project's generator (`orchestration.lib.sample_data`, default
+Customers come from the project's generator (`tools.sample_data`, default
 `BehaviourParams`, weekly), acquired evenly over the three years before the observation
 end, with purchases placed on calendar days, so the summary looks like one built from an
 order table. Both libraries get the same per-customer summary: ours collapses it to distinct
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.lib import clv
-from orchestration.lib.sample_data import BehaviourParams, simulate_purchases
+from tools.sample_data import BehaviourParams, simulate_purchases
 
 OBSERVATION_END = pd.Timestamp("2025-12-31")
 ACQUISITION_DAYS = 3 * 365

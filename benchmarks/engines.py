@@ -19,9 +19,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from benchmarks.pipeline import PROJECT_ROOT, generated_once, run_pipeline
-from orchestration.lib.mart_fingerprint import fingerprints
-from orchestration.lib.sample_data import generate
 from orchestration.lib.settings import ENGINES
+from tools.fingerprint import fingerprints
+from tools.sample_data import generate
 
 
 def landing_for(customers: int, data_dir: Path) -> tuple[Path, dict[str, int]]:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.sample_data import BehaviourParams, generate, hold_back_day
+from tools.sample_data import BehaviourParams, generate, hold_back_day
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # Customers per tier. The behaviour below gives ~4.5 orders, ~1 ticket and ~0.9 survey answers per
@@ -43,9 +43,9 @@ BEHAVIOUR = BehaviourParams(r=0.5, alpha=3.5, a=0.8, b=2.7)
 LAST_DAY = "2025-12-31"
 STAGES = {
     "ingest_landing_files": "ingest + gates",
-    "lifecycle_dbt_models": "dbt build + tests",
+    "dbt_": "dbt build + tests",
     "fit_clv_models": "CLV fit",
-    "serving__lifecycle": "publish",
+    "published_marts": "publish",
 }
 
 
@@ -172,11 +172,9 @@ def prepare_dbt_parse(landing: Path, work: Path, log: Path) -> None:
     dbt keeps its parse cache only for the profile it was written with, and the profile holds the
     warehouse path: without this, the tier's first dbt call would parse the whole project again (~6 s),
     which a `make run` user, whose manifest was parsed with the same settings, does not pay."""
-    dbt = str(Path(sys.executable).parent / "dbt")
-    project = str(PROJECT_ROOT / "dbt_project")
     with log.open("w") as output:
         subprocess.run(
-            [dbt, "parse", "--project-dir", project, "--profiles-dir", project, "--target", "duckdb", "--quiet"],
+            [sys.executable, "-m", "orchestration.cli", "dbt", "parse", "--quiet"],
             cwd=PROJECT_ROOT, env=pipeline_env(landing, work), stdout=output, stderr=subprocess.STDOUT, check=True,
         )
 

@@ -1,9 +1,11 @@
 """`python -m orchestration.cli run`: materialize the whole pipeline through Dagster and summarise it.
 `python -m orchestration.cli quarantine orders fix.csv`: export quarantined rows to correct and replay.
+`python -m orchestration.cli dbt build -s customers`: dbt by hand, with the pipeline's resolved settings.
 """
 
 import argparse
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,8 +13,10 @@ import dagster as dg
 import duckdb
 
 from orchestration.lib import settings
-from orchestration.lib.summary import business_summary, table_row_counts
-from orchestration.lib.warehouse import open_warehouse
+from orchestration.lib.report.summary import business_summary, table_row_counts
+from orchestration.lib.warehouse.connection import open_warehouse
+
+DBT_BESIDE_PYTHON = os.path.join(sys.prefix, "bin", "dbt")
 
 
 def _failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -25,21 +29,16 @@ def _failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
 
 
 def _published(result: dg.ExecuteInProcessResult) -> bool:
-    from orchestration.defs.serve.assets import publish_serving_files
+    from orchestration.defs.publish.assets import published_marts
 
-    return any(event.asset_key == publish_serving_files.key for event in result.get_asset_materialization_events())
-
-
-def dbt_step_names(job: dg.JobDefinition) -> list[str]:
-    """The job's nodes of the dbt op: the CLV fit splits it in two (`lifecycle_dbt_models_2` before it)."""
-    from orchestration.defs.transform.assets import lifecycle_dbt_models
-
-    return [node.name for node in job.nodes_in_topological_order if node.definition.name == lifecycle_dbt_models.op.name]
+    return any(event.asset_key == published_marts.key for event in result.get_asset_materialization_events())
 
 
-def full_refresh_config(job: dg.JobDefinition) -> dict:
+def full_refresh_config() -> dict:
     """Run config that rebuilds the incremental dbt models whole: `full_refresh` on every dbt step."""
-    return {"ops": {name: {"config": {"full_refresh": True}} for name in dbt_step_names(job)}}
+    from orchestration.defs.transform.assets import DBT_STEPS
+
+    return {"ops": {step.op.name: {"config": {"full_refresh": True}} for step in DBT_STEPS}}
 
 
 def run_pipeline(full_refresh: bool = False) -> int:
@@ -54,7 +53,7 @@ def run_pipeline(full_refresh: bool = False) -> int:
         raise_on_error=False,
         run_config={
             "loggers": {"console": {"config": {"log_level": "INFO"}}},
-            **(full_refresh_config(job) if full_refresh else {}),
+            **(full_refresh_config() if full_refresh else {}),
         },
     )
 
@@ -102,8 +101,8 @@ def run_pipeline(full_refresh: bool = False) -> int:
 
 
 def export_quarantined(folder: str, target: str) -> int:
-    from orchestration.lib.contract import SOURCES
-    from orchestration.lib.quarantine import export_quarantine
+    from orchestration.lib.ingest.contract import SOURCES
+    from orchestration.lib.ingest.quarantine import export_quarantine
 
     source = next((s for s in SOURCES if s.folder == folder), None)
     if source is None:
@@ -115,6 +114,18 @@ def export_quarantined(folder: str, target: str) -> int:
     return 0
 
 
+def run_dbt(arguments: list[str]) -> int:
+    """dbt in the project folder, with the settings the pipeline resolved (profiles.yml keeps no defaults)."""
+    environment = {
+        **os.environ,
+        **settings.dbt_environment(),
+        "DBT_PROJECT_DIR": str(settings.DBT_PROJECT_DIR),
+        "DBT_PROFILES_DIR": str(settings.DBT_PROJECT_DIR),
+    }
+    executable = DBT_BESIDE_PYTHON if os.path.exists(DBT_BESIDE_PYTHON) else "dbt"
+    return subprocess.run([executable, *arguments], env=environment, cwd=settings.DBT_PROJECT_DIR).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -123,7 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     quarantine = commands.add_parser("quarantine", help="export a source's quarantined rows as CSV, to correct and replay")
     quarantine.add_argument("source", help="landing folder name, e.g. orders")
     quarantine.add_argument("target", help="CSV file to write")
+    dbt = commands.add_parser("dbt", help="run dbt with the pipeline's settings, e.g. `dbt build -s customers`")
+    dbt.add_argument("arguments", nargs=argparse.REMAINDER, help="dbt's own arguments")
     arguments = parser.parse_args(argv)
+    if arguments.command == "dbt":
+        return run_dbt(arguments.arguments)
     if arguments.command == "quarantine":
         return export_quarantined(arguments.source, arguments.target)
     return run_pipeline(full_refresh=arguments.full_refresh)

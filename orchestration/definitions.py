@@ -5,12 +5,12 @@ import dagster as dg
 from orchestration.defs.automation.jobs import lifecycle_daily_schedule, lifecycle_job
 from orchestration.defs.clv.assets import fit_clv_models
 from orchestration.defs.ingest.assets import ingest_landing_files
+from orchestration.defs.publish.assets import published_marts
 from orchestration.defs.resources import build_resources
-from orchestration.defs.serve.assets import publish_serving_files
-from orchestration.defs.transform.assets import lifecycle_dbt_models
+from orchestration.defs.transform.assets import dbt_marts_after_clv, dbt_models_before_clv
 
 defs = dg.Definitions(
-    assets=[ingest_landing_files, lifecycle_dbt_models, fit_clv_models, publish_serving_files],
+    assets=[ingest_landing_files, dbt_models_before_clv, fit_clv_models, dbt_marts_after_clv, published_marts],
     jobs=[lifecycle_job],
     schedules=[lifecycle_daily_schedule],
     resources=build_resources(),

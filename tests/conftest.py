@@ -3,7 +3,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import dagster as dg
 import pytest
 
 from orchestration.lib.settings import DBT_PROJECT_DIR
@@ -24,13 +23,7 @@ def pytest_sessionstart(session):
     """Prepare the dbt manifest once, before any test imports the definitions."""
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
     if _manifest_is_stale(manifest):
-        dbt = Path(sys.executable).parent / "dbt"
-        env = {**os.environ, "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR)}
-        subprocess.run(
-            [str(dbt), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-             "--target", "duckdb", "--quiet"],
-            check=True, env=env,
-        )
+        subprocess.run([sys.executable, "-m", "orchestration.cli", "dbt", "parse", "--quiet"], check=True)
 
 
 def _set_outputs(patch: pytest.MonkeyPatch, folder: Path) -> None:
@@ -66,42 +59,11 @@ def landing(tmp_path, monkeypatch) -> Path:
     return root
 
 
-ORDERS_HEADER = "order_id,customer_id,ordered_at,status,currency,amount,cost,channel,customer_email"
-
-
 @pytest.fixture
 def raw_warehouse(tmp_path):
     """A connection to a fresh warehouse file, for tests of the ingest functions themselves."""
-    from orchestration.lib.warehouse import connect
+    from orchestration.lib.warehouse.connection import connect
 
     connection = connect(tmp_path / "warehouse.duckdb")
     yield connection
     connection.close()
-
-
-def write_csv(path: Path, header: str, *rows: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    return path
-
-
-def run_lifecycle_job(*selection: str, run_config: dict | None = None) -> dg.ExecuteInProcessResult:
-    """Run the real job in process; `selection` (asset key strings like "shop/orders") runs a subset."""
-    from orchestration.definitions import defs
-
-    job = defs.resolve_job_def("lifecycle_job")
-    asset_selection = [dg.AssetKey.from_user_string(key) for key in selection] or None
-    return job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=asset_selection,
-        run_config=run_config,
-    )
-
-
-# With the orders' first table, their conversion: their staging is a view, and the tickets' and responses'
-# relationships tests read the customers from it.
-RAW_AND_STAGING = (
-    "shop/orders", "support/tickets", "surveys/responses", "marketing/spend", "finance/fx_rates",
-    "staging/stg_shop__orders", "staging/stg_support__tickets", "staging/stg_surveys__responses",
-    "staging/stg_marketing__spend", "staging/stg_finance__fx_rates",
-    "intermediate/int_fx_rates_resolved", "intermediate/int_orders_converted",
-)

@@ -5,6 +5,8 @@ working directory a command was started from.
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -114,3 +116,34 @@ def raw_lake_enabled() -> bool:
 def spark_dir() -> Path:
     """Spark's local warehouse and metastore (`LIFECYCLE_SPARK_DIR`), used by the `spark` dbt target."""
     return _path_setting("LIFECYCLE_SPARK_DIR", "data/spark")
+
+
+def dbt_environment() -> dict[str, str]:
+    """The settings dbt reads (`profiles.yml`, the `create_lake_tables` macro, the `as_of` var), resolved
+    here once, so dbt gets absolute paths and validated values and keeps no defaults of its own."""
+    as_of = as_of_date()
+    return {
+        "LIFECYCLE_ENGINE": engine(),
+        "LIFECYCLE_WAREHOUSE": str(warehouse_path()),
+        "LIFECYCLE_LAKE_DIR": str(lake_dir()),
+        "LIFECYCLE_SPARK_DIR": str(spark_dir()),
+        "LIFECYCLE_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),
+        "LIFECYCLE_AS_OF": as_of.isoformat() if as_of else "",
+    }
+
+
+@contextmanager
+def dbt_environment_set() -> Iterator[None]:
+    """`dbt_environment()` in this process's environment for the block: a dbt process started in it
+    (dagster-dbt passes its own environment on) reads the pipeline's values."""
+    resolved = dbt_environment()
+    previous = {name: os.environ.get(name) for name in resolved}
+    os.environ.update(resolved)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -33,8 +33,8 @@ changed_customers as (
 ),
 
 {% endif -%}
-{#- The orders to summarise, read twice below as a subquery rather than a CTE: DuckDB stores a CTE read
-    twice (9M orders: ~3 s). -#}
+{#- The orders to summarise, read twice below as a subquery rather than a CTE: DuckDB materialises a CTE
+    read twice, a copy of every order. -#}
 {%- set orders -%}
     {%- if is_incremental() -%}
     (select * from {{ ref('int_orders_converted') }} where customer_id in (select customer_id from changed_customers))

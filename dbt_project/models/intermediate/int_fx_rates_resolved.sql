@@ -6,7 +6,7 @@ with
 needed_days as (
 
     {#- Every delivery of the orders, staged row by row: the staging view would pick the newest delivery
-        of every order first (~4 s at tier L); a superseded delivery's day only resolves a rate more. -#}
+        of every order first, a costly step here; a superseded delivery's day only resolves a rate more. -#}
     select distinct
         currency_code,
         {{ dbt.cast(to_reporting_time('ordered_at'), 'date') }} as rate_day

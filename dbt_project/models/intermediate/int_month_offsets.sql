@@ -1,6 +1,6 @@
 {#- Month offsets 0..599: the spine that keeps cohort curves from skipping empty months.
     Ephemeral: a constant needs no table, and as a model with no upstream it made Dagster
-    run it in a dbt invocation of its own (~10 s of dbt start-up for 600 rows). -#}
+    run it in a dbt invocation of its own, paying a whole dbt start-up for a constant. -#}
 {{ config(materialized='ephemeral') }}
 
 with numbers as (

@@ -4,30 +4,30 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pandas as pd
+from dagster_dbt import get_asset_key_for_model
 from pydantic import Field
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.lib import clv, engine_tables, settings
-from orchestration.lib.clv_predictions import (
+from orchestration.defs.transform.assets import dbt_models_before_clv
+from orchestration.lib import clv, settings
+from orchestration.lib.clv.pipeline import (
     PREDICTION_COLUMNS,
+    WAREHOUSE_HISTORY_COLUMNS,
     fit_and_predict,
     fits_table,
     predicted_clv_summary,
     summary_in_weeks,
+    typed_select_list,
 )
+from orchestration.lib.warehouse import relations
 
-HISTORIES_KEY = dg.AssetKey(["intermediate", "int_customer_purchase_histories"])
-ORDERS_KEY = dg.AssetKey(["intermediate", "int_orders_converted"])
-HISTORY_COLUMNS = ("frequency", "recency", "t", "monetary_value")  # as int_customer_purchase_histories has them
+HISTORIES_KEY = get_asset_key_for_model([dbt_models_before_clv], "int_customer_purchase_histories")
+ORDERS_KEY = get_asset_key_for_model([dbt_models_before_clv], "int_orders_converted")
 
 
 class ClvConfig(dg.Config):
     purchase_model: str = Field(
-        default="mbg_nbd",
-        description=(
-            "Purchase model behind the predictions: mbg_nbd (default, because most shops have many one-time "
-            "buyers and BG/NBD takes every one of them to be alive forever) or bg_nbd."
-        ),
+        default=clv.DEFAULT_PURCHASE_MODEL, description="Purchase model behind the predictions: mbg_nbd or bg_nbd."
     )
     monthly_discount_rate: float = Field(default=0.01, description="Discount rate per month for the 12-month CLV.")
     holdout_weeks: int = Field(default=13, description="Length of the holdout window that checks the chosen model.")
@@ -40,11 +40,11 @@ def _holdout(connection, config: ClvConfig, as_of) -> tuple[dict, pd.DataFrame |
     transactions = connection.execute(
         f"""
         WITH sample AS (  -- the same customers whatever the engine and the order its files are read in
-            SELECT customer_id FROM {engine_tables.relation("intermediate", "int_customer_purchase_histories")}
+            SELECT customer_id FROM {relations.relation("intermediate", "int_customer_purchase_histories")}
             ORDER BY hash(customer_id), customer_id LIMIT {int(config.holdout_sample_customers)}
         )
         SELECT orders.customer_id, orders.order_date AS ordered_at
-        FROM {engine_tables.relation("intermediate", "int_orders_converted")} AS orders
+        FROM {relations.relation("intermediate", "int_orders_converted")} AS orders
         JOIN sample USING (customer_id)
         WHERE orders.is_completed AND orders.has_fx_rate AND orders.order_date <= ?
         """,
@@ -91,16 +91,16 @@ def _holdout(connection, config: ClvConfig, as_of) -> tuple[dict, pd.DataFrame |
     pool=WAREHOUSE_POOL,
 )
 def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb: WarehouseResource):
-    histories_relation = engine_tables.relation("intermediate", "int_customer_purchase_histories")
+    histories_relation = relations.relation("intermediate", "int_customer_purchase_histories")
     with duckdb.get_connection() as connection:
         # Customers who share a history share every prediction: fit and predict once per distinct
-        # history (1.3M rows for 1.9M customers at tier L), weighted by how many customers have it.
+        # history (far fewer than customers), weighted by how many customers have it.
         histories = connection.execute(
-            f"SELECT {', '.join(HISTORY_COLUMNS)}, count(*) AS {clv.CUSTOMERS_COLUMN} "
+            f"SELECT {', '.join(WAREHOUSE_HISTORY_COLUMNS)}, count(*) AS {clv.CUSTOMERS_COLUMN} "
             f"FROM {histories_relation} GROUP BY ALL ORDER BY ALL"
         ).df()
         as_of = connection.execute(
-            f"SELECT as_of_date FROM {engine_tables.relation('intermediate', 'int_as_of_dates')}"
+            f"SELECT as_of_date FROM {relations.relation('intermediate', 'int_as_of_dates')}"
         ).fetchall()[0][0]
         outcome = fit_and_predict(
             summary_in_weeks(histories), config.purchase_model, monthly_discount_rate=config.monthly_discount_rate
@@ -109,30 +109,22 @@ def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb:
             context.log.warning(f"CLV: {problem}")
         holdout_metadata, tracking = _holdout(connection, config, as_of) if as_of else ({"holdout": "no data"}, None)
 
-        by_history = histories[list(HISTORY_COLUMNS)].join(outcome.predictions)
+        by_history = histories[list(WAREHOUSE_HISTORY_COLUMNS)].join(outcome.predictions)
         fits = fits_table(outcome.fits, as_of=as_of, fitted_at=datetime.now(UTC).replace(tzinfo=None))
         connection.register("predictions_by_history", by_history)
         connection.register("fits_frame", fits)
-        columns = ", ".join(f"CAST(predicted.{name} AS DOUBLE) AS {name}" for name in PREDICTION_COLUMNS)
+        predicted = {name: f"predicted.{name}" for name in PREDICTION_COLUMNS}
         outputs = {
             # Back to one row per customer, in SQL: the join is on the history's exact values.
             "clv_predictions": f"""
-                SELECT CAST(histories.customer_id AS VARCHAR) AS customer_id, {columns},
-                    CAST('{config.purchase_model}' AS VARCHAR) AS purchase_model
+                SELECT {typed_select_list("clv_predictions", {**predicted, "purchase_model": f"'{config.purchase_model}'"})}
                 FROM {histories_relation} AS histories
-                JOIN predictions_by_history AS predicted USING ({', '.join(HISTORY_COLUMNS)})
+                JOIN predictions_by_history AS predicted USING ({', '.join(WAREHOUSE_HISTORY_COLUMNS)})
             """,
-            "clv_model_fits": """
-                SELECT
-                    CAST(model AS VARCHAR) AS model, CAST(parameter AS VARCHAR) AS parameter, CAST(value AS DOUBLE) AS value,
-                    CAST(time_unit AS VARCHAR) AS time_unit, CAST(customers AS BIGINT) AS customers,
-                    CAST(log_likelihood AS DOUBLE) AS log_likelihood, CAST(converged AS BOOLEAN) AS converged,
-                    CAST(fitted_at AS TIMESTAMP) AS fitted_at, CAST(as_of_date AS DATE) AS as_of_date
-                FROM fits_frame
-            """,
+            "clv_model_fits": f"SELECT {typed_select_list('clv_model_fits')} FROM fits_frame",
         }
         for table, query in outputs.items():
-            engine_tables.write_clv_output(connection, table, query)
+            relations.write_clv_output(connection, table, query)
         if tracking is not None:  # a diagnostic no model reads: in the warehouse whatever the engine
             connection.register("tracking_frame", tracking)
             connection.execute("CREATE SCHEMA IF NOT EXISTS clv")

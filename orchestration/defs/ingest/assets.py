@@ -3,9 +3,12 @@
 import dagster as dg
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
-from orchestration.lib import lake, settings
-from orchestration.lib.contract import LOAD_METADATA_COLUMNS, SOURCES, Source
-from orchestration.lib.ingest import IngestReport, Thresholds, ingest_sources, quarantine_relation, rules_summary
+from orchestration.lib import settings
+from orchestration.lib.ingest import lake
+from orchestration.lib.ingest.contract import LOAD_METADATA_COLUMNS, SOURCES, Source
+from orchestration.lib.ingest.gates import Thresholds
+from orchestration.lib.ingest.load import IngestReport, ingest_sources, rules_summary
+from orchestration.lib.ingest.quarantine import quarantine_relation
 
 CHECK_NAME = "landing_batches_valid"
 

@@ -14,13 +14,21 @@ from orchestration.lib.clv import bg_nbd, gamma_gamma, mbg_nbd
 from orchestration.lib.clv.errors import ClvError, ClvFitError, ClvInputError
 from orchestration.lib.clv.fitting import FitResult
 from orchestration.lib.clv.holdout import HoldoutReport, calibration_holdout_summary, evaluate_holdout, tracking_table
-from orchestration.lib.clv.rfm import CUSTOMERS_COLUMN, DAYS_PER_MONTH, check_summary, collapse_histories, customer_weights, rfm_summary
-from orchestration.lib.clv.value import (
+from orchestration.lib.clv.predict import (
+    DEFAULT_PURCHASE_MODEL,
     PURCHASE_MODELS,
     cumulative_expected_purchases_by_month,
     discounted_clv,
     predict,
     purchase_model,
+)
+from orchestration.lib.clv.rfm import (
+    CUSTOMERS_COLUMN,
+    DAYS_PER_MONTH,
+    check_summary,
+    collapse_histories,
+    customer_weights,
+    rfm_summary,
 )
 
 fit_bg_nbd = bg_nbd.fit
@@ -30,6 +38,7 @@ conditional_expected_average_spend = gamma_gamma.conditional_expected_average_sp
 
 __all__ = [
     "CUSTOMERS_COLUMN",
+    "DEFAULT_PURCHASE_MODEL",
     "DAYS_PER_MONTH",
     "PURCHASE_MODELS",
     "ClvError",

@@ -239,7 +239,7 @@ def conditional_expected_purchases(params, t, frequency, recency, T, *, dropout_
     if not same_horizons:
         return alive * expected_purchases_while_alive(r + x, alpha + T, a, b + x + shift, t)
     # Given alive, the expectation depends on a history only through (x, T), which customers share far
-    # more often than (x, t_x, T) (42k pairs for 1.9M customers): evaluate it once per pair. x + iT
+    # more often than (x, t_x, T) (a few pairs per thousand customers): evaluate it once per pair. x + iT
     # makes the pair one sortable number.
     pairs, inverse = np.unique((x_history + 1j * T_history).ravel(), return_inverse=True)
     pair_shape = (len(pairs),) + x_history.shape[1:]

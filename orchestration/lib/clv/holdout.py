@@ -7,8 +7,8 @@ import pandas as pd
 
 from orchestration.lib.clv.errors import ClvInputError
 from orchestration.lib.clv.fitting import FitResult
+from orchestration.lib.clv.predict import DEFAULT_PURCHASE_MODEL, purchase_model
 from orchestration.lib.clv.rfm import HISTORY_COLUMNS, calendar_days, days_per_unit, rfm_summary
-from orchestration.lib.clv.value import purchase_model
 
 TRACKING_PERIOD_DAYS = 7
 
@@ -73,7 +73,7 @@ def evaluate_holdout(
     *,
     calibration_end,
     observation_end,
-    model: str = "bg_nbd",
+    model: str = DEFAULT_PURCHASE_MODEL,
     customer_col: str = "customer_id",
     datetime_col: str = "ordered_at",
     time_unit: str = "week",

@@ -52,7 +52,7 @@ order_recency as (
     net revenue is unknown (no exchange rate) ranks lowest on monetary, on every engine.
     percent_rank = (buyers ranked before the value) / (buyers − 1), 0 for a single buyer. It is
     computed on the distinct values and joined back: recency and frequency have a few thousand
-    distinct values, and three window sorts of every buyer took 4 s of this mart's 11 s at tier L. -#}
+    distinct values, where three window sorts of every buyer would dominate the mart. -#}
 {%- set rfm_orders = {
     'recency': ('days_since_last_order', 'desc'),
     'frequency': ('completed_orders', 'asc'),
@@ -120,7 +120,7 @@ customer_facts as (
     left join tickets on tickets.customer_id = order_recency.customer_id
     left join latest_nps on latest_nps.customer_id = order_recency.customer_id
     left join rfm on rfm.customer_id = order_recency.customer_id
-    left join {{ source('clv', 'clv_predictions') }} as predictions on predictions.customer_id = order_recency.customer_id
+    left join {{ ref('stg_clv__predictions') }} as predictions on predictions.customer_id = order_recency.customer_id
 
 ),
 

@@ -1,6 +1,6 @@
 {#- A view (the staging default): the first table built from the orders is their conversion
     (`int_orders_converted`, incremental), which reads this view in a full build; a staging table of its
-    own cost a 9M-row write (~10 s of a full build at tier L). Its rows are tested there, where they are
+    own would write every order a second time. Its rows are tested there, where they are
     materialised. Columns: `staged_order_columns`. -#}
 
 with

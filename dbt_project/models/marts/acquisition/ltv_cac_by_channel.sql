@@ -1,0 +1,39 @@
+{#- LTV:CAC per paid channel over every cohort old enough to tell (12 full months): the cohorts'
+    12-month margin over their spend. Pooled, so a channel's large cohorts weigh more than its small ones. -#}
+with
+
+mature_cohorts as (
+
+    select
+        acquisition_channel,
+        new_customers,
+        marketing_spend,
+        margin_per_customer_12m * new_customers as margin_12m
+    from {{ ref('ltv_cac') }}
+    where margin_per_customer_12m is not null
+
+),
+
+pooled as (
+
+    select
+        acquisition_channel,
+        count(*) as cohorts,
+        sum(new_customers) as new_customers,
+        sum(marketing_spend) as marketing_spend,
+        sum(margin_12m) as margin_12m,
+        sum(margin_12m) / nullif(sum(marketing_spend), 0) as ltv_cac_ratio_12m
+    from mature_cohorts
+    group by 1
+
+)
+
+select
+    {{ dbt.cast('acquisition_channel', dbt.type_string()) }} as acquisition_channel,
+    {{ dbt.cast('cohorts', 'bigint') }} as cohorts,
+    {{ dbt.cast('new_customers', 'bigint') }} as new_customers,
+    {{ to_money('marketing_spend') }} as marketing_spend,
+    {{ to_money('margin_12m') }} as margin_12m,
+    {{ dbt.cast(round_half_up('ltv_cac_ratio_12m', 2), 'double') }} as ltv_cac_ratio_12m,
+    {{ dbt.cast('ltv_cac_ratio_12m >= 3', 'boolean') }} as is_healthy
+from pooled

@@ -1,0 +1,67 @@
+{#- The headline of the marts in one row, as of the as-of date: what `make run` prints and a BI
+    dashboard's first tiles show. Each figure reads the mart that defines it. -#}
+with
+
+as_of as (
+
+    select as_of_date from {{ ref('int_as_of_dates') }}
+
+),
+
+customer_counts as (
+
+    select
+        count(*) as customers,
+        count(cohort_month) as buyers,
+        {{ percentile('case when completed_orders > 0 then historical_clv_margin end', 0.5) }} as median_historical_clv_margin,
+        {{ percentile('case when completed_orders > 0 then historical_clv_revenue end', 0.5) }} as median_historical_clv_revenue
+    from {{ ref('customers') }}
+
+),
+
+nps_12m as (
+
+    select
+        sum(nps.promoters) as promoters,
+        sum(nps.detractors) as detractors,
+        sum(nps.nps_responses) as nps_responses
+    from {{ ref('nps_monthly') }} as nps
+    cross join as_of
+    where nps.response_month > {{ dbt.dateadd('month', -12, 'as_of.as_of_date') }}
+
+),
+
+-- the newest cohort whose month 12 has ended before the as-of month
+latest_complete_cohort as (
+
+    select max(retention.cohort_month) as cohort_month
+    from {{ ref('cohort_retention') }} as retention
+    cross join as_of
+    where retention.months_since_first_order = 12
+      and retention.activity_month < {{ month_start('as_of.as_of_date') }}
+
+),
+
+retention_12m as (
+
+    select retention.cohort_month, retention.retention_rate
+    from {{ ref('cohort_retention') }} as retention
+    inner join latest_complete_cohort on latest_complete_cohort.cohort_month = retention.cohort_month
+    where retention.months_since_first_order = 12
+
+)
+
+select
+    {{ dbt.cast('as_of.as_of_date', 'date') }} as as_of_date,
+    {{ dbt.cast('customer_counts.customers', 'bigint') }} as customers,
+    {{ dbt.cast('customer_counts.buyers', 'bigint') }} as buyers,
+    {{ dbt.cast('coalesce(nps_12m.nps_responses, 0)', 'bigint') }} as nps_responses_12m,
+    {{ dbt.cast(round_half_up('100.0 * (nps_12m.promoters - nps_12m.detractors) / nullif(nps_12m.nps_responses, 0)', 2), 'double') }} as nps_12m,
+    {{ to_money('customer_counts.median_historical_clv_margin') }} as median_historical_clv_margin,
+    {{ to_money('customer_counts.median_historical_clv_revenue') }} as median_historical_clv_revenue,
+    {{ dbt.cast('retention_12m.cohort_month', 'date') }} as retention_12m_cohort_month,
+    {{ dbt.cast('retention_12m.retention_rate', 'double') }} as retention_12m
+from as_of
+cross join customer_counts
+cross join nps_12m
+left join retention_12m on 1 = 1

@@ -1,0 +1,61 @@
+"""What several test modules share: writing landing files, running the real job, the schema types."""
+
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+MODELS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "models"
+
+ORDERS_HEADER = "order_id,customer_id,ordered_at,status,currency,amount,cost,channel,customer_email"
+
+
+def write_csv(path: Path, header: str, *rows: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def run_lifecycle_job(*selection: str, run_config: dict | None = None) -> dg.ExecuteInProcessResult:
+    """Run the real job in process; `selection` (asset key strings like "shop/orders") runs a subset."""
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("lifecycle_job")
+    asset_selection = [dg.AssetKey.from_user_string(key) for key in selection] or None
+    return job.execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=asset_selection,
+        run_config=run_config,
+    )
+
+
+# With the orders' first table, their conversion: their staging is a view, and the tickets' and responses'
+# relationships tests read the customers from it.
+RAW_AND_STAGING = (
+    "shop/orders", "support/tickets", "surveys/responses", "marketing/spend", "finance/fx_rates",
+    "staging/stg_shop__orders", "staging/stg_support__tickets", "staging/stg_surveys__responses",
+    "staging/stg_marketing__spend", "staging/stg_finance__fx_rates",
+    "intermediate/int_fx_rates_resolved", "intermediate/int_orders_converted",
+)
+
+# DuckDB type -> the dbt `data_type` both Spark and DuckDB understand.
+PORTABLE_TYPES = {
+    "VARCHAR": "string",
+    "DOUBLE": "double",
+    "INTEGER": "int",
+    "BIGINT": "bigint",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "BOOLEAN": "boolean",
+}
+
+
+def declared_sources() -> dict[tuple[str, str], list[tuple[str, str | None]]]:
+    """(source, table) -> [(column, data_type)] from every yml under the dbt project's models/."""
+    declared = {}
+    for path in sorted(MODELS_DIR.rglob("*.yml")):
+        for source in (yaml.safe_load(path.read_text()) or {}).get("sources") or []:
+            for table in source.get("tables") or []:
+                key = (source["name"], table["name"])
+                assert key not in declared, f"source {key} declared twice"
+                declared[key] = [(column["name"], column.get("data_type")) for column in table.get("columns") or []]
+    return declared

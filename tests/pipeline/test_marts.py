@@ -1,0 +1,192 @@
+"""The marts, built through Dagster on generated data, agree with an independent pandas computation."""
+
+import subprocess
+import sys
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from orchestration.lib.report.summary import business_summary
+from orchestration.lib.settings import PROJECT_ROOT
+from tests.helpers import run_lifecycle_job
+from tests.helpers import PORTABLE_TYPES, declared_sources
+from tools.sample_data import generate
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Generate a small landing zone, run the job once, and hand tests the landing files and the warehouse."""
+    root = tmp_path_factory.mktemp("marts")
+    landing, warehouse = root / "landing", root / "warehouse.duckdb"
+    written = generate(landing, customers=400, seed=11)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LIFECYCLE_LANDING_DIR", str(landing))
+        patch.setenv("LIFECYCLE_WAREHOUSE", str(warehouse))
+        patch.delenv("LIFECYCLE_AS_OF", raising=False)
+        result = run_lifecycle_job()
+        assert result.success, [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
+        with duckdb.connect(str(warehouse), read_only=True) as connection:
+            ledger = connection.execute("SELECT * FROM ingest.file_ledger ORDER BY load_id").fetchall()
+        # Ingesting the same files again loads nothing.
+        assert run_lifecycle_job("shop/orders", "support/tickets", "surveys/responses").success
+        unit_tests = run_dbt_unit_tests(root / "dbt_target")
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    assert connection.execute("SELECT * FROM ingest.file_ledger ORDER BY load_id").fetchall() == ledger
+    yield landing, connection, written, unit_tests
+    connection.close()
+
+
+def run_dbt_unit_tests(target_path) -> subprocess.CompletedProcess:
+    """The dbt unit tests (hand-computed rows per metric): the pipeline's runs leave them out, as dbt
+    advises for production, so they run here, on the warehouse the job has just built."""
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "dbt", "test", "--select", "test_type:unit", "--target-path", str(target_path)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
+    )
+
+
+def test_dbt_unit_tests_pass(built):
+    *_, unit_tests = built
+    assert unit_tests.returncode == 0, unit_tests.stdout[-3000:]
+    [summary] = [line for line in unit_tests.stdout.splitlines() if "Done. PASS=" in line]
+    assert "PASS=0 " not in summary and " ERROR=0 " in summary, summary
+
+
+def landing_frame(landing, folder: str) -> pd.DataFrame:
+    return pd.concat([pd.read_csv(path, dtype=str, keep_default_na=False) for path in sorted((landing / folder).glob("*.csv"))])
+
+
+def mart(connection, sql: str) -> pd.DataFrame:
+    return connection.execute(sql).df()
+
+
+@pytest.fixture(scope="module")
+def orders_usd(built) -> pd.DataFrame:
+    """Orders with USD amounts: the generator writes a rate for every day, so the same-day rate applies."""
+    landing, _, _, _ = built
+    orders = landing_frame(landing, "orders")
+    orders["ordered_at"] = pd.to_datetime(orders["ordered_at"], utc=True).dt.tz_localize(None)
+    orders["day"] = orders["ordered_at"].dt.normalize()
+    orders["amount"] = orders["amount"].astype(float)
+    rates = landing_frame(landing, "fx_rates")
+    rates["day"] = pd.to_datetime(rates["rate_date"])
+    rates["rate"] = rates["rate_to_reporting"].astype(float)
+    orders = orders.merge(rates[["day", "currency", "rate"]], on=["day", "currency"], how="left")
+    orders.loc[orders["currency"] == "USD", "rate"] = 1.0
+    assert orders["rate"].notna().all()
+    orders["amount_usd"] = (orders["amount"] * orders["rate"]).round(2)
+    return orders
+
+
+def test_raw_tables_hold_every_generated_row(built):
+    _, connection, written, _ = built
+    tables = {"orders": "shop.orders", "support_tickets": "support.tickets", "survey_responses": "surveys.responses",
+              "marketing_spend": "marketing.spend", "fx_rates": "finance.fx_rates"}
+    for folder, table in tables.items():
+        assert connection.execute(f"SELECT count(*) FROM {table}").fetchall() == [(written[folder],)], table
+    # e-mails leave staging only as SHA-256 hex digests, one view row per customer and address
+    [(rows, customers, digests)] = connection.execute(
+        "SELECT count(*), count(DISTINCT customer_id), count(*) FILTER (WHERE regexp_full_match(customer_email_hash, '[0-9a-f]{64}')) "
+        "FROM staging.stg_shop__customer_emails"
+    ).fetchall()
+    assert rows == digests and customers > 0
+
+
+def test_clv_predictions_are_published_with_the_fits(built):
+    _, connection, _, _ = built
+    fits = dict(((m, p), v) for m, p, v in connection.execute("SELECT model, parameter, value FROM marts.clv_model_fits").fetchall())
+    assert set(fits) == {("bg_nbd", p) for p in ["r", "alpha", "a", "b"]} | {("mbg_nbd", p) for p in ["r", "alpha", "a", "b"]} | {
+        ("gamma_gamma", p) for p in ("p", "q", "gamma")}
+    [(buyers, predicted, bad_p_alive)] = connection.execute(
+        """SELECT count(*), count(predicted_clv_12m), count(*) FILTER (WHERE p_alive NOT BETWEEN 0 AND 1)
+           FROM marts.customers WHERE completed_orders > 0"""
+    ).fetchall()
+    assert predicted == buyers and bad_p_alive == 0
+
+
+@pytest.mark.parametrize("table", ["clv_predictions", "clv_model_fits"])
+def test_clv_tables_are_written_as_their_sources_declare(built, table):
+    # Spark creates its external tables over the CLV step's Parquet files from these declarations.
+    _, connection, _, _ = built
+    written = [(name, PORTABLE_TYPES[type_]) for name, type_, *_ in connection.execute(f"DESCRIBE clv.{table}").fetchall()]
+    assert written == declared_sources()[("clv", table)]
+
+
+def test_customer_revenue_and_order_counts(built, orders_usd):
+    _, connection, _, _ = built
+    completed = orders_usd[orders_usd["status"] == "completed"]
+    expected = pd.DataFrame({
+        "completed_orders": completed.groupby("customer_id").size(),
+        "net_revenue": completed.groupby("customer_id")["amount_usd"].sum().round(2),
+    }).reindex(orders_usd["customer_id"].unique()).fillna(0).sort_index()
+    actual = mart(connection, "SELECT customer_id, completed_orders, net_revenue FROM marts.customers").set_index("customer_id").sort_index()
+    assert list(actual.index) == list(expected.index)
+    assert (actual["completed_orders"].to_numpy() == expected["completed_orders"].to_numpy()).all()
+    np.testing.assert_allclose(actual["net_revenue"].astype(float), expected["net_revenue"], atol=0.005)
+
+
+def test_cohort_retention(built, orders_usd):
+    _, connection, _, _ = built
+    completed = orders_usd[orders_usd["status"] == "completed"].copy()
+    completed["month"] = completed["ordered_at"].dt.to_period("M")
+    completed["cohort"] = completed.groupby("customer_id")["month"].transform("min")
+    completed["offset"] = (completed["month"] - completed["cohort"]).apply(lambda offset: offset.n)
+    active = completed.groupby(["cohort", "offset"])["customer_id"].nunique()
+    sizes = completed.groupby("cohort")["customer_id"].nunique()
+
+    curve = mart(connection, "SELECT cohort_month, months_since_first_order, cohort_size, active_customers, retention_rate FROM marts.cohort_retention")
+    curve["cohort"] = pd.to_datetime(curve["cohort_month"]).dt.to_period("M")
+    for row in curve.itertuples():
+        expected_active = active.get((row.cohort, row.months_since_first_order), 0)
+        assert row.cohort_size == sizes[row.cohort]
+        assert row.active_customers == expected_active
+        assert row.retention_rate == pytest.approx(round(expected_active / sizes[row.cohort], 4))
+    # Every month from each cohort to the as-of month is there, active or not.
+    as_of_month = pd.Period(connection.execute("SELECT max(as_of_date) FROM marts.customers").fetchall()[0][0], "M")
+    assert len(curve) == sum((as_of_month - cohort).n + 1 for cohort in sizes.index)
+
+
+def test_nps_monthly(built):
+    landing, connection, _, _ = built
+    answers = landing_frame(landing, "survey_responses")
+    answers = answers[answers["survey_type"] == "nps"].copy()
+    answers["score"] = answers["score"].astype(int)
+    answers["month"] = pd.to_datetime(answers["responded_at"]).dt.to_period("M")
+    by_month = answers.groupby("month")["score"].agg(
+        responses="size", promoters=lambda s: (s >= 9).sum(), detractors=lambda s: (s <= 6).sum()
+    )
+    by_month["nps"] = (100 * (by_month["promoters"] - by_month["detractors"]) / by_month["responses"]).round(2)
+    actual = mart(connection, "SELECT response_month, nps_responses, nps FROM marts.nps_monthly WHERE nps_responses > 0")
+    actual["month"] = pd.to_datetime(actual["response_month"]).dt.to_period("M")
+    actual = actual.set_index("month").sort_index()
+    assert list(actual["nps_responses"]) == list(by_month["responses"])
+    np.testing.assert_allclose(actual["nps"], by_month["nps"], atol=0.005)
+
+
+def test_ltv_cac_spend_and_new_customers(built, orders_usd):
+    landing, connection, _, _ = built
+    spend = landing_frame(landing, "marketing_spend")
+    spend["month"] = pd.to_datetime(spend["spend_date"]).dt.to_period("M")
+    spend_by = spend.assign(spend=spend["spend"].astype(float)).groupby(["channel", "month"])["spend"].sum().round(2)
+    completed = orders_usd[orders_usd["status"] == "completed"].sort_values(["ordered_at", "order_id"])
+    first = completed.groupby("customer_id").first()
+    first["month"] = first["ordered_at"].dt.to_period("M")
+    new_by = first.groupby([first["channel"].replace("", "unknown"), "month"]).size()
+
+    actual = mart(connection, "SELECT acquisition_channel, cohort_month, new_customers, marketing_spend, cac FROM marts.ltv_cac")
+    assert len(actual) == len(spend_by)
+    for row in actual.itertuples():
+        key = (row.acquisition_channel, pd.Period(row.cohort_month, "M"))
+        assert float(row.marketing_spend) == pytest.approx(spend_by[key], abs=0.005)
+        assert row.new_customers == new_by.get(key, 0)
+        if row.new_customers:
+            assert float(row.cac) == pytest.approx(spend_by[key] / row.new_customers, abs=0.006)
+
+
+def test_business_summary_reads_the_marts(built):
+    _, connection, _, _ = built
+    labels = dict(business_summary(connection))
+    assert labels["Customers (any order / completed order)"].startswith("400 / ")
+    assert labels["NPS, last 12 months"] != "n/a"

@@ -1,0 +1,3 @@
+from tools.sample_data.generate import main
+
+main()
