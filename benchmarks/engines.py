@@ -42,14 +42,18 @@ def bench_size(customers: int, data_dir: Path, work_dir: Path) -> dict:
             raise SystemExit(f"{engine} at {customers} customers failed; see {work / 'run.log'}")
         result["engines"][engine] = asdict(measured)
         serving[engine] = fingerprints(work / "serving" / "lifecycle.duckdb")
-        print(f"{customers:>9,} customers  {engine:<7} {measured.seconds:>8.1f} s  {measured.peak_rss_mb:>8.0f} MB  {measured.stages}")
+        print(
+            f"{customers:>9,} customers  {engine:<7} {measured.seconds:>8.1f} s  {measured.peak_rss_mb:>8.0f} MB  {measured.stages}"
+        )
     result["identical_marts"] = serving["duckdb"] == serving["spark"]
     result["mart_rows"] = {mart: fingerprint.rows for mart, fingerprint in serving["duckdb"].items()}
     return result
 
 
 def print_table(results: list[dict]) -> None:
-    print(f"\n{'customers':>10} {'orders':>10} {'engine':<7} {'total s':>8} {'ingest':>7} {'dbt':>7} {'CLV':>6} {'publish':>8} {'peak MB':>8}  identical")
+    print(
+        f"\n{'customers':>10} {'orders':>10} {'engine':<7} {'total s':>8} {'ingest':>7} {'dbt':>7} {'CLV':>6} {'publish':>8} {'peak MB':>8}  identical"
+    )
     for result in results:
         for engine, measured in result["engines"].items():
             stages = measured["stages"]
@@ -71,9 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     results = [bench_size(customers, args.data_dir, args.work_dir) for customers in args.customers]
     print_table(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(
-        {"machine": {"cpus": os.cpu_count(), "platform": platform.platform()}, "results": results}, indent=2
-    ))
+    args.out.write_text(
+        json.dumps({"machine": {"cpus": os.cpu_count(), "platform": platform.platform()}, "results": results}, indent=2)
+    )
     print(f"\nJSON: {args.out}")
     return 0 if all(result["identical_marts"] for result in results) else 1
 

@@ -72,10 +72,13 @@ def prepare_landing(tier: str, data_dir: Path) -> tuple[Path, Path, dict[str, in
     """Generate the tier once; return (landing without the last day, the last day's files, rows)."""
     root = data_dir / tier
     landing, day = root / "landing", root / "day"
-    generated = generated_once(root, lambda: {
-        "rows": generate(landing, TIERS[tier], seed=42, params=BEHAVIOUR),
-        "day_rows": hold_back_day(landing, LAST_DAY, day),
-    })
+    generated = generated_once(
+        root,
+        lambda: {
+            "rows": generate(landing, TIERS[tier], seed=42, params=BEHAVIOUR),
+            "day_rows": hold_back_day(landing, LAST_DAY, day),
+        },
+    )
     return landing, day, generated
 
 
@@ -143,7 +146,9 @@ def stage_seconds(dagster_home: Path) -> dict[str, float]:
             if event.event_type_value == "STEP_START":
                 started[event.step_key] = record.timestamp
             elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-                stage = next((name for prefix, name in STAGES.items() if event.step_key.startswith(prefix)), event.step_key)
+                stage = next(
+                    (name for prefix, name in STAGES.items() if event.step_key.startswith(prefix)), event.step_key
+                )
                 stages[stage] = stages.get(stage, 0.0) + record.timestamp - started[event.step_key]
     return {stage: round(seconds, 2) for stage, seconds in stages.items()}
 
@@ -175,7 +180,11 @@ def prepare_dbt_parse(landing: Path, work: Path, log: Path) -> None:
     with log.open("w") as output:
         subprocess.run(
             [sys.executable, "-m", "orchestration.cli", "dbt", "parse", "--quiet"],
-            cwd=PROJECT_ROOT, env=pipeline_env(landing, work), stdout=output, stderr=subprocess.STDOUT, check=True,
+            cwd=PROJECT_ROOT,
+            env=pipeline_env(landing, work),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=True,
         )
 
 
@@ -246,7 +255,8 @@ def print_table(results: list[dict]) -> None:
     for r in results:
         for run in ("full", "daily"):
             parts = ", ".join(
-                f"{stage} {seconds:.1f} ({seconds / r[run]['seconds']:.0%})" for stage, seconds in r[run]["stages"].items()
+                f"{stage} {seconds:.1f} ({seconds / r[run]['seconds']:.0%})"
+                for stage, seconds in r[run]["stages"].items()
             )
             print(f"  {r['tier']} {run:<5} {parts}")
     failed = [f"{r['tier']} {run}" for r in results for run in ("full", "reference", "daily") if r[run]["exit_code"]]
@@ -257,16 +267,24 @@ def print_table(results: list[dict]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tiers", nargs="+", choices=list(TIERS), default=list(TIERS))
-    parser.add_argument("--data-dir", type=Path, default=PROJECT_ROOT / "bench-data", help="generated landing files, kept")
-    parser.add_argument("--work-dir", type=Path, default=PROJECT_ROOT / "bench-data" / "runs", help="warehouses and logs")
+    parser.add_argument(
+        "--data-dir", type=Path, default=PROJECT_ROOT / "bench-data", help="generated landing files, kept"
+    )
+    parser.add_argument(
+        "--work-dir", type=Path, default=PROJECT_ROOT / "bench-data" / "runs", help="warehouses and logs"
+    )
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results" / "pipeline.json")
     args = parser.parse_args(argv)
 
     results = [bench_tier(tier, args.data_dir, args.work_dir) for tier in args.tiers]
     print_table(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "duckdb": duckdb.__version__,
-               "memory_limit": os.environ.get("LIFECYCLE_DUCKDB_MEMORY_LIMIT", "2GB")}
+    machine = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "duckdb": duckdb.__version__,
+        "memory_limit": os.environ.get("LIFECYCLE_DUCKDB_MEMORY_LIMIT", "2GB"),
+    }
     args.out.write_text(json.dumps({"machine": machine, "tiers": results}, indent=2))
     print(f"\nWrote {args.out}")
     return 1 if any(r[run]["exit_code"] for r in results for run in ("full", "reference", "daily")) else 0

@@ -69,7 +69,9 @@ def run_pipeline(full_refresh: bool = False) -> int:
         print(f"  ERROR {message}")
     if result.success and not published:
         # Dagster counts a skipped step as no failure; for the user the run did not deliver.
-        skipped = [event.step_key for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_SKIPPED]
+        skipped = [
+            event.step_key for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_SKIPPED
+        ]
         print(f"  NOT PUBLISHED: the serving files were left as they were (skipped steps: {', '.join(skipped) or '-'})")
 
     warehouse, serving = settings.warehouse_path(), settings.serving_path()
@@ -110,7 +112,9 @@ def export_quarantined(folder: str, target: str) -> int:
         return 2
     with open_warehouse(settings.warehouse_path(), read_only=True) as connection:
         rows = export_quarantine(connection, source, Path(target))
-    print(f"Wrote {rows} quarantined {folder} row(s) to {target}; correct them and drop the file into {source.folder}/.")
+    print(
+        f"Wrote {rows} quarantined {folder} row(s) to {target}; correct them and drop the file into {source.folder}/."
+    )
     return 0
 
 
@@ -131,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="materialize lifecycle_job and print a summary")
     run.add_argument("--full-refresh", action="store_true", help="rebuild the incremental dbt models whole")
-    quarantine = commands.add_parser("quarantine", help="export a source's quarantined rows as CSV, to correct and replay")
+    quarantine = commands.add_parser(
+        "quarantine", help="export a source's quarantined rows as CSV, to correct and replay"
+    )
     quarantine.add_argument("source", help="landing folder name, e.g. orders")
     quarantine.add_argument("target", help="CSV file to write")
     dbt = commands.add_parser("dbt", help="run dbt with the pipeline's settings, e.g. `dbt build -s customers`")

@@ -14,7 +14,9 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 def _manifest_is_stale(manifest: Path) -> bool:
     if not manifest.exists():
         return True
-    sources = [p for folder in ("models", "macros", "data-tests") for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    sources = [
+        p for folder in ("models", "macros", "data-tests") for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()
+    ]
     sources += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
     return max(p.stat().st_mtime for p in sources) > manifest.stat().st_mtime
 

@@ -23,7 +23,9 @@ def run_lifecycle_job(*selection: str, run_config: dict | None = None) -> dg.Exe
     job = defs.resolve_job_def("lifecycle_job")
     asset_selection = [dg.AssetKey.from_user_string(key) for key in selection] or None
     return job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=asset_selection,
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        asset_selection=asset_selection,
         run_config=run_config,
     )
 
@@ -31,10 +33,18 @@ def run_lifecycle_job(*selection: str, run_config: dict | None = None) -> dg.Exe
 # With the orders' first table, their conversion: their staging is a view, and the tickets' and responses'
 # relationships tests read the customers from it.
 RAW_AND_STAGING = (
-    "shop/orders", "support/tickets", "surveys/responses", "marketing/spend", "finance/fx_rates",
-    "staging/stg_shop__orders", "staging/stg_support__tickets", "staging/stg_surveys__responses",
-    "staging/stg_marketing__spend", "staging/stg_finance__fx_rates",
-    "intermediate/int_fx_rates_resolved", "intermediate/int_orders_converted",
+    "shop/orders",
+    "support/tickets",
+    "surveys/responses",
+    "marketing/spend",
+    "finance/fx_rates",
+    "staging/stg_shop__orders",
+    "staging/stg_support__tickets",
+    "staging/stg_surveys__responses",
+    "staging/stg_marketing__spend",
+    "staging/stg_finance__fx_rates",
+    "intermediate/int_fx_rates_resolved",
+    "intermediate/int_orders_converted",
 )
 
 # DuckDB type -> the dbt `data_type` both Spark and DuckDB understand.

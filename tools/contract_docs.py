@@ -48,9 +48,13 @@ def _notes(source: Source, column: Column) -> str:
         notes.append(" \\| ".join(f"`{value}`" for value in column.accepted_values))
     notes.append(_range(column))
     notes += [f"`>= {ordering.earlier}`" for ordering in source.orderings if ordering.later == column.name]
-    notes.append(", ".join(
-        f"{rule.when_value.upper()} {rule.min_value}-{rule.max_value}" for rule in source.score_ranges if rule.column == column.name
-    ))
+    notes.append(
+        ", ".join(
+            f"{rule.when_value.upper()} {rule.min_value}-{rule.max_value}"
+            for rule in source.score_ranges
+            if rule.column == column.name
+        )
+    )
     return "; ".join(note for note in notes if note)
 
 
@@ -58,7 +62,9 @@ def column_table(source: Source) -> str:
     """The source's columns as a markdown table: name, type, whether required, and the rules on it."""
     rows = ["| column | type | required | notes |", "| --- | --- | --- | --- |"]
     rows += [
-        f"| `{column.name}` | {TYPE_NAMES[column.type]} | {_required(column)} | {_notes(source, column)} |".replace("|  |", "| |")
+        f"| `{column.name}` | {TYPE_NAMES[column.type]} | {_required(column)} | {_notes(source, column)} |".replace(
+            "|  |", "| |"
+        )
         for column in source.columns
     ]
     return "\n".join(rows)
@@ -76,7 +82,9 @@ def documented_table(page: str, source: Source) -> str | None:
 
 def render(page: str) -> str:
     for source in SOURCES:
-        page = _block(source.folder).sub(lambda match, source=source: match.group(1) + column_table(source) + match.group(3), page)
+        page = _block(source.folder).sub(
+            lambda match, source=source: match.group(1) + column_table(source) + match.group(3), page
+        )
     return page
 
 

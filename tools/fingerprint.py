@@ -40,8 +40,11 @@ def differing_rows(left: Path, right: Path, table: str, limit: int = 5) -> list[
     with duckdb.connect() as connection:
         connection.execute(f"ATTACH '{left}' AS left_file (READ_ONLY)")
         connection.execute(f"ATTACH '{right}' AS right_file (READ_ONLY)")
-        names = [name for name, *_ in connection.execute(f"DESCRIBE left_file.{SCHEMA}.{table}").fetchall()
-                 if name not in RUN_TIME_COLUMNS]
+        names = [
+            name
+            for name, *_ in connection.execute(f"DESCRIBE left_file.{SCHEMA}.{table}").fetchall()
+            if name not in RUN_TIME_COLUMNS
+        ]
         columns = ", ".join(names)
         return connection.execute(
             f"""

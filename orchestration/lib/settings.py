@@ -109,7 +109,9 @@ def raw_lake_enabled() -> bool:
     if value not in LAKE_MODES:
         raise ValueError(f"LIFECYCLE_RAW_LAKE must be one of {', '.join(LAKE_MODES)}, got {value!r}")
     if value == "off" and engine() == "spark":
-        raise ValueError("LIFECYCLE_RAW_LAKE=off cannot be used with LIFECYCLE_ENGINE=spark: Spark reads the sources from the raw lake")
+        raise ValueError(
+            "LIFECYCLE_RAW_LAKE=off cannot be used with LIFECYCLE_ENGINE=spark: Spark reads the sources from the raw lake"
+        )
     return value == "on" or (value == "auto" and engine() == "spark")
 
 

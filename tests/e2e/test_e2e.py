@@ -16,12 +16,21 @@ def test_default_sample_end_to_end_and_an_idempotent_rerun(landing, tmp_path, mo
     first = run_lifecycle_job()
     assert first.success
     with duckdb.connect(str(serving), read_only=True) as connection:
-        customers = connection.execute("SELECT count(*), sum(net_revenue), count(predicted_clv_12m) FROM marts.customers").fetchall()
+        customers = connection.execute(
+            "SELECT count(*), sum(net_revenue), count(predicted_clv_12m) FROM marts.customers"
+        ).fetchall()
         assert customers[0][0] == 5000 and customers[0][2] > 4000
-        assert connection.execute("SELECT count(*) FROM marts.cohort_retention WHERE months_since_first_order = 0 AND retention_rate <> 1").fetchall() == [(0,)]
+        assert connection.execute(
+            "SELECT count(*) FROM marts.cohort_retention WHERE months_since_first_order = 0 AND retention_rate <> 1"
+        ).fetchall() == [(0,)]
     assert written["orders"] > 10_000
 
     second = run_lifecycle_job()
     assert second.success
     with duckdb.connect(str(serving), read_only=True) as connection:
-        assert connection.execute("SELECT count(*), sum(net_revenue), count(predicted_clv_12m) FROM marts.customers").fetchall() == customers
+        assert (
+            connection.execute(
+                "SELECT count(*), sum(net_revenue), count(predicted_clv_12m) FROM marts.customers"
+            ).fetchall()
+            == customers
+        )

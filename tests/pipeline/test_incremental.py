@@ -47,8 +47,11 @@ def _total_orders(work) -> int:
 def _order_ids(*files) -> set[str]:
     with duckdb.connect() as connection:
         return {
-            order_id for file in files
-            for (order_id,) in connection.execute(f"SELECT order_id FROM read_csv('{file}', all_varchar = true)").fetchall()
+            order_id
+            for file in files
+            for (order_id,) in connection.execute(
+                f"SELECT order_id FROM read_csv('{file}', all_varchar = true)"
+            ).fetchall()
         }
 
 
@@ -69,7 +72,9 @@ def _differences(incremental_file, full_file) -> dict[str, int]:
                 [schema, table],
             ).fetchall()
             select = ", ".join(
-                f"round({name}, 9)" if kind == "DOUBLE" else name for name, kind in columns if name not in RUN_TIME_COLUMNS
+                f"round({name}, 9)" if kind == "DOUBLE" else name
+                for name, kind in columns
+                if name not in RUN_TIME_COLUMNS
             )
             one, other = (f"SELECT {select} FROM {db}.{schema}.{table}" for db in ("incremental", "full_build"))
             count = connection.execute(
@@ -94,14 +99,17 @@ def _redeliver_with_corrections(month_file) -> int:
             f"AND customer_id IN (SELECT customer_id FROM {month_before})"
         ).fetchall()
         assert gone is not None
-        [(refunded,)] = connection.execute("SELECT min(line) FROM month WHERE status = 'completed' AND line <> ?", [gone]).fetchall()
+        [(refunded,)] = connection.execute(
+            "SELECT min(line) FROM month WHERE status = 'completed' AND line <> ?", [gone]
+        ).fetchall()
         [(moved,)] = connection.execute(
             "SELECT min(line) FROM month WHERE line NOT IN (?, ?) "
             "AND customer_id IN (SELECT customer_id FROM month GROUP BY 1 HAVING count(*) > 1)",
             [gone, refunded],
         ).fetchall()
         [(new_owner,)] = connection.execute(
-            "SELECT max(customer_id) FROM month WHERE customer_id <> (SELECT customer_id FROM month WHERE line = ?)", [moved]
+            "SELECT max(customer_id) FROM month WHERE customer_id <> (SELECT customer_id FROM month WHERE line = ?)",
+            [moved],
         ).fetchall()
         connection.execute("DELETE FROM month WHERE line = ?", [gone])
         connection.execute("UPDATE month SET status = 'refunded' WHERE line = ?", [refunded])

@@ -10,8 +10,7 @@ import pytest
 
 from orchestration.lib.report.summary import business_summary
 from orchestration.lib.settings import PROJECT_ROOT
-from tests.helpers import run_lifecycle_job
-from tests.helpers import PORTABLE_TYPES, declared_sources
+from tests.helpers import PORTABLE_TYPES, declared_sources, run_lifecycle_job
 from tools.sample_data import generate
 
 
@@ -42,8 +41,21 @@ def run_dbt_unit_tests(target_path) -> subprocess.CompletedProcess:
     """The dbt unit tests (hand-computed rows per metric): the pipeline's runs leave them out, as dbt
     advises for production, so they run here, on the warehouse the job has just built."""
     return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "dbt", "test", "--select", "test_type:unit", "--target-path", str(target_path)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "orchestration.cli",
+            "dbt",
+            "test",
+            "--select",
+            "test_type:unit",
+            "--target-path",
+            str(target_path),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -55,7 +67,9 @@ def test_dbt_unit_tests_pass(built):
 
 
 def landing_frame(landing, folder: str) -> pd.DataFrame:
-    return pd.concat([pd.read_csv(path, dtype=str, keep_default_na=False) for path in sorted((landing / folder).glob("*.csv"))])
+    return pd.concat(
+        [pd.read_csv(path, dtype=str, keep_default_na=False) for path in sorted((landing / folder).glob("*.csv"))]
+    )
 
 
 def mart(connection, sql: str) -> pd.DataFrame:
@@ -82,8 +96,13 @@ def orders_usd(built) -> pd.DataFrame:
 
 def test_raw_tables_hold_every_generated_row(built):
     _, connection, written, _ = built
-    tables = {"orders": "shop.orders", "support_tickets": "support.tickets", "survey_responses": "surveys.responses",
-              "marketing_spend": "marketing.spend", "fx_rates": "finance.fx_rates"}
+    tables = {
+        "orders": "shop.orders",
+        "support_tickets": "support.tickets",
+        "survey_responses": "surveys.responses",
+        "marketing_spend": "marketing.spend",
+        "fx_rates": "finance.fx_rates",
+    }
     for folder, table in tables.items():
         assert connection.execute(f"SELECT count(*) FROM {table}").fetchall() == [(written[folder],)], table
     # e-mails leave staging only as SHA-256 hex digests, one view row per customer and address
@@ -96,9 +115,13 @@ def test_raw_tables_hold_every_generated_row(built):
 
 def test_clv_predictions_are_published_with_the_fits(built):
     _, connection, _, _ = built
-    fits = dict(((m, p), v) for m, p, v in connection.execute("SELECT model, parameter, value FROM marts.clv_model_fits").fetchall())
-    assert set(fits) == {("bg_nbd", p) for p in ["r", "alpha", "a", "b"]} | {("mbg_nbd", p) for p in ["r", "alpha", "a", "b"]} | {
-        ("gamma_gamma", p) for p in ("p", "q", "gamma")}
+    fits = dict(
+        ((m, p), v)
+        for m, p, v in connection.execute("SELECT model, parameter, value FROM marts.clv_model_fits").fetchall()
+    )
+    assert set(fits) == {("bg_nbd", p) for p in ["r", "alpha", "a", "b"]} | {
+        ("mbg_nbd", p) for p in ["r", "alpha", "a", "b"]
+    } | {("gamma_gamma", p) for p in ("p", "q", "gamma")}
     [(buyers, predicted, bad_p_alive)] = connection.execute(
         """SELECT count(*), count(predicted_clv_12m), count(*) FILTER (WHERE p_alive NOT BETWEEN 0 AND 1)
            FROM marts.customers WHERE completed_orders > 0"""
@@ -110,18 +133,31 @@ def test_clv_predictions_are_published_with_the_fits(built):
 def test_clv_tables_are_written_as_their_sources_declare(built, table):
     # Spark creates its external tables over the CLV step's Parquet files from these declarations.
     _, connection, _, _ = built
-    written = [(name, PORTABLE_TYPES[type_]) for name, type_, *_ in connection.execute(f"DESCRIBE clv.{table}").fetchall()]
+    written = [
+        (name, PORTABLE_TYPES[type_]) for name, type_, *_ in connection.execute(f"DESCRIBE clv.{table}").fetchall()
+    ]
     assert written == declared_sources()[("clv", table)]
 
 
 def test_customer_revenue_and_order_counts(built, orders_usd):
     _, connection, _, _ = built
     completed = orders_usd[orders_usd["status"] == "completed"]
-    expected = pd.DataFrame({
-        "completed_orders": completed.groupby("customer_id").size(),
-        "net_revenue": completed.groupby("customer_id")["amount_usd"].sum().round(2),
-    }).reindex(orders_usd["customer_id"].unique()).fillna(0).sort_index()
-    actual = mart(connection, "SELECT customer_id, completed_orders, net_revenue FROM marts.customers").set_index("customer_id").sort_index()
+    expected = (
+        pd.DataFrame(
+            {
+                "completed_orders": completed.groupby("customer_id").size(),
+                "net_revenue": completed.groupby("customer_id")["amount_usd"].sum().round(2),
+            }
+        )
+        .reindex(orders_usd["customer_id"].unique())
+        .fillna(0)
+        .sort_index()
+    )
+    actual = (
+        mart(connection, "SELECT customer_id, completed_orders, net_revenue FROM marts.customers")
+        .set_index("customer_id")
+        .sort_index()
+    )
     assert list(actual.index) == list(expected.index)
     assert (actual["completed_orders"].to_numpy() == expected["completed_orders"].to_numpy()).all()
     np.testing.assert_allclose(actual["net_revenue"].astype(float), expected["net_revenue"], atol=0.005)
@@ -136,7 +172,10 @@ def test_cohort_retention(built, orders_usd):
     active = completed.groupby(["cohort", "offset"])["customer_id"].nunique()
     sizes = completed.groupby("cohort")["customer_id"].nunique()
 
-    curve = mart(connection, "SELECT cohort_month, months_since_first_order, cohort_size, active_customers, retention_rate FROM marts.cohort_retention")
+    curve = mart(
+        connection,
+        "SELECT cohort_month, months_since_first_order, cohort_size, active_customers, retention_rate FROM marts.cohort_retention",
+    )
     curve["cohort"] = pd.to_datetime(curve["cohort_month"]).dt.to_period("M")
     for row in curve.itertuples():
         expected_active = active.get((row.cohort, row.months_since_first_order), 0)
@@ -158,7 +197,9 @@ def test_nps_monthly(built):
         responses="size", promoters=lambda s: (s >= 9).sum(), detractors=lambda s: (s <= 6).sum()
     )
     by_month["nps"] = (100 * (by_month["promoters"] - by_month["detractors"]) / by_month["responses"]).round(2)
-    actual = mart(connection, "SELECT response_month, nps_responses, nps FROM marts.nps_monthly WHERE nps_responses > 0")
+    actual = mart(
+        connection, "SELECT response_month, nps_responses, nps FROM marts.nps_monthly WHERE nps_responses > 0"
+    )
     actual["month"] = pd.to_datetime(actual["response_month"]).dt.to_period("M")
     actual = actual.set_index("month").sort_index()
     assert list(actual["nps_responses"]) == list(by_month["responses"])
@@ -175,7 +216,9 @@ def test_ltv_cac_spend_and_new_customers(built, orders_usd):
     first["month"] = first["ordered_at"].dt.to_period("M")
     new_by = first.groupby([first["channel"].replace("", "unknown"), "month"]).size()
 
-    actual = mart(connection, "SELECT acquisition_channel, cohort_month, new_customers, marketing_spend, cac FROM marts.ltv_cac")
+    actual = mart(
+        connection, "SELECT acquisition_channel, cohort_month, new_customers, marketing_spend, cac FROM marts.ltv_cac"
+    )
     assert len(actual) == len(spend_by)
     for row in actual.itertuples():
         key = (row.acquisition_channel, pd.Period(row.cohort_month, "M"))

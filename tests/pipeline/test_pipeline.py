@@ -23,7 +23,8 @@ def failed_checks(result):
 
 def test_orders_only_hand_written_csv(landing):
     write_csv(
-        landing / "orders" / "2024-03.csv", HEADER,
+        landing / "orders" / "2024-03.csv",
+        HEADER,
         "A-1,alice,2024-03-01T09:00:00Z,completed,USD,120.00",
         "A-2,alice,2024-03-20T09:00:00Z,refunded,USD,40.00",
         "B-1,bob,2024-03-05 12:00:00,completed,EUR,75.50",
@@ -43,11 +44,17 @@ def test_orders_only_hand_written_csv(landing):
         ("bob", pytest.approx(0), 1),
     ]
     # No repeat purchase: the CLV models cannot be fitted, predictions are null, historical CLV stands.
-    assert query("SELECT count(predicted_clv_12m), sum(historical_clv_revenue) FROM marts.customers") == [(0, pytest.approx(120))]
+    assert query("SELECT count(predicted_clv_12m), sum(historical_clv_revenue) FROM marts.customers") == [
+        (0, pytest.approx(120))
+    ]
     clv = next(
-        m for m in result.asset_materializations_for_node("fit_clv_models") if m.asset_key.path == ["clv", "clv_predictions"]
+        m
+        for m in result.asset_materializations_for_node("fit_clv_models")
+        if m.asset_key.path == ["clv", "clv_predictions"]
     )
-    assert "need repeat purchases" in clv.metadata["fallback"].value or "repeat purchase" in clv.metadata["fallback"].value
+    assert (
+        "need repeat purchases" in clv.metadata["fallback"].value or "repeat purchase" in clv.metadata["fallback"].value
+    )
 
 
 def test_newest_delivery_of_a_key_wins(landing):
@@ -56,7 +63,9 @@ def test_newest_delivery_of_a_key_wins(landing):
     write_csv(landing / "orders" / "day2.csv", HEADER, "A-1,alice,2024-03-01,completed,USD,110.00")
     assert run_lifecycle_job(*RAW_AND_STAGING).success
     assert query("SELECT count(*) FROM shop.orders") == [(2,)]
-    assert query("SELECT order_status, order_amount FROM staging.stg_shop__orders") == [("completed", pytest.approx(110))]
+    assert query("SELECT order_status, order_amount FROM staging.stg_shop__orders") == [
+        ("completed", pytest.approx(110))
+    ]
 
 
 def test_planted_duplicate_key_fails_the_orders_first_table(landing):
@@ -93,7 +102,9 @@ def test_a_conversion_built_by_an_older_version_asks_for_a_full_refresh_and_gets
     with duckdb.connect(str(warehouse_path())) as connection:
         connection.execute("ALTER TABLE intermediate.int_orders_converted DROP COLUMN load_id")
     stopped = run_lifecycle_job(*RAW_AND_STAGING)
-    message = next(e.step_failure_data.error.message for e in stopped.all_events if e.event_type_value == "STEP_FAILURE")
+    message = next(
+        e.step_failure_data.error.message for e in stopped.all_events if e.event_type_value == "STEP_FAILURE"
+    )
     assert "out of sync" in message and "full_refresh" in message
     full_refresh = full_refresh_config()
     assert len(full_refresh["ops"]) == 2

@@ -15,7 +15,11 @@ from tools.sample_data import generate
 
 
 def fingerprint(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +69,9 @@ def step_failures(result):
 
 def assert_not_published(result, serving, before):
     assert not result.success
-    assert not any(e.event_type_value == "STEP_START" and e.step_key == published_marts.op.name for e in result.all_events)
+    assert not any(
+        e.event_type_value == "STEP_START" and e.step_key == published_marts.op.name for e in result.all_events
+    )
     assert fingerprint(serving) == before
 
 
@@ -80,7 +86,9 @@ def test_an_error_severity_dbt_test_failing(published):
                 "WHERE _load_id <> 999999 ORDER BY ticket_id LIMIT 1"
             )
     result = run_lifecycle_job()
-    assert "unique_stg_support__tickets_ticket_id" in {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
+    assert "unique_stg_support__tickets_ticket_id" in {
+        e.check_name for e in result.get_asset_check_evaluations() if not e.passed
+    }
     assert_not_published(result, serving, before)
 
 
@@ -91,7 +99,9 @@ def test_a_dbt_model_failing_to_compile(published, tmp_path, monkeypatch):
     serving, before = published
     project = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-    (project / "models" / "marts" / "zz_broken_for_test.sql").write_text("select * from {{ ref('a_model_that_does_not_exist') }}\n")
+    (project / "models" / "marts" / "zz_broken_for_test.sql").write_text(
+        "select * from {{ ref('a_model_that_does_not_exist') }}\n"
+    )
     build_args = assets.dbt_build_args
     monkeypatch.setattr(assets, "dbt_build_args", lambda *args: [*build_args(*args), "--project-dir", str(project)])
     result = run_lifecycle_job()
@@ -113,9 +123,14 @@ def test_a_python_asset_raising(published, monkeypatch):
 
 def test_a_blocked_landing_file(landing, published):
     serving, before = published
-    (landing / "orders" / "late_delivery.csv").write_text("order_id,customer_id,ordered_at,status\nX1,C1,2025-01-01,completed\n")
+    (landing / "orders" / "late_delivery.csv").write_text(
+        "order_id,customer_id,ordered_at,status\nX1,C1,2025-01-01,completed\n"
+    )
     result = run_lifecycle_job()
-    assert "orders/late_delivery.csv: missing required column(s): currency, amount (rule: required_columns)" in step_failures(result)["ingest_landing_files"]
+    assert (
+        "orders/late_delivery.csv: missing required column(s): currency, amount (rule: required_columns)"
+        in step_failures(result)["ingest_landing_files"]
+    )
     assert_not_published(result, serving, before)
     # Corrected, the next run publishes.
     (landing / "orders" / "late_delivery.csv").unlink()

@@ -43,9 +43,13 @@ def test_duckdb_and_spark_publish_identical_marts(landing, tmp_path, monkeypatch
     assert sorted(actual) == sorted(expected)
     assert expected["customers"].rows == CUSTOMERS
     differences = {
-        mart: (f"columns {expected[mart].columns} vs {actual[mart].columns}" if expected[mart].columns != actual[mart].columns
-               else differing_rows(on_duckdb, on_spark, mart))
-        for mart in expected if expected[mart] != actual[mart]
+        mart: (
+            f"columns {expected[mart].columns} vs {actual[mart].columns}"
+            if expected[mart].columns != actual[mart].columns
+            else differing_rows(on_duckdb, on_spark, mart)
+        )
+        for mart in expected
+        if expected[mart] != actual[mart]
     }
     assert not differences, "marts differ between DuckDB (left) and Spark (right): " + "; ".join(
         f"{mart}: {rows}" for mart, rows in differences.items()

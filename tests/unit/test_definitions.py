@@ -62,7 +62,9 @@ def test_no_dbt_adapter_is_built_in_the_dagster_process(monkeypatch):
     from orchestration.defs.resources import build_resources
 
     built, started = [], []
-    monkeypatch.setattr(DbtCliResource, "_initialize_dbt_core_adapter", lambda self, args: built.append(args) or "adapter")
+    monkeypatch.setattr(
+        DbtCliResource, "_initialize_dbt_core_adapter", lambda self, args: built.append(args) or "adapter"
+    )
     monkeypatch.setattr(DbtCliInvocation, "run", classmethod(lambda cls, **kwargs: started.append(kwargs) or "started"))
     assert build_resources()["dbt"].cli(["ls"]) == "started"
     assert (built, [call["adapter"] for call in started]) == ([], [None])
@@ -76,3 +78,18 @@ def test_the_private_dagster_dbt_members_overridden_were_checked_against_the_ins
     from orchestration.defs.transform.dbt_cli import CHECKED_AGAINST
 
     assert metadata.version("dagster-dbt") == CHECKED_AGAINST
+
+
+def test_splitting_the_dbt_project_in_two_steps_loses_no_check():
+    """A dbt test whose parents fall in both steps belongs to neither unless told where: dbt would still
+    run it, but its failure would not show as a failed check, and nothing downstream would wait for it."""
+    from dagster_dbt import dbt_assets
+
+    from orchestration.defs.transform.assets import DBT_STEPS
+    from orchestration.defs.transform.project import dbt_project
+
+    @dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), name="whole_project")
+    def whole_project(): ...
+
+    split = {key.name for step in DBT_STEPS for key in step.check_keys}
+    assert {key.name for key in whole_project.check_keys} - split == set()

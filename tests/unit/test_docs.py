@@ -39,6 +39,9 @@ def test_the_readme_layout_names_only_what_is_on_disk():
 @pytest.mark.parametrize("folder", ["orchestration/defs", "orchestration/lib"])
 def test_the_readme_layout_shows_every_package_of_the_pipeline(folder):
     shown = set(_layout_tree())
-    packages = {f"{path.relative_to(PROJECT_ROOT).as_posix()}/" for path in (PROJECT_ROOT / folder).iterdir()
-                if path.is_dir() and (path / "__init__.py").exists()}
+    packages = {
+        f"{path.relative_to(PROJECT_ROOT).as_posix()}/"
+        for path in (PROJECT_ROOT / folder).iterdir()
+        if path.is_dir() and (path / "__init__.py").exists()
+    }
     assert packages <= shown, f"not in the README's layout: {sorted(packages - shown)}"

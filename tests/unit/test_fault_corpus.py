@@ -15,7 +15,9 @@ from orchestration.lib.warehouse.connection import connect
 ORDERS_HEADER = "order_id,customer_id,ordered_at,status,currency,amount"
 GOOD_ORDERS = [f"O{i},C{i},2024-03-01T10:00:00Z,completed,USD,{i}.50" for i in range(1, 41)]
 TICKETS_HEADER = "ticket_id,customer_id,created_at,first_response_at,resolved_at,status,channel,csat_score"
-GOOD_TICKETS = [f"T{i},C{i},2024-03-01 10:00:00,2024-03-01 11:00:00,2024-03-02 10:00:00,solved,email,5" for i in range(1, 41)]
+GOOD_TICKETS = [
+    f"T{i},C{i},2024-03-01 10:00:00,2024-03-01 11:00:00,2024-03-02 10:00:00,solved,email,5" for i in range(1, 41)
+]
 SURVEYS_HEADER = "response_id,customer_id,responded_at,survey_type,score"
 GOOD_SURVEYS = [f"R{i},C{i},2024-03-01 10:00:00,nps,9" for i in range(1, 41)]
 
@@ -35,37 +37,103 @@ def csv(header: str, rows: list[str]) -> bytes:
 
 
 CASES = [
-    Case("duplicate order key", ORDERS, csv(ORDERS_HEADER, GOOD_ORDERS + ["O1,C9,2024-03-02,completed,USD,1"]),
-         quarantined={"duplicate_key": 2}, loaded_rows=39),
-    Case("null customer id", ORDERS, csv(ORDERS_HEADER, GOOD_ORDERS + ["O99,,2024-03-02,completed,USD,1"]),
-         quarantined={"not_null:customer_id": 1}),
-    Case("NPS of 11", SURVEY_RESPONSES, csv(SURVEYS_HEADER, GOOD_SURVEYS + ["R99,C1,2024-03-01,nps,11"]),
-         quarantined={"range:score": 1}),
-    Case("negative amount", ORDERS, csv(ORDERS_HEADER, GOOD_ORDERS + ["O99,C1,2024-03-02,completed,USD,-3"]),
-         quarantined={"range:amount": 1}),
-    Case("amount as text 12,50", ORDERS, csv(ORDERS_HEADER, GOOD_ORDERS + ['O99,C1,2024-03-02,completed,USD,"12,50"']),
-         quarantined={"type:amount": 1}),
-    Case("unknown currency", ORDERS, csv(ORDERS_HEADER, GOOD_ORDERS + ["O99,C1,2024-03-02,completed,USX,3"]),
-         quarantined={"accepted_values:currency": 1}),
-    Case("timestamp in the far future", ORDERS, csv(ORDERS_HEADER, GOOD_ORDERS + ["O99,C1,2999-01-01,completed,USD,3"]),
-         quarantined={"future:ordered_at": 1}),
-    Case("ticket resolved before it was created", SUPPORT_TICKETS,
-         csv(TICKETS_HEADER, GOOD_TICKETS + ["T99,C1,2024-03-05 10:00:00,2024-03-05 11:00:00,2024-03-04 10:00:00,solved,chat,"]),
-         quarantined={"order:resolved_at_before_created_at": 1}),
-    Case("missing required column", ORDERS, csv("order_id,ordered_at,status,currency,amount", ["O1,2024-03-01,completed,USD,1"]),
-         blocked=("required_columns", "missing required column(s): customer_id")),
-    Case("renamed column", ORDERS, csv("order_id,customer_id,ordered_at,status,currency,total", ["O1,C1,2024-03-01,completed,USD,1"]),
-         blocked=("required_columns", "missing required column(s): amount")),
-    Case("too many bad rows", ORDERS, csv(ORDERS_HEADER, GOOD_ORDERS[:10] + ["O99,C1,2024-03-02,completed,USD,-3"]),
-         blocked=("range:amount", "1 of 11 rows (9.1%) break the contract, more than the 5% allowed")),
+    Case(
+        "duplicate order key",
+        ORDERS,
+        csv(ORDERS_HEADER, GOOD_ORDERS + ["O1,C9,2024-03-02,completed,USD,1"]),
+        quarantined={"duplicate_key": 2},
+        loaded_rows=39,
+    ),
+    Case(
+        "null customer id",
+        ORDERS,
+        csv(ORDERS_HEADER, GOOD_ORDERS + ["O99,,2024-03-02,completed,USD,1"]),
+        quarantined={"not_null:customer_id": 1},
+    ),
+    Case(
+        "NPS of 11",
+        SURVEY_RESPONSES,
+        csv(SURVEYS_HEADER, GOOD_SURVEYS + ["R99,C1,2024-03-01,nps,11"]),
+        quarantined={"range:score": 1},
+    ),
+    Case(
+        "negative amount",
+        ORDERS,
+        csv(ORDERS_HEADER, GOOD_ORDERS + ["O99,C1,2024-03-02,completed,USD,-3"]),
+        quarantined={"range:amount": 1},
+    ),
+    Case(
+        "amount as text 12,50",
+        ORDERS,
+        csv(ORDERS_HEADER, GOOD_ORDERS + ['O99,C1,2024-03-02,completed,USD,"12,50"']),
+        quarantined={"type:amount": 1},
+    ),
+    Case(
+        "unknown currency",
+        ORDERS,
+        csv(ORDERS_HEADER, GOOD_ORDERS + ["O99,C1,2024-03-02,completed,USX,3"]),
+        quarantined={"accepted_values:currency": 1},
+    ),
+    Case(
+        "timestamp in the far future",
+        ORDERS,
+        csv(ORDERS_HEADER, GOOD_ORDERS + ["O99,C1,2999-01-01,completed,USD,3"]),
+        quarantined={"future:ordered_at": 1},
+    ),
+    Case(
+        "ticket resolved before it was created",
+        SUPPORT_TICKETS,
+        csv(
+            TICKETS_HEADER,
+            GOOD_TICKETS + ["T99,C1,2024-03-05 10:00:00,2024-03-05 11:00:00,2024-03-04 10:00:00,solved,chat,"],
+        ),
+        quarantined={"order:resolved_at_before_created_at": 1},
+    ),
+    Case(
+        "missing required column",
+        ORDERS,
+        csv("order_id,ordered_at,status,currency,amount", ["O1,2024-03-01,completed,USD,1"]),
+        blocked=("required_columns", "missing required column(s): customer_id"),
+    ),
+    Case(
+        "renamed column",
+        ORDERS,
+        csv("order_id,customer_id,ordered_at,status,currency,total", ["O1,C1,2024-03-01,completed,USD,1"]),
+        blocked=("required_columns", "missing required column(s): amount"),
+    ),
+    Case(
+        "too many bad rows",
+        ORDERS,
+        csv(ORDERS_HEADER, GOOD_ORDERS[:10] + ["O99,C1,2024-03-02,completed,USD,-3"]),
+        blocked=("range:amount", "1 of 11 rows (9.1%) break the contract, more than the 5% allowed"),
+    ),
     Case("empty file", ORDERS, b"", blocked=("readable_file", "the file is empty (not even a header)")),
-    Case("truncated CSV", ORDERS, csv(ORDERS_HEADER, GOOD_ORDERS)[:-25],
-         blocked=("well_formed_csv", "is not well-formed CSV")),
-    Case("unterminated quotes", ORDERS, csv(ORDERS_HEADER, GOOD_ORDERS + ['O99,"C1,2024-03-02,completed,USD,1']),
-         blocked=("well_formed_csv", "is not well-formed CSV")),
-    Case("Latin-1 bytes", ORDERS, csv(ORDERS_HEADER + ",channel", [r + ",web" for r in GOOD_ORDERS] + ["O99,C1,2024-03-02,completed,USD,1,caf\xe9"]).replace(b"caf\xc3\xa9", b"caf\xe9"),
-         blocked=("encoding", "is not UTF-8 encoded")),
-    Case("extra unknown column (accepted)", ORDERS, csv(ORDERS_HEADER + ",loyalty_tier", [r + ",gold" for r in GOOD_ORDERS])),
+    Case(
+        "truncated CSV",
+        ORDERS,
+        csv(ORDERS_HEADER, GOOD_ORDERS)[:-25],
+        blocked=("well_formed_csv", "is not well-formed CSV"),
+    ),
+    Case(
+        "unterminated quotes",
+        ORDERS,
+        csv(ORDERS_HEADER, GOOD_ORDERS + ['O99,"C1,2024-03-02,completed,USD,1']),
+        blocked=("well_formed_csv", "is not well-formed CSV"),
+    ),
+    Case(
+        "Latin-1 bytes",
+        ORDERS,
+        csv(
+            ORDERS_HEADER + ",channel",
+            [r + ",web" for r in GOOD_ORDERS] + ["O99,C1,2024-03-02,completed,USD,1,caf\xe9"],
+        ).replace(b"caf\xc3\xa9", b"caf\xe9"),
+        blocked=("encoding", "is not UTF-8 encoded"),
+    ),
+    Case(
+        "extra unknown column (accepted)",
+        ORDERS,
+        csv(ORDERS_HEADER + ",loyalty_tier", [r + ",gold" for r in GOOD_ORDERS]),
+    ),
     Case("UTF-8 BOM (accepted)", ORDERS, b"\xef\xbb\xbf" + csv(ORDERS_HEADER, GOOD_ORDERS)),
     Case("header-only file (accepted, nothing to load)", ORDERS, csv(ORDERS_HEADER, []), loaded_rows=0),
 ]
@@ -79,7 +147,9 @@ def test_bad_input(case: Case, tmp_path):
     file.write_bytes(case.content)
     connection = connect(tmp_path / "warehouse.duckdb")
     report = ingest_source(connection, case.source, landing)
-    quarantine = dict(connection.execute(f"SELECT rule, count(*) FROM quarantine.{case.source.folder} GROUP BY 1").fetchall())
+    quarantine = dict(
+        connection.execute(f"SELECT rule, count(*) FROM quarantine.{case.source.folder} GROUP BY 1").fetchall()
+    )
     loaded = connection.execute(f"SELECT count(*) FROM {case.source.relation}").fetchall()[0][0]
 
     if case.blocked:
@@ -101,7 +171,9 @@ def test_bad_input(case: Case, tmp_path):
 def test_quarantined_rows_keep_file_row_rule_and_the_raw_row(tmp_path):
     landing = tmp_path / "landing"
     (landing / "orders").mkdir(parents=True)
-    (landing / "orders" / "march.csv").write_bytes(csv(ORDERS_HEADER, GOOD_ORDERS + ['O99,C1,2024-03-02,completed,USD,"12,50"']))
+    (landing / "orders" / "march.csv").write_bytes(
+        csv(ORDERS_HEADER, GOOD_ORDERS + ['O99,C1,2024-03-02,completed,USD,"12,50"'])
+    )
     connection = connect(tmp_path / "warehouse.duckdb")
     ingest_source(connection, ORDERS, landing)
     [(file, row, rule, amount, order_id)] = connection.execute(
@@ -117,12 +189,19 @@ def test_the_great_expectations_suite_catches_what_the_row_rules_also_catch():
 
     from orchestration.lib.ingest.expectations import validate_batch
 
-    frame = pd.DataFrame({
-        "ticket_id": ["T1", "T1"], "customer_id": ["C1", None],
-        "created_at": pd.to_datetime(["2024-03-02", "2024-03-02"]),
-        "first_response_at": pd.to_datetime(["2024-03-01", None]), "resolved_at": pd.to_datetime([None, "2099-01-01"]),
-        "status": ["solved", "reopened"], "channel": ["email", "chat"], "priority": [None, None], "csat_score": [6, None],
-    })
+    frame = pd.DataFrame(
+        {
+            "ticket_id": ["T1", "T1"],
+            "customer_id": ["C1", None],
+            "created_at": pd.to_datetime(["2024-03-02", "2024-03-02"]),
+            "first_response_at": pd.to_datetime(["2024-03-01", None]),
+            "resolved_at": pd.to_datetime([None, "2099-01-01"]),
+            "status": ["solved", "reopened"],
+            "channel": ["email", "chat"],
+            "priority": [None, None],
+            "csat_score": [6, None],
+        }
+    )
     failures = {(f.expectation, f.column) for f in validate_batch(frame, SUPPORT_TICKETS, datetime(2024, 3, 10))}
     assert failures == {
         ("expect_column_values_to_be_unique", "ticket_id"),
@@ -157,12 +236,16 @@ def test_quarantined_rows_can_be_corrected_and_replayed(tmp_path):
 
     landing = tmp_path / "landing"
     (landing / "orders").mkdir(parents=True)
-    (landing / "orders" / "march.csv").write_bytes(csv(ORDERS_HEADER, GOOD_ORDERS + ['O99,C1,2024-03-02,completed,USD,"12,50"']))
+    (landing / "orders" / "march.csv").write_bytes(
+        csv(ORDERS_HEADER, GOOD_ORDERS + ['O99,C1,2024-03-02,completed,USD,"12,50"'])
+    )
     connection = connect(tmp_path / "warehouse.duckdb")
     ingest_source(connection, ORDERS, landing)
     fix = landing / "orders" / "march_fix.csv"
     assert export_quarantine(connection, ORDERS, fix) == 1
     fix.write_text(fix.read_text().replace('"12,50"', "12.50"))
     report = ingest_source(connection, ORDERS, landing)
-    assert [(f.path, f.action, f.rows) for f in report.files if f.action != "unchanged"] == [("orders/march_fix.csv", "loaded", 1)]
+    assert [(f.path, f.action, f.rows) for f in report.files if f.action != "unchanged"] == [
+        ("orders/march_fix.csv", "loaded", 1)
+    ]
     assert connection.execute("SELECT amount FROM shop.orders WHERE order_id = 'O99'").fetchall() == [(12.5,)]

@@ -27,13 +27,17 @@ def rows(connection, sql):
 
 def test_types_and_time_zones_follow_the_contract(landing, warehouse):
     write_csv(
-        landing / "orders" / "a.csv", HEADER,
+        landing / "orders" / "a.csv",
+        HEADER,
         "O1,C1,2024-03-01T10:00:00+02:00,completed,USD,10.50,4.20,email,a@example.com",
         "O2,C1,2024-03-02 09:30:00,refunded,USD,7,,,",
     )
     report = ingest_source(warehouse, ORDERS, landing)
     assert (report.rows_loaded, report.table_rows) == (2, 2)
-    assert rows(warehouse, "SELECT order_id, ordered_at, amount, cost, channel, _source_file, _source_row FROM shop.orders ORDER BY 1") == [
+    assert rows(
+        warehouse,
+        "SELECT order_id, ordered_at, amount, cost, channel, _source_file, _source_row FROM shop.orders ORDER BY 1",
+    ) == [
         ("O1", datetime(2024, 3, 1, 8, 0), 10.5, 4.2, "email", "orders/a.csv", 1),
         ("O2", datetime(2024, 3, 2, 9, 30), 7.0, None, None, "orders/a.csv", 2),
     ]
@@ -52,20 +56,36 @@ def test_rerun_with_the_same_files_changes_nothing(landing, warehouse):
 def test_a_new_file_is_loaded_alone(landing, warehouse):
     write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01,completed,USD,10,,,")
     ingest_source(warehouse, ORDERS, landing)
-    write_csv(landing / "orders" / "b.csv", HEADER, "O2,C2,2024-03-02,completed,USD,20,,,", "O3,C2,2024-03-03,completed,USD,30,,,")
+    write_csv(
+        landing / "orders" / "b.csv",
+        HEADER,
+        "O2,C2,2024-03-02,completed,USD,20,,,",
+        "O3,C2,2024-03-03,completed,USD,30,,,",
+    )
     report = ingest_source(warehouse, ORDERS, landing)
-    assert [(f.path, f.action, f.rows) for f in report.files] == [("orders/a.csv", "unchanged", 0), ("orders/b.csv", "loaded", 2)]
+    assert [(f.path, f.action, f.rows) for f in report.files] == [
+        ("orders/a.csv", "unchanged", 0),
+        ("orders/b.csv", "loaded", 2),
+    ]
     assert rows(warehouse, "SELECT count(*) FROM shop.orders") == [(3,)]
 
 
 def test_a_changed_file_is_reloaded(landing, warehouse):
-    path = write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01,completed,USD,10,,,", "O2,C1,2024-03-02,completed,USD,5,,,")
+    path = write_csv(
+        landing / "orders" / "a.csv",
+        HEADER,
+        "O1,C1,2024-03-01,completed,USD,10,,,",
+        "O2,C1,2024-03-02,completed,USD,5,,,",
+    )
     ingest_source(warehouse, ORDERS, landing)
     write_csv(path, HEADER, "O1,C1,2024-03-01,refunded,USD,10,,,")
     report = ingest_source(warehouse, ORDERS, landing)
     assert [(f.action, f.rows) for f in report.files] == [("reloaded", 1)]
     assert rows(warehouse, "SELECT order_id, status, _load_id FROM shop.orders") == [("O1", "refunded", 2)]
-    assert rows(warehouse, "SELECT path, rows FROM ingest.file_ledger ORDER BY load_id") == [("orders/a.csv", 2), ("orders/a.csv", 1)]
+    assert rows(warehouse, "SELECT path, rows FROM ingest.file_ledger ORDER BY load_id") == [
+        ("orders/a.csv", 2),
+        ("orders/a.csv", 1),
+    ]
 
 
 def test_the_same_file_delivered_twice_is_loaded_once(landing, warehouse):
@@ -79,7 +99,9 @@ def test_the_same_file_delivered_twice_is_loaded_once(landing, warehouse):
 def test_ledger_records_path_size_hash_rows(landing, warehouse):
     path = write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01,completed,USD,10,,,")
     ingest_source(warehouse, ORDERS, landing)
-    [(source, rel, size, sha, count)] = rows(warehouse, "SELECT source, path, size_bytes, sha256, rows FROM ingest.file_ledger")
+    [(source, rel, size, sha, count)] = rows(
+        warehouse, "SELECT source, path, size_bytes, sha256, rows FROM ingest.file_ledger"
+    )
     assert (source, rel, size, count) == ("orders", "orders/a.csv", os.path.getsize(path), 1)
     assert len(sha) == 64
 
@@ -139,14 +161,32 @@ def test_a_file_rewritten_within_its_timestamp_is_read_again(landing, warehouse)
 def test_parquet_and_json_lines_are_read_like_csv(landing, warehouse):
     (landing / "orders").mkdir()
     pq.write_table(
-        pa.table({"order_id": ["P1"], "customer_id": ["C1"], "ordered_at": ["2024-03-01T00:00:00Z"], "status": ["completed"],
-                  "currency": ["EUR"], "amount": [12.5]}),
+        pa.table(
+            {
+                "order_id": ["P1"],
+                "customer_id": ["C1"],
+                "ordered_at": ["2024-03-01T00:00:00Z"],
+                "status": ["completed"],
+                "currency": ["EUR"],
+                "amount": [12.5],
+            }
+        ),
         landing / "orders" / "a.parquet",
     )
-    record = {"order_id": "J1", "customer_id": "C2", "ordered_at": "2024-03-02 00:00:00", "status": "pending", "currency": "USD", "amount": 3}
+    record = {
+        "order_id": "J1",
+        "customer_id": "C2",
+        "ordered_at": "2024-03-02 00:00:00",
+        "status": "pending",
+        "currency": "USD",
+        "amount": 3,
+    }
     (landing / "orders" / "b.jsonl").write_text(json.dumps(record) + "\n")
     ingest_source(warehouse, ORDERS, landing)
-    assert rows(warehouse, "SELECT order_id, currency, amount FROM shop.orders ORDER BY 1") == [("J1", "USD", 3.0), ("P1", "EUR", 12.5)]
+    assert rows(warehouse, "SELECT order_id, currency, amount FROM shop.orders ORDER BY 1") == [
+        ("J1", "USD", 3.0),
+        ("P1", "EUR", 12.5),
+    ]
 
 
 def test_a_missing_source_folder_gives_an_empty_table(landing, warehouse):
@@ -160,7 +200,9 @@ def only_problem(report):
 
 
 def test_missing_required_column_blocks_the_file(landing, warehouse):
-    write_csv(landing / "orders" / "a.csv", "order_id,ordered_at,status,currency,amount", "O1,2024-03-01,completed,USD,10")
+    write_csv(
+        landing / "orders" / "a.csv", "order_id,ordered_at,status,currency,amount", "O1,2024-03-01,completed,USD,10"
+    )
     report = ingest_source(warehouse, ORDERS, landing)
     assert only_problem(report) == "orders/a.csv: missing required column(s): customer_id (rule: required_columns)"
     assert rows(warehouse, "SELECT count(*) FROM shop.orders") == [(0,)]
@@ -169,16 +211,20 @@ def test_missing_required_column_blocks_the_file(landing, warehouse):
 
 def test_a_file_with_too_many_bad_rows_is_blocked_with_file_row_and_rule(landing, warehouse):
     write_csv(
-        landing / "orders" / "a.csv", HEADER,
+        landing / "orders" / "a.csv",
+        HEADER,
         "O1,C1,2024-03-01,completed,USD,10,,,",
-        "O2,C1,2024-03-01,completed,USD,\"12,50\",,,",
+        'O2,C1,2024-03-01,completed,USD,"12,50",,,',
         "O3,,2024-03-01,completed,USD,1,,,",
     )
     problem = only_problem(ingest_source(warehouse, ORDERS, landing))
     assert problem.startswith("orders/a.csv: 2 of 3 rows (66.7%) break the contract, more than the 5% allowed")
     assert "row 2: type:amount (value '12,50')" in problem
     assert "row 3: not_null:customer_id" in problem
-    assert rows(warehouse, "SELECT count(*) FROM shop.orders UNION ALL SELECT count(*) FROM quarantine.orders") == [(0,), (0,)]
+    assert rows(warehouse, "SELECT count(*) FROM shop.orders UNION ALL SELECT count(*) FROM quarantine.orders") == [
+        (0,),
+        (0,),
+    ]
 
 
 def test_a_few_bad_rows_are_quarantined_and_the_rest_loads(landing, warehouse):
@@ -186,7 +232,9 @@ def test_a_few_bad_rows_are_quarantined_and_the_rest_loads(landing, warehouse):
     write_csv(landing / "orders" / "a.csv", HEADER, *good, "O99,C1,2024-03-01,completed,USD,-5,,,")
     report = ingest_source(warehouse, ORDERS, landing)
     assert (report.rows_loaded, report.rows_quarantined, report.blocked) == (40, 1, [])
-    [(file, row, rule, raw)] = rows(warehouse, "SELECT _source_file, _source_row, rule, raw_row ->> 'amount' FROM quarantine.orders")
+    [(file, row, rule, raw)] = rows(
+        warehouse, "SELECT _source_file, _source_row, rule, raw_row ->> 'amount' FROM quarantine.orders"
+    )
     assert (file, row, rule, raw) == ("orders/a.csv", 41, "range:amount", "-5")
     assert rows(warehouse, "SELECT rows, rows_quarantined FROM ingest.file_ledger") == [(40, 1)]
 
@@ -201,8 +249,11 @@ def test_duplicate_keys_within_a_file_are_quarantined(landing, warehouse):
 
 def test_a_sharp_volume_drop_blocks_the_file(landing, warehouse):
     for day in (1, 2, 3):
-        write_csv(landing / "orders" / f"2024-03-0{day}.csv", HEADER,
-                  *[f"O{day}-{i},C{i},2024-03-0{day},completed,USD,1,,," for i in range(20)])
+        write_csv(
+            landing / "orders" / f"2024-03-0{day}.csv",
+            HEADER,
+            *[f"O{day}-{i},C{i},2024-03-0{day},completed,USD,1,,," for i in range(20)],
+        )
         assert ingest_source(warehouse, ORDERS, landing).blocked == []
     write_csv(landing / "orders" / "2024-03-04.csv", HEADER, "O4-1,C1,2024-03-04,completed,USD,1,,,")
     problem = only_problem(ingest_source(warehouse, ORDERS, landing))
@@ -213,7 +264,9 @@ def test_a_sharp_volume_drop_blocks_the_file(landing, warehouse):
 def test_an_empty_file_is_blocked(landing, warehouse):
     (landing / "support_tickets").mkdir()
     (landing / "support_tickets" / "empty.csv").write_text("")
-    assert "support_tickets/empty.csv: the file is empty" in only_problem(ingest_source(warehouse, SUPPORT_TICKETS, landing))
+    assert "support_tickets/empty.csv: the file is empty" in only_problem(
+        ingest_source(warehouse, SUPPORT_TICKETS, landing)
+    )
 
 
 def test_the_files_of_a_run_are_merged_all_or_none(landing, warehouse, monkeypatch):
@@ -233,7 +286,10 @@ def test_the_files_of_a_run_are_merged_all_or_none(landing, warehouse, monkeypat
     with pytest.raises(OSError, match="disk full"):
         ingest_source(warehouse, ORDERS, landing)
     # The first file's rows were inserted before the failure, and rolled back with the rest.
-    assert rows(warehouse, "SELECT count(*) FROM shop.orders UNION ALL SELECT count(*) FROM ingest.file_ledger") == [(0,), (0,)]
+    assert rows(warehouse, "SELECT count(*) FROM shop.orders UNION ALL SELECT count(*) FROM ingest.file_ledger") == [
+        (0,),
+        (0,),
+    ]
     monkeypatch.setattr(ledger, "record_delivery", record_delivery)
     report = ingest_source(warehouse, ORDERS, landing)
     assert (report.count("loaded"), report.table_rows) == (2, 2)
@@ -252,16 +308,21 @@ def test_sources_ingested_side_by_side_read_naive_times_as_utc_whatever_the_host
         connection = connect(tmp_path / "zoned.duckdb")
         write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-02 09:30:00,completed,USD,7,,,")
         write_csv(
-            landing / "support_tickets" / "t.csv", "ticket_id,customer_id,created_at,first_response_at,resolved_at,status,channel,csat_score",
+            landing / "support_tickets" / "t.csv",
+            "ticket_id,customer_id,created_at,first_response_at,resolved_at,status,channel,csat_score",
             "T1,C1,2024-03-02 10:00:00,2024-03-02 11:00:00,,open,email,",
         )
         outcomes = ingest_sources(connection, [ORDERS, SUPPORT_TICKETS], landing)
-        assert [(report.source, report.rows_loaded, then) for report, then in outcomes] == [(ORDERS, 1, None), (SUPPORT_TICKETS, 1, None)]
-        assert rows(connection, "SELECT ordered_at FROM shop.orders UNION ALL SELECT created_at FROM support.tickets") == [
-            (datetime(2024, 3, 2, 9, 30),), (datetime(2024, 3, 2, 10, 0),)
+        assert [(report.source, report.rows_loaded, then) for report, then in outcomes] == [
+            (ORDERS, 1, None),
+            (SUPPORT_TICKETS, 1, None),
         ]
+        assert rows(
+            connection, "SELECT ordered_at FROM shop.orders UNION ALL SELECT created_at FROM support.tickets"
+        ) == [(datetime(2024, 3, 2, 9, 30),), (datetime(2024, 3, 2, 10, 0),)]
         assert rows(connection, "SELECT source, path FROM ingest.file_ledger ORDER BY 1") == [
-            ("orders", "orders/a.csv"), ("support_tickets", "support_tickets/t.csv")
+            ("orders", "orders/a.csv"),
+            ("support_tickets", "support_tickets/t.csv"),
         ]
         connection.close()
     finally:

@@ -21,7 +21,9 @@ def warehouse(raw_warehouse):
 
 
 def lake_files(lake):
-    return sorted(path.relative_to(table_dir(lake, ORDERS)).as_posix() for path in table_dir(lake, ORDERS).rglob("*.parquet"))
+    return sorted(
+        path.relative_to(table_dir(lake, ORDERS)).as_posix() for path in table_dir(lake, ORDERS).rglob("*.parquet")
+    )
 
 
 def test_each_delivery_is_one_parquet_file_and_a_replaced_one_goes(landing, warehouse, tmp_path):
@@ -56,7 +58,9 @@ def test_each_delivery_is_one_parquet_file_and_a_replaced_one_goes(landing, ware
     with duckdb.connect() as reader:
         reader.execute("SET TimeZone = 'UTC'")
         files = f"{table_dir(lake, ORDERS)}/*/*.parquet"
-        assert reader.execute(f"SELECT order_id, status, ordered_at, typeof(ordered_at) FROM read_parquet('{files}') ORDER BY 1").fetchall() == [
+        assert reader.execute(
+            f"SELECT order_id, status, ordered_at, typeof(ordered_at) FROM read_parquet('{files}') ORDER BY 1"
+        ).fetchall() == [
             ("O1", "cancelled", datetime(2024, 3, 1, 8, 0, tzinfo=UTC), "TIMESTAMP WITH TIME ZONE"),
             ("O2", "refunded", datetime(2024, 3, 2, 9, 30, tzinfo=UTC), "TIMESTAMP WITH TIME ZONE"),
         ]

@@ -27,13 +27,24 @@ def public_surface() -> dict:
         for schedule in defs.schedules or []
     }
     sensors = {
-        sensor.name: {"default_status": sensor.default_status.value, "interval_seconds": sensor.minimum_interval_seconds}
+        sensor.name: {
+            "default_status": sensor.default_status.value,
+            "interval_seconds": sensor.minimum_interval_seconds,
+        }
         for sensor in defs.sensors or []
     }
-    jobs = {job.name: {"steps": [node.name for node in defs.resolve_job_def(job.name).nodes_in_topological_order]}
-            for job in defs.jobs or []}
-    return {"assets": assets, "checks": checks, "jobs": jobs, "schedules": schedules, "sensors": sensors,
-            "resources": sorted(defs.resources or {})}
+    jobs = {
+        job.name: {"steps": [node.name for node in defs.resolve_job_def(job.name).nodes_in_topological_order]}
+        for job in defs.jobs or []
+    }
+    return {
+        "assets": assets,
+        "checks": checks,
+        "jobs": jobs,
+        "schedules": schedules,
+        "sensors": sensors,
+        "resources": sorted(defs.resources or {}),
+    }
 
 
 def test_the_public_surface_is_the_reviewed_one(snapshot):

@@ -45,7 +45,9 @@ def test_same_seed_same_bytes_other_seed_other_bytes(landing, tmp_path):
     assert generate(tmp_path / "same", customers=CUSTOMERS, seed=SEED) == written
     assert folder_bytes(tmp_path / "same") == folder_bytes(root)
     generate(tmp_path / "other", customers=CUSTOMERS, seed=SEED + 1)
-    assert folder_bytes(tmp_path / "other")["orders/orders_2024-06.csv"] != folder_bytes(root)["orders/orders_2024-06.csv"]
+    assert (
+        folder_bytes(tmp_path / "other")["orders/orders_2024-06.csv"] != folder_bytes(root)["orders/orders_2024-06.csv"]
+    )
 
 
 def test_every_folder_has_the_contract_columns_in_order_and_the_written_rows(landing):
@@ -53,7 +55,9 @@ def test_every_folder_has_the_contract_columns_in_order_and_the_written_rows(lan
     assert set(written) == {source.folder for source in SOURCES}
     for source in SOURCES:
         files = sorted((root / source.folder).glob("*.csv"))
-        assert [path.name for path in files] == sorted(path.name for path in files if re.fullmatch(rf"{source.folder}_\d{{4}}-\d{{2}}\.csv", path.name))
+        assert [path.name for path in files] == sorted(
+            path.name for path in files if re.fullmatch(rf"{source.folder}_\d{{4}}-\d{{2}}\.csv", path.name)
+        )
         for path in files:
             assert path.read_text().splitlines()[0] == ",".join(column.name for column in source.columns), path
         frame = read_folder(root, source.folder)
@@ -169,12 +173,18 @@ def test_survey_responses(landing):
 
 def test_marketing_spend_and_fx_rates(landing):
     root, _ = landing
-    spend, rates, orders = read_folder(root, "marketing_spend"), read_folder(root, "fx_rates"), read_folder(root, "orders")
+    spend, rates, orders = (
+        read_folder(root, "marketing_spend"),
+        read_folder(root, "fx_rates"),
+        read_folder(root, "orders"),
+    )
     days = (END - START).days + 1
     assert len(spend) == 4 * days and set(spend["channel"]) == {"paid_search", "paid_social", "affiliate", "email"}
     assert (spend["currency"] == "USD").all() and spend["spend"].str.fullmatch(r"\d+\.\d\d").all()
     totals = spend.assign(spend=spend["spend"].astype(float)).groupby("channel")["spend"].sum()
-    new_customers = orders.sort_values(["ordered_at", "order_id"]).groupby("customer_id")["channel"].first().value_counts()
+    new_customers = (
+        orders.sort_values(["ordered_at", "order_id"]).groupby("customer_id")["channel"].first().value_counts()
+    )
     cac = totals / new_customers[totals.index]
     assert cac.between(3, 40).all() and cac["paid_social"] > cac["email"]
 
@@ -182,8 +192,8 @@ def test_marketing_spend_and_fx_rates(landing):
     rate = rates.assign(rate=rates["rate_to_reporting"].astype(float)).groupby("currency")["rate"]
     assert rate.min()["EUR"] > 0.9 and rate.max()["EUR"] < 1.3 and rate.min()["GBP"] > 1.1 and rate.max()["GBP"] < 1.45
     foreign = orders[orders["currency"] != "USD"]
-    needed = set(zip(foreign["ordered_at"].str[:10], foreign["currency"]))
-    assert needed <= set(zip(rates["rate_date"], rates["currency"]))
+    needed = set(zip(foreign["ordered_at"].str[:10], foreign["currency"], strict=True))
+    assert needed <= set(zip(rates["rate_date"], rates["currency"], strict=True))
 
 
 def test_single_currency_writes_no_fx_rates(tmp_path):
@@ -202,7 +212,9 @@ def test_other_formats_hold_the_same_rows(landing, tmp_path, file_format):
         relation = duckdb.sql(f"SELECT * FROM {reader}('{pattern}')")
         assert relation.columns == [column.name for column in source.columns]
         assert len(relation.fetchall()) == csv[source.folder]
-    amounts = duckdb.sql(f"SELECT order_id, amount, cost FROM {reader}('{tmp_path / file_format}/orders/*') ORDER BY 1").df()
+    amounts = duckdb.sql(
+        f"SELECT order_id, amount, cost FROM {reader}('{tmp_path / file_format}/orders/*') ORDER BY 1"
+    ).df()
     expected = read_folder(root, "orders").sort_values("order_id")
     np.testing.assert_array_equal(amounts["amount"].to_numpy(), expected["amount"].astype(float).to_numpy())
     assert amounts["cost"].isna().sum() == (expected["cost"] == "").sum()

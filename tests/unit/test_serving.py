@@ -17,15 +17,20 @@ from orchestration.lib.publish.serving import PublishAuditError, clean_leftovers
 def fingerprint(folder):
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
 def make_warehouse(path, customers: int):
     with duckdb.connect(str(path)) as connection:
         connection.execute("CREATE SCHEMA IF NOT EXISTS marts")
-        connection.execute(f"CREATE OR REPLACE TABLE marts.customers AS SELECT 'C' || i AS customer_id, i * 1.5 AS net_revenue FROM range({customers}) t(i)")
-        connection.execute("CREATE OR REPLACE TABLE marts.nps_monthly AS SELECT DATE '2024-01-01' AS response_month, 12.5 AS nps")
+        connection.execute(
+            f"CREATE OR REPLACE TABLE marts.customers AS SELECT 'C' || i AS customer_id, i * 1.5 AS net_revenue FROM range({customers}) t(i)"
+        )
+        connection.execute(
+            "CREATE OR REPLACE TABLE marts.nps_monthly AS SELECT DATE '2024-01-01' AS response_month, 12.5 AS nps"
+        )
 
 
 @pytest.fixture
@@ -45,9 +50,15 @@ def test_publish_writes_the_marts_and_parquet(warehouse, tmp_path):
     report = publish(warehouse, serving)
     assert report.row_counts == {"customers": 100, "nps_monthly": 1}
     with duckdb.connect(str(serving), read_only=True) as connection:
-        assert connection.execute("SELECT count(*), sum(net_revenue) FROM marts.customers").fetchall() == [(100, 7425.0)]
-        assert connection.execute(f"SELECT count(*) FROM '{serving.parent / 'parquet' / 'customers.parquet'}'").fetchall() == [(100,)]
-    assert sorted(p.name for p in serving.parent.iterdir()) == sorted(["lifecycle.duckdb", "parquet", next(serving.parent.glob("parquet-*")).name])
+        assert connection.execute("SELECT count(*), sum(net_revenue) FROM marts.customers").fetchall() == [
+            (100, 7425.0)
+        ]
+        assert connection.execute(
+            f"SELECT count(*) FROM '{serving.parent / 'parquet' / 'customers.parquet'}'"
+        ).fetchall() == [(100,)]
+    assert sorted(p.name for p in serving.parent.iterdir()) == sorted(
+        ["lifecycle.duckdb", "parquet", next(serving.parent.glob("parquet-*")).name]
+    )
     assert not serving.with_name("lifecycle.duckdb.wal").exists()
 
 
@@ -65,7 +76,9 @@ def test_a_serving_folder_copied_without_its_links_is_published_again(warehouse,
     assert parquet.is_symlink()
     with duckdb.connect() as connection:
         assert connection.execute(f"SELECT count(*) FROM '{parquet / 'customers.parquet'}'").fetchall() == [(200,)]
-    assert sorted(p.name for p in serving.parent.iterdir()) == sorted(["lifecycle.duckdb", "parquet", parquet.resolve().name])
+    assert sorted(p.name for p in serving.parent.iterdir()) == sorted(
+        ["lifecycle.duckdb", "parquet", parquet.resolve().name]
+    )
 
 
 def test_a_failed_audit_leaves_the_serving_files_byte_identical(warehouse, tmp_path, monkeypatch):
@@ -121,7 +134,9 @@ def test_kill_9_during_publish_leaves_no_partial_serving_file_and_the_rerun_succ
     publish(warehouse, serving)
     before = fingerprint(serving.parent)
     make_warehouse(warehouse, 300)
-    victim = subprocess.Popen([sys.executable, "-c", KILLABLE_PUBLISH, str(warehouse), str(serving)], stdout=subprocess.PIPE, text=True)
+    victim = subprocess.Popen(
+        [sys.executable, "-c", KILLABLE_PUBLISH, str(warehouse), str(serving)], stdout=subprocess.PIPE, text=True
+    )
     assert victim.stdout.readline().strip() == "writing done"
     victim.kill()
     victim.wait()
@@ -134,7 +149,9 @@ def test_kill_9_during_publish_leaves_no_partial_serving_file_and_the_rerun_succ
     assert len(list(serving.parent.glob("parquet-*"))) == 1
     publish(warehouse, serving)  # idempotent: publishing the same marts again gives the same tables
     with duckdb.connect(str(serving), read_only=True) as connection:
-        assert connection.execute("SELECT count(*), sum(net_revenue) FROM marts.customers").fetchall() == [(300, 67275.0)]
+        assert connection.execute("SELECT count(*), sum(net_revenue) FROM marts.customers").fetchall() == [
+            (300, 67275.0)
+        ]
 
 
 def read_continuously(serving: str, kind: str, seconds: float, queue) -> None:
@@ -145,7 +162,8 @@ def read_continuously(serving: str, kind: str, seconds: float, queue) -> None:
     # connection keeps reading the file it opened, which stays valid, until it is recycled).
     engine = (
         sa.create_engine(f"duckdb:///{serving}", connect_args={"read_only": True}, poolclass=sa.pool.NullPool)
-        if kind == "sqlalchemy" else None
+        if kind == "sqlalchemy"
+        else None
     )
     while time.monotonic() < deadline:
         try:
@@ -166,7 +184,9 @@ def test_readers_keep_working_during_publish_and_see_the_new_data(warehouse, tmp
     serving = tmp_path / "serving" / "lifecycle.duckdb"
     publish(warehouse, serving)
     queue = multiprocessing.get_context("spawn").Queue()
-    reader = multiprocessing.get_context("spawn").Process(target=read_continuously, args=(str(serving), kind, 6.0, queue))
+    reader = multiprocessing.get_context("spawn").Process(
+        target=read_continuously, args=(str(serving), kind, 6.0, queue)
+    )
     reader.start()
     time.sleep(1.5)
     for customers in (150, 250, 350):

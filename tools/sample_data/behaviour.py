@@ -49,7 +49,9 @@ def simulate_arrays(n: int, params: BehaviourParams, observation_weeks, rng: np.
     # the k-th is T * Beta(k, n - k + 1) and the k - 1 before it are uniforms below it.
     has_repeats = repeats > 0
     kth = np.zeros(n)
-    kth[has_repeats] = horizon[has_repeats] * rng.beta(repeats[has_repeats], arrivals[has_repeats] - repeats[has_repeats] + 1)
+    kth[has_repeats] = horizon[has_repeats] * rng.beta(
+        repeats[has_repeats], arrivals[has_repeats] - repeats[has_repeats] + 1
+    )
 
     counts = repeats + 1
     customer = np.repeat(np.arange(n, dtype=np.int64), counts)
@@ -62,5 +64,3 @@ def simulate_arrays(n: int, params: BehaviourParams, observation_weeks, rng: np.
     order = np.lexsort((t_weeks, customer))
     spend = rng.gamma(params.p, 1 / nu[customer])
     return customer, t_weeks[order], spend
-
-

@@ -47,7 +47,7 @@ class MonthlyFiles:
         folder.mkdir(parents=True, exist_ok=True)
         month = event_seconds.astype("datetime64[s]").astype("datetime64[M]")
         bounds = np.r_[0, np.flatnonzero(month[1:] != month[:-1]) + 1, month.size]
-        for begin, stop in zip(bounds[:-1], bounds[1:]):
+        for begin, stop in zip(bounds[:-1], bounds[1:], strict=True):
             if stop == begin:
                 continue
             table = table_for(slice(begin, stop), self.file_format).select([column.name for column in source.columns])
@@ -69,7 +69,9 @@ class MonthlyFiles:
         else:
             # Arrow quotes every string (and the header) when any quoting is asked for, so quote
             # only the files whose values need it, and write the plain header ourselves.
-            options = pa_csv.WriteOptions(include_header=False, quoting_style="needed" if _needs_quotes(table) else "none")
+            options = pa_csv.WriteOptions(
+                include_header=False, quoting_style="needed" if _needs_quotes(table) else "none"
+            )
             with path.open("wb") as handle:
                 handle.write((",".join(table.column_names) + "\n").encode())
                 pa_csv.write_csv(table, handle, options)
@@ -100,7 +102,9 @@ def _labels(labels, codes: np.ndarray) -> pa.Array:
 @cache
 def _clock_strings() -> pa.Array:
     seconds = np.arange(DAY)
-    return pa.array([f"{h:02d}:{m:02d}:{s:02d}" for h, m, s in zip(seconds // 3600, seconds // 60 % 60, seconds % 60)])
+    return pa.array(
+        [f"{h:02d}:{m:02d}:{s:02d}" for h, m, s in zip(seconds // 3600, seconds // 60 % 60, seconds % 60, strict=True)]
+    )
 
 
 def _timestamps(seconds: np.ndarray, separator: str, suffix: str = "", missing: np.ndarray | None = None) -> pa.Array:
@@ -150,62 +154,75 @@ def orders_table(orders, customers: int, rows: slice, file_format: str) -> pa.Ta
     number = pc.cast(pa.array(customer + 1), pa.string())
     upper = orders["email_upper"][rows]
     email = pc.binary_join_element_wise(
-        pc.if_else(pa.array(upper), "User", "user"), number, pc.if_else(pa.array(upper), "@Example.com", "@example.com"), ""
+        pc.if_else(pa.array(upper), "User", "user"),
+        number,
+        pc.if_else(pa.array(upper), "@Example.com", "@example.com"),
+        "",
     )
-    return pa.table({
-        "order_id": _ids("O", np.arange(rows.start, rows.stop) + 1, orders["customer"].size, 8),
-        "customer_id": _customer_ids(customer, customers),
-        "ordered_at": _timestamps(orders["ordered_at"][rows], "T", "Z"),
-        "status": _labels(ORDER_STATUSES, orders["status"][rows]),
-        "currency": _labels(SAMPLE_CURRENCIES, orders["currency"][rows]),
-        "amount": _decimal(orders["amount_cents"][rows], 2, file_format),
-        "cost": _decimal(orders["cost_cents"][rows], 2, file_format, orders["cost_missing"][rows]),
-        "channel": _labels(ACQUISITION_CHANNELS + REPEAT_CHANNELS, orders["channel"][rows]),
-        "customer_email": email,
-    })
+    return pa.table(
+        {
+            "order_id": _ids("O", np.arange(rows.start, rows.stop) + 1, orders["customer"].size, 8),
+            "customer_id": _customer_ids(customer, customers),
+            "ordered_at": _timestamps(orders["ordered_at"][rows], "T", "Z"),
+            "status": _labels(ORDER_STATUSES, orders["status"][rows]),
+            "currency": _labels(SAMPLE_CURRENCIES, orders["currency"][rows]),
+            "amount": _decimal(orders["amount_cents"][rows], 2, file_format),
+            "cost": _decimal(orders["cost_cents"][rows], 2, file_format, orders["cost_missing"][rows]),
+            "channel": _labels(ACQUISITION_CHANNELS + REPEAT_CHANNELS, orders["channel"][rows]),
+            "customer_email": email,
+        }
+    )
 
 
 def tickets_table(tickets, customers: int, rows: slice) -> pa.Table:
-    return pa.table({
-        "ticket_id": _ids("T", np.arange(rows.start, rows.stop) + 1, tickets["customer"].size, 8),
-        "customer_id": _customer_ids(tickets["customer"][rows], customers),
-        "created_at": _timestamps(tickets["created_at"][rows], " "),
-        "first_response_at": _timestamps(tickets["first_response_at"][rows], " ", missing=tickets["first_response_missing"][rows]),
-        "resolved_at": _timestamps(tickets["resolved_at"][rows], " ", missing=tickets["resolved_missing"][rows]),
-        "status": _labels(TICKET_STATUSES, tickets["status"][rows]),
-        "channel": _labels(TICKET_CHANNELS, tickets["channel"][rows]),
-        "priority": _labels(PRIORITIES, tickets["priority"][rows]),
-        "csat_score": _integers(tickets["csat"][rows], tickets["csat_missing"][rows]),
-    })
+    return pa.table(
+        {
+            "ticket_id": _ids("T", np.arange(rows.start, rows.stop) + 1, tickets["customer"].size, 8),
+            "customer_id": _customer_ids(tickets["customer"][rows], customers),
+            "created_at": _timestamps(tickets["created_at"][rows], " "),
+            "first_response_at": _timestamps(
+                tickets["first_response_at"][rows], " ", missing=tickets["first_response_missing"][rows]
+            ),
+            "resolved_at": _timestamps(tickets["resolved_at"][rows], " ", missing=tickets["resolved_missing"][rows]),
+            "status": _labels(TICKET_STATUSES, tickets["status"][rows]),
+            "channel": _labels(TICKET_CHANNELS, tickets["channel"][rows]),
+            "priority": _labels(PRIORITIES, tickets["priority"][rows]),
+            "csat_score": _integers(tickets["csat"][rows], tickets["csat_missing"][rows]),
+        }
+    )
 
 
 def answers_table(answers, customers: int, rows: slice) -> pa.Table:
     comment = answers["comment"][rows]
-    return pa.table({
-        "response_id": _ids("R", np.arange(rows.start, rows.stop) + 1, answers["customer"].size, 8),
-        "customer_id": _customer_ids(answers["customer"][rows], customers),
-        "responded_at": _timestamps(answers["responded_at"][rows], " "),
-        "survey_type": _labels(SURVEY_TYPES, answers["survey_type"][rows]),
-        "score": _integers(answers["score"][rows]),
-        "comment": _with_nulls(_labels(answers["comment_texts"], np.maximum(comment, 0)), comment < 0),
-    })
+    return pa.table(
+        {
+            "response_id": _ids("R", np.arange(rows.start, rows.stop) + 1, answers["customer"].size, 8),
+            "customer_id": _customer_ids(answers["customer"][rows], customers),
+            "responded_at": _timestamps(answers["responded_at"][rows], " "),
+            "survey_type": _labels(SURVEY_TYPES, answers["survey_type"][rows]),
+            "score": _integers(answers["score"][rows]),
+            "comment": _with_nulls(_labels(answers["comment_texts"], np.maximum(comment, 0)), comment < 0),
+        }
+    )
 
 
 def spend_table(spend, rows: slice, file_format: str) -> pa.Table:
     size = rows.stop - rows.start
-    return pa.table({
-        "spend_date": _dates(spend["spend_date"][rows]),
-        "channel": _labels(spend["channels"], spend["channel"][rows]),
-        "spend": _decimal(spend["cents"][rows], 2, file_format),
-        "currency": pa.array([SAMPLE_CURRENCIES[0]] * size, pa.string()),
-    })
+    return pa.table(
+        {
+            "spend_date": _dates(spend["spend_date"][rows]),
+            "channel": _labels(spend["channels"], spend["channel"][rows]),
+            "spend": _decimal(spend["cents"][rows], 2, file_format),
+            "currency": pa.array([SAMPLE_CURRENCIES[0]] * size, pa.string()),
+        }
+    )
 
 
 def fx_table(fx, rows: slice, file_format: str) -> pa.Table:
-    return pa.table({
-        "rate_date": _dates(fx["rate_date"][rows]),
-        "currency": _labels(SAMPLE_CURRENCIES, fx["currency"][rows]),
-        "rate_to_reporting": _decimal(fx["micro_rate"][rows], 6, file_format),
-    })
-
-
+    return pa.table(
+        {
+            "rate_date": _dates(fx["rate_date"][rows]),
+            "currency": _labels(SAMPLE_CURRENCIES, fx["currency"][rows]),
+            "rate_to_reporting": _decimal(fx["micro_rate"][rows], 6, file_format),
+        }
+    )

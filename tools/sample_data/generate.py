@@ -72,7 +72,9 @@ def generate(
     if last_day < first_day:
         raise ValueError(f"end ({end}) is before start ({start})")
     calendar = Calendar(first_day, last_day)
-    streams = dict(zip(STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(STREAMS)))))
+    streams = dict(
+        zip(STREAMS, (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(STREAMS))), strict=True)
+    )
 
     people = draw_customers(customers, calendar, multi_currency, streams["customers"])
     fx = draw_fx_rates(calendar, multi_currency, streams["fx"])
@@ -83,13 +85,23 @@ def generate(
 
     with MonthlyFiles(Path(landing_dir), file_format) as files:
         written = {
-            ORDERS.folder: files.write(ORDERS, orders["ordered_at"], lambda rows, fmt: orders_table(orders, customers, rows, fmt)),
-            SUPPORT_TICKETS.folder: files.write(SUPPORT_TICKETS, tickets["created_at"], lambda rows, fmt: tickets_table(tickets, customers, rows)),
-            SURVEY_RESPONSES.folder: files.write(SURVEY_RESPONSES, answers["responded_at"], lambda rows, fmt: answers_table(answers, customers, rows)),
-            MARKETING_SPEND.folder: files.write(MARKETING_SPEND, spend["spend_date"] * DAY, lambda rows, fmt: spend_table(spend, rows, fmt)),
+            ORDERS.folder: files.write(
+                ORDERS, orders["ordered_at"], lambda rows, fmt: orders_table(orders, customers, rows, fmt)
+            ),
+            SUPPORT_TICKETS.folder: files.write(
+                SUPPORT_TICKETS, tickets["created_at"], lambda rows, fmt: tickets_table(tickets, customers, rows)
+            ),
+            SURVEY_RESPONSES.folder: files.write(
+                SURVEY_RESPONSES, answers["responded_at"], lambda rows, fmt: answers_table(answers, customers, rows)
+            ),
+            MARKETING_SPEND.folder: files.write(
+                MARKETING_SPEND, spend["spend_date"] * DAY, lambda rows, fmt: spend_table(spend, rows, fmt)
+            ),
         }
         if multi_currency:
-            written[FX_RATES.folder] = files.write(FX_RATES, fx["rate_date"] * DAY, lambda rows, fmt: fx_table(fx, rows, fmt))
+            written[FX_RATES.folder] = files.write(
+                FX_RATES, fx["rate_date"] * DAY, lambda rows, fmt: fx_table(fx, rows, fmt)
+            )
     return written
 
 
@@ -129,4 +141,3 @@ def main(argv: list[str] | None = None) -> None:
     written = generate(target, customers=args.customers, seed=args.seed, file_format=args.file_format)
     counts = ", ".join(f"{rows:,} {folder}" for folder, rows in written.items())
     print(f"Wrote {counts} ({args.file_format}) to {target} in {time.perf_counter() - began:.1f}s")
-

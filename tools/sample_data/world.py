@@ -46,11 +46,19 @@ STALE_DAYS = 14  # an unanswered ticket older than this was closed without a res
 SURVEY_TYPES = ("nps", "csat")
 NPS_RESPONDER_RATE = 0.28
 COMMENTS = {
-    "low": ("Delivery took too long", "Item arrived damaged, refund was slow", "Support never got back to me",
-            'The "express" shipping was not express'),
+    "low": (
+        "Delivery took too long",
+        "Item arrived damaged, refund was slow",
+        "Support never got back to me",
+        'The "express" shipping was not express',
+    ),
     "mid": ("Good, but shipping costs are high", "OK overall", "Decent quality, average prices"),
-    "high": ("Great products, fast delivery", "Love it!", "Customer service was super helpful",
-             'Best shop I know, "highly" recommended'),
+    "high": (
+        "Great products, fast delivery",
+        "Love it!",
+        "Customer service was super helpful",
+        'Best shop I know, "highly" recommended',
+    ),
 }
 
 
@@ -73,7 +81,9 @@ def _time_of_day(size: int, rng: np.random.Generator) -> np.ndarray:
 def draw_customers(n: int, calendar: Calendar, multi_currency: bool, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Customers in acquisition order (customer number i + 1 is the i-th acquired) with their latent traits."""
     growth = np.log(GROWTH)
-    share_of_window = np.log1p(rng.random(n) * (GROWTH - 1)) / growth  # inverse CDF of a density growing like exp(growth * x)
+    share_of_window = (
+        np.log1p(rng.random(n) * (GROWTH - 1)) / growth
+    )  # inverse CDF of a density growing like exp(growth * x)
     day = np.minimum((share_of_window * calendar.days).astype(np.int64), calendar.days - 1)
     acquired_at = np.sort(calendar.start + day * DAY + _time_of_day(n, rng))
     currency_weights = CURRENCY_WEIGHTS if multi_currency else (1.0, 0.0, 0.0)
@@ -113,7 +123,9 @@ def draw_fx_rates(calendar: Calendar, multi_currency: bool, rng: np.random.Gener
 def draw_orders(people, calendar: Calendar, params: BehaviourParams, fx, purchases_rng, rng) -> dict[str, np.ndarray]:
     """All orders, sorted by time (then customer): the position is the order number in the order id."""
     acquired_at = people["acquired_at"]
-    customer, t_weeks, spend_usd = simulate_arrays(acquired_at.size, params, (calendar.end - acquired_at) / WEEK, purchases_rng)
+    customer, t_weeks, spend_usd = simulate_arrays(
+        acquired_at.size, params, (calendar.end - acquired_at) / WEEK, purchases_rng
+    )
 
     # Repeat purchases keep the simulated day and get a time of day like any other event.
     first_purchase = np.r_[True, customer[1:] != customer[:-1]]
@@ -150,8 +162,15 @@ def draw_orders(people, calendar: Calendar, params: BehaviourParams, fx, purchas
 
     by_time = np.argsort((at - calendar.start) * acquired_at.size + customer, kind="stable")
     columns = {
-        "customer": customer, "ordered_at": at, "status": status, "currency": currency, "amount_cents": amount_cents,
-        "cost_cents": cost_cents, "cost_missing": cost_missing, "channel": channel, "email_upper": email_upper,
+        "customer": customer,
+        "ordered_at": at,
+        "status": status,
+        "currency": currency,
+        "amount_cents": amount_cents,
+        "cost_cents": cost_cents,
+        "cost_missing": cost_missing,
+        "channel": channel,
+        "email_upper": email_upper,
     }
     return {name: values[by_time] for name, values in columns.items()}
 
@@ -185,8 +204,13 @@ def draw_tickets(people, orders, calendar: Calendar, rng: np.random.Generator) -
     answered = ~never_answered & (first_response < calendar.end)
     is_resolved = answered & (resolved < calendar.end)
     ticket_status = np.select(
-        [is_resolved & (resolved < calendar.end - AUTO_CLOSE_DAYS * DAY), is_resolved, answered & waiting, answered,
-         never_answered & (created < calendar.end - STALE_DAYS * DAY)],
+        [
+            is_resolved & (resolved < calendar.end - AUTO_CLOSE_DAYS * DAY),
+            is_resolved,
+            answered & waiting,
+            answered,
+            never_answered & (created < calendar.end - STALE_DAYS * DAY),
+        ],
         [4, 3, 2, 1, 4],
         default=0,
     ).astype(np.int8)
@@ -195,10 +219,17 @@ def draw_tickets(people, orders, calendar: Calendar, rng: np.random.Generator) -
     latent = 1.0 + 0.6 * people["satisfaction"][orders["customer"][order]] - 0.45 * np.log(hours / 24) + 0.9 * noise
     csat = np.digitize(latent, (-1.05, -0.3, 0.55, 1.6)) + 1
     columns = {
-        "customer": orders["customer"][order], "created_at": created, "first_response_at": first_response,
-        "first_response_missing": ~answered, "resolved_at": resolved, "resolved_missing": ~is_resolved,
-        "status": ticket_status, "channel": channel.astype(np.int8), "priority": priority.astype(np.int8),
-        "csat": csat, "csat_missing": ~(is_resolved & answered_csat),
+        "customer": orders["customer"][order],
+        "created_at": created,
+        "first_response_at": first_response,
+        "first_response_missing": ~answered,
+        "resolved_at": resolved,
+        "resolved_missing": ~is_resolved,
+        "status": ticket_status,
+        "channel": channel.astype(np.int8),
+        "priority": priority.astype(np.int8),
+        "csat": csat,
+        "csat_missing": ~(is_resolved & answered_csat),
     }
     by_time = np.lexsort((order[keep], created[keep]))
     return {name: values[keep][by_time] for name, values in columns.items()}
@@ -230,8 +261,10 @@ def draw_survey_responses(people, orders, calendar: Calendar, rng: np.random.Gen
     responded = orders["ordered_at"][order] + np.round(rng.lognormal(np.log(3 * DAY), 0.6, n)).astype(np.int64)
     who = customer[order]
     latent = (
-        people["satisfaction"][who] + 0.4 * np.log(np.maximum(completed_orders[who], 1))
-        - 1.5 * (status[order] == 1) + 0.7 * rng.standard_normal(n)
+        people["satisfaction"][who]
+        + 0.4 * np.log(np.maximum(completed_orders[who], 1))
+        - 1.5 * (status[order] == 1)
+        + 0.7 * rng.standard_normal(n)
     )
     score = np.where(
         survey_type == 0, np.clip(np.round(8.0 + 1.7 * latent), 0, 10), np.clip(np.round(4.0 + 0.9 * latent), 1, 5)
@@ -246,7 +279,10 @@ def draw_survey_responses(people, orders, calendar: Calendar, rng: np.random.Gen
 
     keep = responded < calendar.end
     columns = {
-        "customer": who, "responded_at": responded, "survey_type": survey_type, "score": score,
+        "customer": who,
+        "responded_at": responded,
+        "survey_type": survey_type,
+        "score": score,
         "comment": np.where(has_comment, pick, -1),
     }
     by_time = np.lexsort((survey_type[keep], order[keep], responded[keep]))
@@ -276,9 +312,12 @@ def draw_marketing_spend(people, calendar: Calendar, rng: np.random.Generator) -
         rows_channel.append(np.full(calendar.days, index, dtype=np.int8))
     spend_date, channel, cents = np.concatenate(rows_day), np.concatenate(rows_channel), np.concatenate(rows_cents)
     by_day = np.lexsort((channel, spend_date))
-    return {"spend_date": spend_date[by_day], "channel": channel[by_day], "cents": cents[by_day], "channels": np.array(paid)}
+    return {
+        "spend_date": spend_date[by_day],
+        "channel": channel[by_day],
+        "cents": cents[by_day],
+        "channels": np.array(paid),
+    }
 
 
 # Writing -------------------------------------------------------------------------------------
-
-

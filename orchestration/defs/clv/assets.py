@@ -119,7 +119,7 @@ def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb:
             "clv_predictions": f"""
                 SELECT {typed_select_list("clv_predictions", {**predicted, "purchase_model": f"'{config.purchase_model}'"})}
                 FROM {histories_relation} AS histories
-                JOIN predictions_by_history AS predicted USING ({', '.join(WAREHOUSE_HISTORY_COLUMNS)})
+                JOIN predictions_by_history AS predicted USING ({", ".join(WAREHOUSE_HISTORY_COLUMNS)})
             """,
             "clv_model_fits": f"SELECT {typed_select_list('clv_model_fits')} FROM fits_frame",
         }

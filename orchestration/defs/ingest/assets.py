@@ -61,7 +61,9 @@ def _check_result(report: IngestReport) -> dg.AssetCheckResult:
 
 
 def _materialization(report: IngestReport, lake_sync: lake.LakeSync | None) -> dg.MaterializeResult:
-    lake_metadata = {"lake_files_written": lake_sync.written, "lake_files_removed": lake_sync.removed} if lake_sync else {}
+    lake_metadata = (
+        {"lake_files_written": lake_sync.written, "lake_files_removed": lake_sync.removed} if lake_sync else {}
+    )
     return dg.MaterializeResult(
         asset_key=report.source.asset_key,
         metadata={
@@ -104,7 +106,10 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
     selected = [source for source in SOURCES if dg.AssetKey(source.asset_key) in context.selected_asset_keys]
     with duckdb.get_connection() as connection:
         outcomes = ingest_sources(
-            connection, selected, landing_root, thresholds,
+            connection,
+            selected,
+            landing_root,
+            thresholds,
             then=(lambda cursor, source: lake.sync_source(cursor, source, settings.lake_dir())) if keep_lake else None,
         )
     for report, lake_sync in outcomes:

@@ -233,8 +233,10 @@ def conditional_expected_purchases(params, t, frequency, recency, T, *, dropout_
     alive = probability_alive(params, x, recency, T, dropout_at_first=dropout_at_first)
     shift = int(dropout_at_first)
     x_history, T_history = np.broadcast_arrays(x, T)
-    same_horizons = x_history.ndim >= 1 and all(n == 1 for n in x_history.shape[1:]) and (
-        np.ndim(t) < x_history.ndim or np.shape(t)[0] == 1
+    same_horizons = (
+        x_history.ndim >= 1
+        and all(n == 1 for n in x_history.shape[1:])
+        and (np.ndim(t) < x_history.ndim or np.shape(t)[0] == 1)
     )
     if not same_horizons:
         return alive * expected_purchases_while_alive(r + x, alpha + T, a, b + x + shift, t)

@@ -39,7 +39,9 @@ OUTPUT_TABLES: dict[str, dict[str, str]] = {
     },
 }
 # The columns the models predict, per customer.
-PREDICTION_COLUMNS = tuple(name for name in OUTPUT_TABLES["clv_predictions"] if name not in ("customer_id", "purchase_model"))
+PREDICTION_COLUMNS = tuple(
+    name for name in OUTPUT_TABLES["clv_predictions"] if name not in ("customer_id", "purchase_model")
+)
 # The purchase history columns as `int_customer_purchase_histories` has them (days; `t` is T).
 WAREHOUSE_HISTORY_COLUMNS = ("frequency", "recency", "t", "monetary_value")
 TIME_UNIT = "week"
@@ -67,7 +69,11 @@ def summary_in_weeks(histories: pd.DataFrame) -> pd.DataFrame:
     }
     if clv.CUSTOMERS_COLUMN in histories.columns:
         columns[clv.CUSTOMERS_COLUMN] = histories[clv.CUSTOMERS_COLUMN].astype("int64").to_numpy()
-    index = pd.Index(histories["customer_id"], name="customer_id") if "customer_id" in histories.columns else histories.index
+    index = (
+        pd.Index(histories["customer_id"], name="customer_id")
+        if "customer_id" in histories.columns
+        else histories.index
+    )
     summary = pd.DataFrame(columns, index=index)
     summary.attrs["time_unit"] = TIME_UNIT
     return summary
@@ -105,7 +111,10 @@ def fit_and_predict(summary: pd.DataFrame, model: str, *, monthly_discount_rate:
         return outcome
     try:
         predicted = clv.predict(
-            summary, purchase_fit=fits[model], spend_fit=fits["gamma_gamma"], monthly_discount_rate=monthly_discount_rate
+            summary,
+            purchase_fit=fits[model],
+            spend_fit=fits["gamma_gamma"],
+            monthly_discount_rate=monthly_discount_rate,
         )
     except clv.ClvError as error:
         outcome.problems.append(f"predictions are null: {error}")
@@ -141,7 +150,9 @@ def predicted_clv_summary(predictions: pd.DataFrame, customers: np.ndarray) -> d
     known = ~np.isnan(predicted)
     return {
         "customers_predicted": int(customers[known].sum()),
-        "median_predicted_clv_12m": float(np.median(np.repeat(predicted[known], customers[known]))) if known.any() else None,
+        "median_predicted_clv_12m": float(np.median(np.repeat(predicted[known], customers[known])))
+        if known.any()
+        else None,
     }
 
 

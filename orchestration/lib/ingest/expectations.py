@@ -86,10 +86,14 @@ def build_suite(gx, source: Source, now: datetime, delivery_column: str | None =
         if not column.nullable:
             suite.add_expectation(expectations.ExpectColumnValuesToNotBeNull(column=column.name))
         if column.accepted_values:
-            suite.add_expectation(expectations.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(column.accepted_values)))
+            suite.add_expectation(
+                expectations.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(column.accepted_values))
+            )
         if column.min_value is not None or column.max_value is not None:
             suite.add_expectation(
-                expectations.ExpectColumnValuesToBeBetween(column=column.name, min_value=column.min_value, max_value=column.max_value)
+                expectations.ExpectColumnValuesToBeBetween(
+                    column=column.name, min_value=column.min_value, max_value=column.max_value
+                )
             )
         if column.type in (TIMESTAMP, DATE):
             # DuckDB hands dates to pandas as datetime64 too, so one datetime bound serves both.
@@ -97,20 +101,28 @@ def build_suite(gx, source: Source, now: datetime, delivery_column: str | None =
     for rule in source.score_ranges:
         suite.add_expectation(
             expectations.ExpectColumnValuesToBeBetween(
-                column=rule.column, min_value=rule.min_value, max_value=rule.max_value,
-                row_condition=f'{rule.when_column}=="{rule.when_value}"', condition_parser="pandas",
+                column=rule.column,
+                min_value=rule.min_value,
+                max_value=rule.max_value,
+                row_condition=f'{rule.when_column}=="{rule.when_value}"',
+                condition_parser="pandas",
             )
         )
     for ordering in source.orderings:
         suite.add_expectation(
             expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=ordering.later, column_B=ordering.earlier, or_equal=True, ignore_row_if="either_value_is_missing"
+                column_A=ordering.later,
+                column_B=ordering.earlier,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
             )
         )
     return suite
 
 
-def validate_batch(frame: pd.DataFrame, source: Source, now: datetime, delivery_column: str | None = None) -> list[ExpectationFailure]:
+def validate_batch(
+    frame: pd.DataFrame, source: Source, now: datetime, delivery_column: str | None = None
+) -> list[ExpectationFailure]:
     """Validate the batch with the source's suite; an empty list means it may be merged."""
     if frame.empty:
         return []
@@ -118,8 +130,12 @@ def validate_batch(frame: pd.DataFrame, source: Source, now: datetime, delivery_
     with _gx_lock:
         data_source = context.data_sources.add_or_update_pandas(name="landing")
         asset = data_source.add_dataframe_asset(name=f"{source.folder}_{id(frame)}")
-        batch = asset.add_batch_definition_whole_dataframe("whole_file").get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(build_suite(gx, source, now, delivery_column), result_format={"result_format": "SUMMARY"})
+        batch = asset.add_batch_definition_whole_dataframe("whole_file").get_batch(
+            batch_parameters={"dataframe": frame}
+        )
+        result = batch.validate(
+            build_suite(gx, source, now, delivery_column), result_format={"result_format": "SUMMARY"}
+        )
         data_source.delete_asset(asset.name)
     failures = []
     for outcome in result.results:
@@ -131,7 +147,12 @@ def validate_batch(frame: pd.DataFrame, source: Source, now: datetime, delivery_
                 expectation=outcome.expectation_config.type,
                 column=str(kwargs.get("column") or kwargs.get("column_A") or kwargs.get("column_list") or "table"),
                 unexpected_count=int(outcome.result.get("unexpected_count") or 0),
-                sample=[str(value) for value in (outcome.result.get("partial_unexpected_list") or outcome.result.get("observed_value") or [])][:5],
+                sample=[
+                    str(value)
+                    for value in (
+                        outcome.result.get("partial_unexpected_list") or outcome.result.get("observed_value") or []
+                    )
+                ][:5],
             )
         )
     return failures

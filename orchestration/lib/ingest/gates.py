@@ -41,12 +41,18 @@ def _examples(connection: duckdb.DuckDBPyConnection, bad_table: str) -> list[str
     examples = []
     for row, rule, raw in rows:
         column = rule.split(":", 1)[1] if ":" in rule and not rule.startswith("order:") else None
-        value = connection.execute("SELECT json_extract_string(?::JSON, ?)", [raw, f"$.{column}"]).fetchall()[0][0] if column else raw
+        value = (
+            connection.execute("SELECT json_extract_string(?::JSON, ?)", [raw, f"$.{column}"]).fetchall()[0][0]
+            if column
+            else raw
+        )
         examples.append(f"row {row}: {rule} (value {value!r})")
     return examples
 
 
-def _check_volume(connection, source: Source, file: LandingFile, rows: int, event_days: int, thresholds: Thresholds) -> None:
+def _check_volume(
+    connection, source: Source, file: LandingFile, rows: int, event_days: int, thresholds: Thresholds
+) -> None:
     if rows == 0 or event_days == 0:
         return
     history, mean = ledger.trailing_rows_per_day(connection, source.folder)
@@ -55,7 +61,8 @@ def _check_volume(connection, source: Source, file: LandingFile, rows: int, even
     per_day = rows / event_days
     if per_day < thresholds.min_volume_ratio * mean:
         raise LandingFileError(
-            file.relative_path, "volume_drop",
+            file.relative_path,
+            "volume_drop",
             f"{per_day:.1f} rows per event day against a trailing average of {mean:.1f} over the last {history} "
             f"deliveries (below {thresholds.min_volume_ratio:.0%})",
         )
@@ -78,13 +85,21 @@ class Classified:
     extra: tuple[str, ...]
 
 
-def classify_file(connection: duckdb.DuckDBPyConnection, source: Source, file: LandingFile, replaces: bool,
-                   thresholds: Thresholds, table: str) -> Classified:
+def classify_file(
+    connection: duckdb.DuckDBPyConnection,
+    source: Source,
+    file: LandingFile,
+    replaces: bool,
+    thresholds: Thresholds,
+    table: str,
+) -> Classified:
     """Read a file and give every row its first broken rule; raise LandingFileError to block it."""
     file_columns = read_as_text(connection, file, BATCH)
     missing = [name for name in source.required_columns if name not in file_columns]
     if missing:
-        raise LandingFileError(file.relative_path, "required_columns", f"missing required column(s): {', '.join(missing)}")
+        raise LandingFileError(
+            file.relative_path, "required_columns", f"missing required column(s): {', '.join(missing)}"
+        )
     for column in source.columns:
         if column.name not in file_columns:
             connection.execute(f"ALTER TABLE {BATCH} ADD COLUMN {quote(column.name)} VARCHAR")
@@ -93,15 +108,16 @@ def classify_file(connection: duckdb.DuckDBPyConnection, source: Source, file: L
     connection.execute(f"CREATE OR REPLACE TEMP TABLE {bad_table} AS {bad_rows_sql(BATCH, CHECKED)}")
 
     [(total,)] = connection.execute(f"SELECT count(*) FROM {CHECKED}").fetchall()
-    by_rule = tuple(connection.execute(
-        f"SELECT _rule, count(*) FROM {bad_table} GROUP BY 1 ORDER BY 2 DESC, 1"
-    ).fetchall())
+    by_rule = tuple(
+        connection.execute(f"SELECT _rule, count(*) FROM {bad_table} GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    )
     bad = sum(count for _, count in by_rule)
     examples = tuple(_examples(connection, bad_table)) if bad else ()
     if bad and bad > thresholds.max_bad_row_share * total:
         rules = ", ".join(f"{count} x {rule}" for rule, count in by_rule)
         raise LandingFileError(
-            file.relative_path, by_rule[0][0],
+            file.relative_path,
+            by_rule[0][0],
             f"{bad} of {total} rows ({bad / total:.1%}) break the contract, more than the "
             f"{thresholds.max_bad_row_share:.0%} allowed: {rules}; e.g. {'; '.join(examples)}",
         )
@@ -124,7 +140,8 @@ def gx_failures(connection: duckdb.DuckDBPyConnection, source: Source, pending: 
     """
     names = ", ".join(quote(column.name) for column in source.columns)
     union = " UNION ALL ".join(
-        f"SELECT {names}, {index} AS _delivery FROM {item.table} WHERE _rule IS NULL" for index, item in enumerate(pending)
+        f"SELECT {names}, {index} AS _delivery FROM {item.table} WHERE _rule IS NULL"
+        for index, item in enumerate(pending)
     )
     good_rows = sum(item.total - item.bad for item in pending)
     if good_rows > sample_rows:

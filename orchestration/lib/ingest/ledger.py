@@ -75,7 +75,9 @@ def current_versions(connection: duckdb.DuckDBPyConnection, source: str) -> dict
     return dict(rows)
 
 
-def trailing_rows_per_day(connection: duckdb.DuckDBPyConnection, source: str, files: int = 7) -> tuple[int, float | None]:
+def trailing_rows_per_day(
+    connection: duckdb.DuckDBPyConnection, source: str, files: int = 7
+) -> tuple[int, float | None]:
     """How many of the last `files` non-empty deliveries there are, and their mean rows per event day."""
     [(count, mean)] = connection.execute(
         f"""
@@ -89,8 +91,18 @@ def trailing_rows_per_day(connection: duckdb.DuckDBPyConnection, source: str, fi
     return count, mean
 
 
-def record_delivery(connection, *, load_id: int, source: str, path: str, size_bytes: int, sha256: str,
-                    rows: int, rows_quarantined: int, event_days: int) -> None:
+def record_delivery(
+    connection,
+    *,
+    load_id: int,
+    source: str,
+    path: str,
+    size_bytes: int,
+    sha256: str,
+    rows: int,
+    rows_quarantined: int,
+    event_days: int,
+) -> None:
     connection.execute(
         f"INSERT INTO {LEDGER} VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
         [load_id, source, path, size_bytes, sha256, rows, rows_quarantined, event_days],
@@ -105,7 +117,9 @@ def record_block(connection, *, source: str, path: str, sha256: str | None, rule
 
 def known_hashes(connection: duckdb.DuckDBPyConnection, source: str) -> dict[str, KnownHash]:
     """What each of one source's files was when last hashed, by path."""
-    rows = connection.execute(f"SELECT path, size_bytes, modified_ns, sha256 FROM {HASHES} WHERE source = ?", [source]).fetchall()
+    rows = connection.execute(
+        f"SELECT path, size_bytes, modified_ns, sha256 FROM {HASHES} WHERE source = ?", [source]
+    ).fetchall()
     return {path: KnownHash(*known) for path, *known in rows}
 
 
@@ -115,5 +129,6 @@ def remember_hashes(connection: duckdb.DuckDBPyConnection, source: str, files: M
         connection.execute(f"DELETE FROM {HASHES} WHERE source = ?", [source])
         if files:
             connection.executemany(
-                f"INSERT INTO {HASHES} VALUES (?, ?, ?, ?, ?)", [[source, path, *known] for path, known in files.items()]
+                f"INSERT INTO {HASHES} VALUES (?, ?, ?, ?, ?)",
+                [[source, path, *known] for path, known in files.items()],
             )

@@ -76,7 +76,12 @@ class IngestReport:
 
 def _block(connection, report: IngestReport, source: Source, file: LandingFile, error: LandingFileError) -> None:
     ledger.record_block(
-        connection, source=source.folder, path=file.relative_path, sha256=file.sha256, rule=error.rule, detail=error.detail
+        connection,
+        source=source.folder,
+        path=file.relative_path,
+        sha256=file.sha256,
+        rule=error.rule,
+        detail=error.detail,
     )
     report.files.append(FileOutcome(file.relative_path, "blocked", problem=str(error)))
 
@@ -87,8 +92,9 @@ def _merged(item: Classified) -> FileOutcome:
     return FileOutcome(item.file.relative_path, action, rows, item.bad, item.by_rule, item.extra, item.examples)
 
 
-def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing_root: Path,
-                  thresholds: Thresholds = Thresholds()) -> IngestReport:
+def ingest_source(
+    connection: duckdb.DuckDBPyConnection, source: Source, landing_root: Path, thresholds: Thresholds = Thresholds()
+) -> IngestReport:
     """Bring the raw table of `source` up to date with its landing folder.
 
     Every new or changed file is classified row by row (and blocked on its own when it must be);
@@ -118,7 +124,9 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing
             prepare_validation()
             try:
                 table = f"landing_pending_{len(pending)}"
-                pending.append(classify_file(connection, source, file, file.relative_path in current, thresholds, table))
+                pending.append(
+                    classify_file(connection, source, file, file.relative_path in current, thresholds, table)
+                )
                 loaded_hashes.add(file.sha256)
             except LandingFileError as error:
                 connection.execute(f"DROP TABLE IF EXISTS {table}_bad")
@@ -131,7 +139,8 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing
         if failures:
             for item in pending:
                 error = LandingFileError(
-                    item.file.relative_path, f"gx:{failures[0].expectation}",
+                    item.file.relative_path,
+                    f"gx:{failures[0].expectation}",
                     "the rows to merge fail the Great Expectations suite: " + "; ".join(map(str, failures)),
                 )
                 _block(connection, report, source, item.file, error)
@@ -146,9 +155,13 @@ def ingest_source(connection: duckdb.DuckDBPyConnection, source: Source, landing
     return report
 
 
-def ingest_sources(connection: duckdb.DuckDBPyConnection, sources: list[Source], landing_root: Path,
-                   thresholds: Thresholds = Thresholds(),
-                   then: Callable[[duckdb.DuckDBPyConnection, Source], object] | None = None) -> list[tuple[IngestReport, object]]:
+def ingest_sources(
+    connection: duckdb.DuckDBPyConnection,
+    sources: list[Source],
+    landing_root: Path,
+    thresholds: Thresholds = Thresholds(),
+    then: Callable[[duckdb.DuckDBPyConnection, Source], object] | None = None,
+) -> list[tuple[IngestReport, object]]:
     """`ingest_source` for each source, `PARALLEL_SOURCES` at a time, each on a cursor of its own (its
     own transaction and temp tables; DuckDB runs their queries side by side). `then(cursor, source)`
     runs after a source's ingest, on its cursor. Returns (report, what `then` returned) in the order

@@ -49,8 +49,15 @@ def _merge(connection: duckdb.DuckDBPyConnection, source: Source, item: Classifi
         [load_id, path],
     )
     ledger.record_delivery(
-        connection, load_id=load_id, source=source.folder, path=path, size_bytes=item.file.size_bytes,
-        sha256=item.file.sha256, rows=item.total - item.bad, rows_quarantined=item.bad, event_days=item.event_days,
+        connection,
+        load_id=load_id,
+        source=source.folder,
+        path=path,
+        size_bytes=item.file.size_bytes,
+        sha256=item.file.sha256,
+        rows=item.total - item.bad,
+        rows_quarantined=item.bad,
+        event_days=item.event_days,
     )
 
 

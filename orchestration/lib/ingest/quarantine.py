@@ -17,9 +17,7 @@ def export_quarantine(connection: duckdb.DuckDBPyConnection, source: Source, tar
     file, row and rule that sent each one to quarantine as three trailing columns. Once corrected,
     the file can be dropped into the landing folder as a new delivery: its rows then win over
     older deliveries of the same keys, and the trailing columns are ignored as extra columns."""
-    columns = ", ".join(
-        f"raw_row ->> '{column.name}' AS {quote_identifier(column.name)}" for column in source.columns
-    )
+    columns = ", ".join(f"raw_row ->> '{column.name}' AS {quote_identifier(column.name)}" for column in source.columns)
     target.parent.mkdir(parents=True, exist_ok=True)
     relation = connection.sql(
         f"SELECT {columns}, _source_file AS quarantined_from_file, _source_row AS quarantined_from_row, rule AS quarantine_rule "

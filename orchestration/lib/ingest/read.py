@@ -33,15 +33,14 @@ def read_as_text(connection: duckdb.DuckDBPyConnection, file: LandingFile, table
         normalised = [name.strip().lstrip("\ufeff").lower() for name in columns]
         duplicated = sorted({name for name in normalised if normalised.count(name) > 1})
         if duplicated:
-            raise LandingFileError(file.relative_path, "unique_columns", f"columns appear twice: {', '.join(duplicated)}")
+            raise LandingFileError(
+                file.relative_path, "unique_columns", f"columns appear twice: {', '.join(duplicated)}"
+            )
         as_text = ", ".join(
             f"nullif(trim(cast({quote_identifier(original)} as varchar)), '') as {quote_identifier(name)}"
-            for original, name in zip(columns, normalised)
+            for original, name in zip(columns, normalised, strict=True)
         )
-        connection.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS "
-            f"SELECT {as_text} FROM {_reader_sql(file)}"
-        )
+        connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {as_text} FROM {_reader_sql(file)}")
     except duckdb.Error as error:
         raise LandingFileError(file.relative_path, *_read_failure(error, file.file_format)) from error
     return normalised
@@ -54,7 +53,9 @@ def _read_failure(error: duckdb.Error, file_format: str) -> tuple[str, str]:
     where = f" (line {line.group(1)})" if line else ""
     if "not utf-8 encoded" in text.lower():
         return "encoding", f"is not UTF-8 encoded{where}: save it as UTF-8"
-    if file_format == "csv" and ("sniffing" in text or "Unterminated quote" in text or "Expected Number of Columns" in text):
+    if file_format == "csv" and (
+        "sniffing" in text or "Unterminated quote" in text or "Expected Number of Columns" in text
+    ):
         return "well_formed_csv", (
             f"is not well-formed CSV{where}: a row has the wrong number of fields or an unterminated quote "
             "(a truncated or damaged file?)"

@@ -71,7 +71,12 @@ def violation_expression(source: Source) -> str:
         )
         cases.append((condition, f"range:{rule.column}"))
     for ordering in source.orderings:
-        cases.append((f"{quote(ordering.later)} < {quote(ordering.earlier)}", f"order:{ordering.later}_before_{ordering.earlier}"))
+        cases.append(
+            (
+                f"{quote(ordering.later)} < {quote(ordering.earlier)}",
+                f"order:{ordering.later}_before_{ordering.earlier}",
+            )
+        )
     cases.append(("_key_count > 1", "duplicate_key"))
     return "CASE " + " ".join(f"WHEN {condition} THEN '{rule}'" for condition, rule in cases) + " END"
 
@@ -82,7 +87,9 @@ def classify_sql(source: Source, batch: str) -> str:
     The delivered text is only read to judge the row; the raw row of a bad one is fetched from the
     batch afterwards (`bad_rows_sql`), so good rows never pay for a JSON copy of themselves.
     """
-    typed = ", ".join(f"{typed_expression(c)} AS {quote(c.name)}, {quote(c.name)} AS {text_column(c.name)}" for c in source.columns)
+    typed = ", ".join(
+        f"{typed_expression(c)} AS {quote(c.name)}, {quote(c.name)} AS {text_column(c.name)}" for c in source.columns
+    )
     names = ", ".join(quote(c.name) for c in source.columns)
     key = ", ".join(quote(k) for k in source.key)
     # Repeated keys by aggregate and join, not a window over the whole file (a third faster; usually

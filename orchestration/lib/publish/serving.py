@@ -81,11 +81,14 @@ def _schema(connection: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[
     return [(name, type_) for name, type_, *_ in connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
 
 
-def _audit(warehouse: duckdb.DuckDBPyConnection, database: Path, parquet: Path, tables: dict[str, str]) -> dict[str, int]:
+def _audit(
+    warehouse: duckdb.DuckDBPyConnection, database: Path, parquet: Path, tables: dict[str, str]
+) -> dict[str, int]:
     counts = {}
     with duckdb.connect(str(database), read_only=True) as published:
         published_tables = sorted(
-            name for (name,) in published.execute(
+            name
+            for (name,) in published.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [SCHEMA]
             ).fetchall()
         )
@@ -103,7 +106,9 @@ def _audit(warehouse: duckdb.DuckDBPyConnection, database: Path, parquet: Path, 
                     raise PublishAuditError(f"{table}: {rows} rows in the {label}, {expected_rows} in the warehouse")
                 schema = _schema(connection, relation)
                 if schema != expected_schema:
-                    raise PublishAuditError(f"{table}: the {label}'s columns {schema} differ from the warehouse's {expected_schema}")
+                    raise PublishAuditError(
+                        f"{table}: the {label}'s columns {schema} differ from the warehouse's {expected_schema}"
+                    )
             counts[table] = expected_rows
     return counts
 
@@ -111,7 +116,8 @@ def _audit(warehouse: duckdb.DuckDBPyConnection, database: Path, parquet: Path, 
 def warehouse_marts(warehouse: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """The marts a DuckDB database holds (the warehouse, or a serving file): every base table of schema `marts`."""
     return {
-        name: f"{SCHEMA}.{name}" for (name,) in warehouse.execute(
+        name: f"{SCHEMA}.{name}"
+        for (name,) in warehouse.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE' "
             "AND table_catalog = current_database() ORDER BY 1",
             [SCHEMA],
@@ -119,7 +125,9 @@ def warehouse_marts(warehouse: duckdb.DuckDBPyConnection) -> dict[str, str]:
     }
 
 
-def publish_marts(warehouse: duckdb.DuckDBPyConnection, serving_path: Path, marts: dict[str, str] | None = None) -> PublishReport:
+def publish_marts(
+    warehouse: duckdb.DuckDBPyConnection, serving_path: Path, marts: dict[str, str] | None = None
+) -> PublishReport:
     """Copy, audit and swap in the marts; see the module docstring for the guarantees.
 
     `marts` maps each mart's name to a relation `warehouse` can read it from (default: the warehouse's
@@ -144,7 +152,9 @@ def publish_marts(warehouse: duckdb.DuckDBPyConnection, serving_path: Path, mart
             warehouse.execute(f"DETACH {alias}")  # checkpoints: the file is complete, no WAL left behind
         new_parquet.mkdir()
         for table in tables:
-            warehouse.execute(f"COPY (SELECT * FROM {tables[table]}) TO '{new_parquet / f'{table}.parquet'}' (FORMAT parquet)")
+            warehouse.execute(
+                f"COPY (SELECT * FROM {tables[table]}) TO '{new_parquet / f'{table}.parquet'}' (FORMAT parquet)"
+            )
         counts = _audit(warehouse, new_database, new_parquet, tables)
 
         bytes_written = new_database.stat().st_size + sum(p.stat().st_size for p in new_parquet.iterdir())

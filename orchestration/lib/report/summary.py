@@ -2,7 +2,19 @@
 
 import duckdb
 
-SCHEMAS_IN_ORDER = ("shop", "support", "surveys", "marketing", "finance", "quarantine", "staging", "intermediate", "clv", "marts", "ingest")
+SCHEMAS_IN_ORDER = (
+    "shop",
+    "support",
+    "surveys",
+    "marketing",
+    "finance",
+    "quarantine",
+    "staging",
+    "intermediate",
+    "clv",
+    "marts",
+    "ingest",
+)
 
 
 def table_row_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
@@ -24,15 +36,15 @@ def table_row_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, i
 def business_summary(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """Headline figures as (label, value) lines, selected from the marts that define them
     (`lifecycle_summary`, `ltv_cac_by_channel`): nothing is computed here."""
-    (
-        as_of, customers, buyers, nps_responses, nps, clv_margin, clv_revenue, retention_cohort, retention
-    ) = connection.execute(
-        """
+    (as_of, customers, buyers, nps_responses, nps, clv_margin, clv_revenue, retention_cohort, retention) = (
+        connection.execute(
+            """
         SELECT as_of_date, customers, buyers, nps_responses_12m, nps_12m, median_historical_clv_margin,
                median_historical_clv_revenue, retention_12m_cohort_month, retention_12m
         FROM marts.lifecycle_summary
         """
-    ).fetchone()
+        ).fetchone()
+    )
     lines = [
         ("As of", str(as_of)),
         ("Customers (any order / completed order)", f"{customers:,} / {buyers:,}"),

@@ -14,7 +14,9 @@ class WarehouseLockedError(RuntimeError):
     """Another process holds the warehouse file and did not release it in time."""
 
 
-def connect(path: Path, *, read_only: bool = False, attempts: int | None = None, wait_seconds: float = 1.0) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path, *, read_only: bool = False, attempts: int | None = None, wait_seconds: float = 1.0
+) -> duckdb.DuckDBPyConnection:
     """Open `path`, retrying with backoff while another process holds its lock (`attempts`: default
     `LIFECYCLE_LOCK_RETRIES`)."""
     attempts = attempts or settings.lock_retries()

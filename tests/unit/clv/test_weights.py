@@ -51,7 +51,12 @@ def test_customers_must_be_whole_and_positive():
 
 def test_collapse_histories_adds_up_the_customers_of_each_row():
     summary = pd.DataFrame(
-        {"frequency": [0, 2, 0, 1], "recency": [0.0, 3.0, 0.0, 1.0], "T": [5.0, 5.0, 5.0, 4.0], clv.CUSTOMERS_COLUMN: [3, 2, 4, 1]}
+        {
+            "frequency": [0, 2, 0, 1],
+            "recency": [0.0, 3.0, 0.0, 1.0],
+            "T": [5.0, 5.0, 5.0, 4.0],
+            clv.CUSTOMERS_COLUMN: [3, 2, 4, 1],
+        }
     )
     unique, codes = clv.collapse_histories(summary)
 
@@ -62,7 +67,11 @@ def test_collapse_histories_adds_up_the_customers_of_each_row():
 
 def test_gamma_gamma_counts_excluded_customers_by_weight():
     summary = pd.DataFrame(
-        {"frequency": [0, 1, 2, 3, 1], "monetary_value": [0.0, -5.0, 10.0, 20.0, 0.0], clv.CUSTOMERS_COLUMN: [9, 4, 5, 6, 2]}
+        {
+            "frequency": [0, 1, 2, 3, 1],
+            "monetary_value": [0.0, -5.0, 10.0, 20.0, 0.0],
+            clv.CUSTOMERS_COLUMN: [9, 4, 5, 6, 2],
+        }
     )
     fit = clv.fit_gamma_gamma(summary)
 
@@ -78,5 +87,6 @@ def test_predicted_clv_summary_weights_each_history_by_its_customers():
     # median of the three distinct histories).
     assert predicted_clv_summary(predictions, customers) == {"customers_predicted": 5, "median_predicted_clv_12m": 10.0}
     assert predicted_clv_summary(predictions.iloc[[1]], customers[[1]]) == {
-        "customers_predicted": 0, "median_predicted_clv_12m": None
+        "customers_predicted": 0,
+        "median_predicted_clv_12m": None,
     }

@@ -67,6 +67,12 @@ buyers as (
 
 ),
 
+buyer_count as (
+
+    select count(*) as buyers from buyers
+
+),
+
 {% for score, (column, direction) in rfm_orders.items() -%}
 {{ score }}_ranks as (
 
@@ -90,7 +96,7 @@ rfm as (
         ))) as {{ score }}_score{{ ',' if not loop.last }}
         {%- endfor %}
     from buyers
-    cross join (select count(*) as buyers from buyers) as buyer_count
+    cross join buyer_count
     {%- for score, (column, _) in rfm_orders.items() %}
     inner join {{ score }}_ranks on {{ score }}_ranks.{{ column }} is not distinct from buyers.{{ column }}
     {%- endfor %}
