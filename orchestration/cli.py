@@ -1,5 +1,6 @@
 """`python -m orchestration.cli run`: materialize the whole pipeline through Dagster and summarise it.
 `python -m orchestration.cli quarantine orders fix.csv`: export quarantined rows to correct and replay.
+`python -m orchestration.cli skip orders/2024-03.csv`: leave a known-bad landing file unread, without deleting it.
 `python -m orchestration.cli dbt build -s customers`: dbt by hand, with the pipeline's resolved settings.
 """
 
@@ -28,6 +29,18 @@ def _failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
     return messages
 
 
+def _listed(metadata: dict, *keys: str) -> list[str]:
+    return [line for key in keys if key in metadata for line in metadata[key].value]
+
+
+def _skipped_files(result: dg.ExecuteInProcessResult) -> list[str]:
+    return [
+        path
+        for event in result.get_asset_materialization_events()
+        for path in _listed(event.materialization.metadata, "files_skipped")
+    ]
+
+
 def _published(result: dg.ExecuteInProcessResult) -> bool:
     from orchestration.defs.publish.assets import published_marts
 
@@ -43,10 +56,19 @@ def full_refresh_config() -> dict:
 
 def run_pipeline(full_refresh: bool = False) -> int:
     from orchestration.definitions import defs
+    from orchestration.defs.resources import WAREHOUSE_POOL
+    from orchestration.runs import WarehouseBusyError, recover_dead_runs, wait_for_warehouse
 
     if not os.environ.get("DAGSTER_HOME"):
         print("DAGSTER_HOME is not set: the run is not recorded (use `make run`).", file=sys.stderr)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    for line in recover_dead_runs(instance):
+        print(f"Recovered: {line}")
+    try:
+        wait_for_warehouse(instance, WAREHOUSE_POOL, settings.warehouse_wait_seconds(), report=print)
+    except WarehouseBusyError as error:
+        print(f"Not started: {error}", file=sys.stderr)
+        return 1
     job = defs.resolve_job_def("lifecycle_job")
     result = job.execute_in_process(
         instance=instance,
@@ -65,6 +87,10 @@ def run_pipeline(full_refresh: bool = False) -> int:
     print(f"Checks: {len(checks) - len(failed_checks)} passed, {len(failed_checks)} failed")
     for check in failed_checks:
         print(f"  FAILED {check.asset_key.to_user_string()} :: {check.check_name} ({check.severity.value})")
+        for line in _listed(check.metadata, "files_ignored", "ignored"):
+            print(f"    ignored in the landing folder: {line}")
+    for path in _skipped_files(result):
+        print(f"  SKIPPED on purpose (ingest.skipped_files): {path}")
     for message in _failure_messages(result):
         print(f"  ERROR {message}")
     if result.success and not published:
@@ -118,6 +144,28 @@ def export_quarantined(folder: str, target: str) -> int:
     return 0
 
 
+def skip_landing_file(relative_path: str, reason: str | None) -> int:
+    """Skip one landing file as it is now: runs report it and never read it; a changed file is read again."""
+    from orchestration.lib.ingest import ledger
+    from orchestration.lib.ingest.contract import SOURCES
+    from orchestration.lib.ingest.discover import file_sha256
+
+    path = settings.landing_dir() / relative_path
+    folder = Path(relative_path).parts[0] if Path(relative_path).parts else ""
+    source = next((s for s in SOURCES if s.folder == folder), None)
+    if source is None or not path.is_file():
+        print(f"No landing file {path} in a source folder ({', '.join(s.folder for s in SOURCES)})", file=sys.stderr)
+        return 2
+    sha256 = file_sha256(path)
+    with open_warehouse(settings.warehouse_path()) as connection:
+        ledger.ensure_ledger(connection)
+        ledger.skip_version(connection, source=source.folder, path=relative_path, sha256=sha256, reason=reason)
+    print(
+        f"Skipped {relative_path} (sha256 {sha256[:12]}): every run reports it and leaves it unread; a new version of it is read again."
+    )
+    return 0
+
+
 def run_dbt(arguments: list[str]) -> int:
     """dbt in the project folder, with the settings the pipeline resolved (profiles.yml keeps no defaults)."""
     environment = {
@@ -140,11 +188,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     quarantine.add_argument("source", help="landing folder name, e.g. orders")
     quarantine.add_argument("target", help="CSV file to write")
+    skip = commands.add_parser("skip", help="leave a known-bad landing file unread without deleting it")
+    skip.add_argument("path", help="its path under the landing folder, e.g. orders/2024-03.csv")
+    skip.add_argument("--reason", help="why, recorded beside it in ingest.skipped_files")
     dbt = commands.add_parser("dbt", help="run dbt with the pipeline's settings, e.g. `dbt build -s customers`")
     dbt.add_argument("arguments", nargs=argparse.REMAINDER, help="dbt's own arguments")
     arguments = parser.parse_args(argv)
     if arguments.command == "dbt":
         return run_dbt(arguments.arguments)
+    if arguments.command == "skip":
+        return skip_landing_file(arguments.path, arguments.reason)
     if arguments.command == "quarantine":
         return export_quarantined(arguments.source, arguments.target)
     return run_pipeline(full_refresh=arguments.full_refresh)

@@ -65,6 +65,12 @@ def gx_sample_rows() -> int:
     return max(1, int(_float_setting("LIFECYCLE_GX_SAMPLE_ROWS", 100_000)))
 
 
+def csv_max_line_bytes() -> int:
+    """The longest CSV line a landing file may have, in bytes (`LIFECYCLE_CSV_MAX_LINE_BYTES`, default 64 MiB):
+    a survey comment can be long; a file with a longer line is blocked, saying so."""
+    return max(1, int(_float_setting("LIFECYCLE_CSV_MAX_LINE_BYTES", 64 * 2**20)))
+
+
 def duckdb_memory_limit() -> str:
     """DuckDB's buffer memory per process (`LIFECYCLE_DUCKDB_MEMORY_LIMIT`, default 2GB); larger
     operations spill to disk. The pipeline's steps run one at a time, so this bounds its memory."""
@@ -74,6 +80,12 @@ def duckdb_memory_limit() -> str:
 def lock_retries() -> int:
     """Attempts to open a warehouse another process holds, with backoff from 1 s (`LIFECYCLE_LOCK_RETRIES`, default 5)."""
     return max(1, int(_float_setting("LIFECYCLE_LOCK_RETRIES", 5)))
+
+
+def warehouse_wait_seconds() -> float:
+    """How long `make run` waits for another live run that holds the warehouse before giving up
+    (`LIFECYCLE_WAREHOUSE_WAIT_SECONDS`, default 3600)."""
+    return max(0.0, _float_setting("LIFECYCLE_WAREHOUSE_WAIT_SECONDS", 3600))
 
 
 def serving_path() -> Path:

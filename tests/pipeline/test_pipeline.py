@@ -131,3 +131,21 @@ def test_dbt_artifacts_are_kept_per_step_not_per_run(landing):
     assert run_results(second) == run_results(first)
     second_results = json.loads(run_results(second).read_text())
     assert second_results["metadata"]["invocation_id"] != first_results["metadata"]["invocation_id"]
+
+
+def test_what_no_source_reads_is_reported_and_the_run_goes_on(landing):
+    write_csv(landing / "orders" / "2024-03.csv", HEADER, "A-1,alice,2024-03-01T09:00:00Z,completed,USD,120.00")
+    write_csv(landing / "orders" / "2024-03.xlsx", "a", "1")
+    write_csv(landing / "refunds" / "r.csv", "refund_id", "R1")
+    result = run_lifecycle_job("shop/orders")
+    assert result.success
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    root, orders = evaluations["landing_root_holds_only_source_folders"], evaluations["landing_batches_valid"]
+    assert (root.passed, root.severity.value, orders.passed, orders.severity.value) == (False, "WARN", False, "WARN")
+    assert root.metadata["ignored"].value == [
+        "refunds/: not a source folder (one of: fx_rates, marketing_spend, orders, support_tickets, survey_responses)"
+    ]
+    assert orders.metadata["files_ignored"].value == [
+        "orders/2024-03.xlsx: not a file type the pipeline reads (.csv, .jsonl, .ndjson, .parquet)"
+    ]
+    assert query("SELECT count(*) FROM shop.orders") == [(1,)]

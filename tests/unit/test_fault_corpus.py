@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from orchestration.lib.ingest.contract import ORDERS, SUPPORT_TICKETS, SURVEY_RESPONSES
+from orchestration.lib.ingest.gates import Thresholds
 from orchestration.lib.ingest.load import ingest_source
 from orchestration.lib.warehouse.connection import connect
 
@@ -30,6 +31,7 @@ class Case:
     quarantined: dict | None = None  # rule -> rows, when the file loads
     blocked: tuple[str, str] | None = None  # (rule, message fragment), when it is blocked
     loaded_rows: int = 40
+    thresholds: Thresholds = Thresholds()
 
 
 def csv(header: str, rows: list[str]) -> bytes:
@@ -135,6 +137,71 @@ CASES = [
         csv(ORDERS_HEADER + ",loyalty_tier", [r + ",gold" for r in GOOD_ORDERS]),
     ),
     Case("UTF-8 BOM (accepted)", ORDERS, b"\xef\xbb\xbf" + csv(ORDERS_HEADER, GOOD_ORDERS)),
+    Case(
+        "a NUL byte inside a customer id",
+        ORDERS,
+        csv(ORDERS_HEADER, GOOD_ORDERS + ["O99,C\x001,2024-03-02,completed,USD,1"]),
+        quarantined={"control_characters:customer_id": 1},
+    ),
+    Case(
+        "a line break inside a quoted order id",
+        ORDERS,
+        csv(ORDERS_HEADER, GOOD_ORDERS + ['"O\n99",C1,2024-03-02,completed,USD,1']),
+        quarantined={"control_characters:order_id": 1},
+    ),
+    Case(
+        "a tab before a channel label",
+        ORDERS,
+        csv(
+            ORDERS_HEADER + ",channel",
+            [r + ",email" for r in GOOD_ORDERS] + ["O99,C1,2024-03-02,completed,USD,1,\temail"],
+        ),
+        quarantined={"control_characters:channel": 1},
+    ),
+    Case(
+        "a customer id of spaces only",
+        ORDERS,
+        csv(ORDERS_HEADER, GOOD_ORDERS + ["O99,   ,2024-03-02,completed,USD,1"]),
+        quarantined={"not_null:customer_id": 1},
+    ),
+    Case(
+        "line breaks and a tab in a free-text comment (accepted)",
+        SURVEY_RESPONSES,
+        csv(
+            SURVEYS_HEADER + ",comment",
+            [r + ",fine" for r in GOOD_SURVEYS[:-1]] + ['R40,C40,2024-03-01 10:00:00,nps,9,"Great.\nFast\tdelivery."'],
+        ),
+    ),
+    Case(
+        "a 2 MB comment (accepted)",
+        SURVEY_RESPONSES,
+        csv(
+            SURVEYS_HEADER + ",comment",
+            [r + ",fine" for r in GOOD_SURVEYS[:-1]] + ["R40,C40,2024-03-01 10:00:00,nps,9," + "x" * 2_500_000],
+        ),
+    ),
+    Case(
+        "a line longer than the configured limit",
+        SURVEY_RESPONSES,
+        csv(
+            SURVEYS_HEADER + ",comment",
+            [r + ",fine" for r in GOOD_SURVEYS[:-1]] + ["R40,C40,2024-03-01 10:00:00,nps,9," + "x" * 2_500_000],
+        ),
+        blocked=(
+            "line_length",
+            "longer than the limit of 2,200,000 bytes (a very long free-text field?): raise LIFECYCLE_CSV_MAX_LINE_BYTES",
+        ),
+        thresholds=Thresholds(max_line_bytes=2_200_000),
+    ),
+    Case(
+        "a semicolon-delimited export",
+        ORDERS,
+        csv(ORDERS_HEADER.replace(",", ";"), [row.replace(",", ";") for row in GOOD_ORDERS]),
+        blocked=(
+            "required_columns",
+            "missing required column(s): order_id, customer_id, ordered_at, status, currency, amount (the header looks semicolon-delimited",
+        ),
+    ),
     Case("header-only file (accepted, nothing to load)", ORDERS, csv(ORDERS_HEADER, []), loaded_rows=0),
 ]
 
@@ -146,7 +213,7 @@ def test_bad_input(case: Case, tmp_path):
     file = landing / case.source.folder / "delivery.csv"
     file.write_bytes(case.content)
     connection = connect(tmp_path / "warehouse.duckdb")
-    report = ingest_source(connection, case.source, landing)
+    report = ingest_source(connection, case.source, landing, case.thresholds)
     quarantine = dict(
         connection.execute(f"SELECT rule, count(*) FROM quarantine.{case.source.folder} GROUP BY 1").fetchall()
     )

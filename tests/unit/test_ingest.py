@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.lib.ingest.contract import ORDERS, SOURCES, SUPPORT_TICKETS
+from orchestration.lib.ingest.contract import ORDERS, SOURCES, SUPPORT_TICKETS, SURVEY_RESPONSES
 from orchestration.lib.ingest.load import ingest_source
 from tests.helpers import ORDERS_HEADER, write_csv
 
@@ -110,8 +110,8 @@ def _counting_reads(monkeypatch) -> list[str]:
     """The names of the landing files read to be hashed, from now on."""
     from orchestration.lib.ingest import discover
 
-    reads, sha256 = [], discover._sha256
-    monkeypatch.setattr(discover, "_sha256", lambda path: reads.append(path.name) or sha256(path))
+    reads, sha256 = [], discover.file_sha256
+    monkeypatch.setattr(discover, "file_sha256", lambda path: reads.append(path.name) or sha256(path))
     return reads
 
 
@@ -357,3 +357,66 @@ def test_gx_is_loaded_once_when_sources_ask_for_it_side_by_side(monkeypatch):
         assert futures[0].result() == ("gx", "context") and loads == [1]
     finally:
         expectations._start_loading.cache_clear()
+
+
+def test_ids_lose_surrounding_spaces_and_free_text_keeps_its_line_breaks(landing, warehouse):
+    write_csv(landing / "orders" / "a.csv", HEADER, "  O1 , C1  ,2024-03-01,completed,USD,10,,,")
+    write_csv(
+        landing / "survey_responses" / "a.csv",
+        "response_id,customer_id,responded_at,survey_type,score,comment",
+        'R1,C1,2024-03-01,nps,9,"Line one\nline two\twith a tab"',
+    )
+    ingest_source(warehouse, ORDERS, landing)
+    ingest_source(warehouse, SURVEY_RESPONSES, landing)
+    assert rows(warehouse, "SELECT order_id, customer_id FROM shop.orders") == [("O1", "C1")]
+    assert rows(warehouse, "SELECT comment FROM surveys.responses") == [("Line one\nline two\twith a tab",)]
+
+
+def test_a_file_blocked_again_keeps_one_record_with_its_first_and_last_time(landing, warehouse):
+    write_csv(landing / "orders" / "bad.csv", "order_id,ordered_at", "O1,2024-03-01")
+    first = only_problem(ingest_source(warehouse, ORDERS, landing))
+    again = only_problem(ingest_source(warehouse, ORDERS, landing))
+    [(blocked_at, last_blocked_at, times)] = rows(
+        warehouse, "SELECT blocked_at, last_blocked_at, times_blocked FROM ingest.blocked_files"
+    )
+    assert "still blocked" not in first
+    assert again.startswith(first) and f"[still blocked: the same file since {blocked_at:%Y-%m-%d %H:%M} UTC]" in again
+    assert times == 2 and last_blocked_at >= blocked_at
+    # Corrected (new content), it is a new version: loaded, and the blocked record of the old one stays.
+    write_csv(landing / "orders" / "bad.csv", HEADER, "O1,C1,2024-03-01,completed,USD,10,,,")
+    assert ingest_source(warehouse, ORDERS, landing).blocked == []
+    assert rows(warehouse, "SELECT count(*) FROM ingest.blocked_files") == [(1,)]
+
+
+def test_a_skipped_file_is_reported_and_left_unread_until_it_changes(landing, warehouse):
+    from orchestration.lib.ingest import ledger
+    from orchestration.lib.ingest.discover import file_sha256
+
+    bad = write_csv(landing / "orders" / "bad.csv", "order_id,ordered_at", "O1,2024-03-01")
+    ledger.ensure_ledger(warehouse)
+    ledger.skip_version(warehouse, source="orders", path="orders/bad.csv", sha256=file_sha256(bad), reason="known bad")
+    report = ingest_source(warehouse, ORDERS, landing)
+    assert [(f.path, f.action) for f in report.files] == [("orders/bad.csv", "skipped")]
+    assert rows(warehouse, "SELECT count(*) FROM ingest.blocked_files") == [(0,)]
+    write_csv(bad, HEADER, "O1,C1,2024-03-01,completed,USD,10,,,")
+    assert [f.action for f in ingest_source(warehouse, ORDERS, landing).files] == ["loaded"]
+
+
+def test_what_no_source_reads_in_the_landing_folder_is_listed(landing):
+    from orchestration.lib.ingest.discover import Stray, strays
+
+    write_csv(landing / "refunds" / "r.csv", "refund_id", "R1")
+    write_csv(landing / "stray.csv", "a", "1")
+    write_csv(landing / "orders" / "2024-03.xlsx", "a", "1")
+    write_csv(landing / "orders" / "2024-03.csv", HEADER)
+    (landing / ".gitkeep").touch()
+    (landing / "orders" / ".2024-04.csv.swp").touch()
+    assert strays(landing, SOURCES) == [
+        Stray(
+            "refunds/",
+            "not a source folder (one of: fx_rates, marketing_spend, orders, support_tickets, survey_responses)",
+            None,
+        ),
+        Stray("stray.csv", "a file at the landing root: files go into a source folder", None),
+        Stray("orders/2024-03.xlsx", "not a file type the pipeline reads (.csv, .jsonl, .ndjson, .parquet)", "orders"),
+    ]

@@ -5,12 +5,22 @@ import dagster as dg
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib import settings
 from orchestration.lib.ingest import lake
-from orchestration.lib.ingest.contract import LOAD_METADATA_COLUMNS, SOURCES, Source
+from orchestration.lib.ingest.contract import LOAD_METADATA_COLUMNS, ORDERS, SOURCES, Source
+from orchestration.lib.ingest.discover import Stray, strays
 from orchestration.lib.ingest.gates import Thresholds
 from orchestration.lib.ingest.load import IngestReport, ingest_sources, rules_summary
 from orchestration.lib.ingest.quarantine import quarantine_relation
 
 CHECK_NAME = "landing_batches_valid"
+# On the orders asset, as orders is the one source every landing folder has.
+ROOT_CHECK = dg.AssetCheckSpec(
+    "landing_root_holds_only_source_folders",
+    asset=ORDERS.asset_key,
+    description=(
+        "Nothing sits in the landing root that no source reads: a folder the contract does not know "
+        "(`refunds/`) or a file outside the source folders. Fails at WARN, naming them; the run goes on."
+    ),
+)
 
 
 def _spec(source: Source) -> dg.AssetSpec:
@@ -37,22 +47,28 @@ def _check_spec(source: Source) -> dg.AssetCheckSpec:
         description=(
             "The landing files merged in this run passed the contract: row rules (bad rows quarantined) and the "
             "Great Expectations suite on the rows merged. Fails at ERROR when a file was blocked, at WARN when "
-            "rows were quarantined."
+            "rows were quarantined or the folder holds files of a type the pipeline does not read."
         ),
     )
 
 
-def _check_result(report: IngestReport) -> dg.AssetCheckResult:
+def _described(found: list[Stray]) -> list[str]:
+    return [f"{stray.path}: {stray.reason}" for stray in found]
+
+
+def _check_result(report: IngestReport, ignored: list[Stray]) -> dg.AssetCheckResult:
     blocked, quarantined = report.blocked, report.rows_quarantined
     examples = [example for outcome in report.files for example in outcome.examples][:10]
     return dg.AssetCheckResult(
         asset_key=report.source.asset_key,
         check_name=CHECK_NAME,
-        passed=not blocked and not quarantined,
+        passed=not blocked and not quarantined and not ignored,
         severity=dg.AssetCheckSeverity.ERROR if blocked else dg.AssetCheckSeverity.WARN,
         metadata={
             "files_validated": report.count("loaded", "reloaded", "blocked"),
             "files_blocked": dg.MetadataValue.json([outcome.problem for outcome in blocked]),
+            "files_ignored": dg.MetadataValue.json(_described(ignored)),
+            "files_skipped": dg.MetadataValue.json([f.path for f in report.files if f.action == "skipped"]),
             "rows_quarantined": quarantined,
             "quarantined_by_rule": dg.MetadataValue.json(rules_summary(report)),
             "quarantined_examples": dg.MetadataValue.json(examples),
@@ -75,6 +91,7 @@ def _materialization(report: IngestReport, lake_sync: lake.LakeSync | None) -> d
             "files_reloaded": report.count("reloaded"),
             "files_unchanged": report.count("unchanged"),
             "files_duplicate": dg.MetadataValue.json([f.path for f in report.files if f.action == "duplicate"]),
+            "files_skipped": dg.MetadataValue.json([f.path for f in report.files if f.action == "skipped"]),
             "extra_columns_ignored": dg.MetadataValue.json(
                 {f.path: list(f.extra_columns) for f in report.files if f.extra_columns}
             ),
@@ -85,7 +102,7 @@ def _materialization(report: IngestReport, lake_sync: lake.LakeSync | None) -> d
 @dg.multi_asset(
     name="ingest_landing_files",
     specs=[_spec(source) for source in SOURCES],
-    check_specs=[_check_spec(source) for source in SOURCES],
+    check_specs=[*(_check_spec(source) for source in SOURCES), ROOT_CHECK],
     can_subset=True,
     pool=WAREHOUSE_POOL,
 )
@@ -99,6 +116,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
         max_bad_row_share=settings.max_bad_row_share(),
         min_volume_ratio=settings.min_volume_ratio(),
         gx_sample_rows=settings.gx_sample_rows(),
+        max_line_bytes=settings.csv_max_line_bytes(),
     )
     context.log.info(f"Landing root: {landing_root}; warehouse: {duckdb.database_path}")
     problems = []
@@ -112,15 +130,28 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
             thresholds,
             then=(lambda cursor, source: lake.sync_source(cursor, source, settings.lake_dir())) if keep_lake else None,
         )
+    found = strays(landing_root, SOURCES)
+    for stray in found:
+        context.log.warning(f"Ignored in the landing folder: {stray.path}: {stray.reason}")
     for report, lake_sync in outcomes:
         context.log.info(
             f"{report.source.relation}: {report.rows_loaded} rows from {report.count('loaded', 'reloaded')} file(s), "
             f"{report.rows_quarantined} quarantined, {report.count('blocked')} blocked, "
-            f"{report.count('unchanged')} unchanged, {report.count('duplicate')} repeated deliveries"
+            f"{report.count('unchanged')} unchanged, {report.count('duplicate')} repeated deliveries, "
+            f"{report.count('skipped')} skipped on purpose"
         )
         problems += [outcome.problem for outcome in report.blocked]
         yield _materialization(report, lake_sync)
-        yield _check_result(report)
+        yield _check_result(report, [stray for stray in found if stray.source == report.source.folder])
+    if ROOT_CHECK.key in context.selected_asset_check_keys:
+        at_root = [stray for stray in found if stray.source is None]
+        yield dg.AssetCheckResult(
+            asset_key=ROOT_CHECK.asset_key,
+            check_name=ROOT_CHECK.name,
+            passed=not at_root,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"ignored": dg.MetadataValue.json(_described(at_root))},
+        )
     if problems:
         raise dg.Failure(
             description="Blocked landing files (nothing of them was merged; correct and re-deliver them):\n"

@@ -192,6 +192,9 @@ class Column:
     accepted_values: tuple[str, ...] = ()  # compared lower-cased (currency codes: upper-cased)
     min_value: float | None = None
     max_value: float | None = None
+    # Prose, which may hold line breaks and tabs. Every other text column (ids, codes, labels) may not
+    # hold a control character: one would make a second customer of `C1` and `C\x001`.
+    free_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -300,7 +303,7 @@ SURVEY_RESPONSES = Source(
         Column("responded_at", TIMESTAMP),
         Column("survey_type", TEXT, accepted_values=("nps", "csat")),
         Column("score", INTEGER),
-        Column("comment", TEXT, required=False, nullable=True),
+        Column("comment", TEXT, required=False, nullable=True, free_text=True),
     ),
 )
 

@@ -2,7 +2,7 @@
 
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -68,10 +68,42 @@ def discover(source: Source, landing_root: Path, known: Mapping[str, KnownHash])
             files.append(LandingFile(path, relative_path, stat.st_size, recorded.sha256, recorded.modified_ns))
             continue
         hashed_at = time.time_ns()
-        sha256 = _sha256(path)
+        sha256 = file_sha256(path)
         settled = stat.st_mtime_ns < hashed_at - SETTLED_NS and _unchanged_since(path, stat)
         files.append(LandingFile(path, relative_path, stat.st_size, sha256, stat.st_mtime_ns if settled else None))
     return files
+
+
+class Stray(NamedTuple):
+    """Something in the landing folder that no source reads: reported, never an error."""
+
+    path: str  # relative to the landing root
+    reason: str
+    source: str | None  # the source folder it sits in; None at the landing root
+
+
+def strays(landing_root: Path, sources: Sequence[Source]) -> list[Stray]:
+    """Folders the contract does not know, files at the landing root, and files of an unknown type
+    inside a source folder. Hidden entries (a `.gitkeep`, an editor's swap file) are left out."""
+    if not landing_root.is_dir():
+        return []
+    folders = {source.folder for source in sources}
+    found = []
+    for entry in sorted(landing_root.iterdir()):
+        if entry.name.startswith(".") or entry.name in folders:
+            continue
+        if entry.is_dir():
+            found.append(Stray(f"{entry.name}/", f"not a source folder (one of: {', '.join(sorted(folders))})", None))
+        else:
+            found.append(Stray(entry.name, "a file at the landing root: files go into a source folder", None))
+    readable = ", ".join(sorted(FORMAT_BY_EXTENSION))
+    for folder in sorted(folders):
+        for path in sorted((landing_root / folder).rglob("*")):
+            relative = path.relative_to(landing_root)
+            hidden = any(part.startswith(".") for part in relative.parts)
+            if path.is_file() and not hidden and path.suffix.lower() not in FORMAT_BY_EXTENSION:
+                found.append(Stray(relative.as_posix(), f"not a file type the pipeline reads ({readable})", folder))
+    return found
 
 
 def _unchanged_since(path: Path, stat) -> bool:
@@ -80,6 +112,6 @@ def _unchanged_since(path: Path, stat) -> bool:
     return (now.st_size, now.st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()

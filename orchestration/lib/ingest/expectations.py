@@ -17,7 +17,7 @@ from functools import cache
 import pandas as pd
 
 from orchestration.lib.ingest.contract import DATE, TIMESTAMP, Source
-from orchestration.lib.ingest.row_rules import FUTURE_TOLERANCE
+from orchestration.lib.ingest.row_rules import CONTROL_CHARACTERS, FUTURE_TOLERANCE, guards_control_characters
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,10 @@ def build_suite(gx, source: Source, now: datetime, delivery_column: str | None =
     for column in source.columns:
         if not column.nullable:
             suite.add_expectation(expectations.ExpectColumnValuesToNotBeNull(column=column.name))
+        if guards_control_characters(column):
+            suite.add_expectation(
+                expectations.ExpectColumnValuesToNotMatchRegex(column=column.name, regex=CONTROL_CHARACTERS)
+            )
         if column.accepted_values:
             suite.add_expectation(
                 expectations.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(column.accepted_values))

@@ -32,6 +32,17 @@ class Thresholds:
     min_volume_ratio: float = 0.2
     min_history_files: int = 3  # the volume check needs this many earlier deliveries
     gx_sample_rows: int = 100_000  # larger batches are validated by GX on a sample of this size
+    max_line_bytes: int = 64 * 2**20  # the longest CSV line read; a longer one blocks its file
+
+
+def _delimiter_hint(file_columns: list[str]) -> str:
+    """Why every column can be missing at once: a header read as one column holds another delimiter
+    (a spreadsheet in many locales saves CSV with `;`)."""
+    if len(file_columns) == 1:
+        for delimiter, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+            if delimiter in file_columns[0]:
+                return f" (the header looks {name}-delimited: {file_columns[0][:60]!r}; save the file comma-separated)"
+    return ""
 
 
 def _examples(connection: duckdb.DuckDBPyConnection, bad_table: str) -> list[str]:
@@ -94,11 +105,13 @@ def classify_file(
     table: str,
 ) -> Classified:
     """Read a file and give every row its first broken rule; raise LandingFileError to block it."""
-    file_columns = read_as_text(connection, file, BATCH)
+    file_columns = read_as_text(connection, file, BATCH, thresholds.max_line_bytes)
     missing = [name for name in source.required_columns if name not in file_columns]
     if missing:
         raise LandingFileError(
-            file.relative_path, "required_columns", f"missing required column(s): {', '.join(missing)}"
+            file.relative_path,
+            "required_columns",
+            f"missing required column(s): {', '.join(missing)}{_delimiter_hint(file_columns)}",
         )
     for column in source.columns:
         if column.name not in file_columns:

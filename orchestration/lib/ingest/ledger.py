@@ -1,14 +1,17 @@
 """The file ledger: which landing file versions are in the warehouse, and which were blocked.
 
 One row per delivery (a file loaded, or re-loaded after it changed). The newest row per
-path is that path's current version. Blocked deliveries are kept apart: a blocked file is
-tried again on the next run, until it is corrected.
+path is that path's current version. Blocked deliveries are kept apart, one row per file version
+(path and hash) with when it was first and last blocked: a blocked file is tried again on every run
+(a setting may have changed), until it is corrected, removed, or skipped on purpose
+(`ingest.skipped_files`, `python -m orchestration.cli skip <path>`).
 
 Beside them, a cache of content hashes: each landing file's size, modification time and sha256
 when it was last read, so that an unchanged file is not read again to be recognised (`landing.discover`).
 """
 
 from collections.abc import Mapping
+from datetime import datetime
 
 import duckdb
 
@@ -17,6 +20,7 @@ from orchestration.lib.warehouse.connection import transaction
 
 LEDGER = "ingest.file_ledger"
 BLOCKED = "ingest.blocked_files"
+SKIPPED = "ingest.skipped_files"
 HASHES = "ingest.file_hashes"
 
 
@@ -46,7 +50,21 @@ def ensure_ledger(connection: duckdb.DuckDBPyConnection) -> None:
             sha256 VARCHAR,
             rule VARCHAR NOT NULL,
             detail VARCHAR NOT NULL,
-            blocked_at TIMESTAMP NOT NULL
+            blocked_at TIMESTAMP NOT NULL    -- when this version of the file was first blocked
+        )
+        """
+    )
+    # Added after the table's first version; a warehouse made before has it without them.
+    connection.execute(f"ALTER TABLE {BLOCKED} ADD COLUMN IF NOT EXISTS last_blocked_at TIMESTAMP")
+    connection.execute(f"ALTER TABLE {BLOCKED} ADD COLUMN IF NOT EXISTS times_blocked BIGINT")
+    connection.execute(
+        f"""
+        CREATE TABLE IF NOT EXISTS {SKIPPED} (
+            source VARCHAR NOT NULL,
+            path VARCHAR NOT NULL,
+            sha256 VARCHAR NOT NULL,         -- the version skipped: a changed file is read again
+            reason VARCHAR,
+            skipped_at TIMESTAMP NOT NULL
         )
         """
     )
@@ -109,9 +127,39 @@ def record_delivery(
     )
 
 
-def record_block(connection, *, source: str, path: str, sha256: str | None, rule: str, detail: str) -> None:
+def record_block(connection, *, source: str, path: str, sha256: str | None, rule: str, detail: str) -> datetime | None:
+    """Record that this version of the file is blocked; a version blocked before keeps its one row, with
+    its last time and count brought up to date. Returns when it was first blocked if it was before."""
+    earlier = connection.execute(
+        f"""
+        UPDATE {BLOCKED}
+        SET rule = ?, detail = ?, last_blocked_at = now()::TIMESTAMP, times_blocked = coalesce(times_blocked, 1) + 1
+        WHERE source = ? AND path = ? AND sha256 IS NOT DISTINCT FROM ?
+        RETURNING blocked_at
+        """,
+        [rule, detail, source, path, sha256],
+    ).fetchall()
+    if earlier:
+        return min(blocked_at for (blocked_at,) in earlier)
     connection.execute(
-        f"INSERT INTO {BLOCKED} VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", [source, path, sha256, rule, detail]
+        f"INSERT INTO {BLOCKED} (source, path, sha256, rule, detail, blocked_at, last_blocked_at, times_blocked) "
+        "VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP, now()::TIMESTAMP, 1)",
+        [source, path, sha256, rule, detail],
+    )
+    return None
+
+
+def skipped_versions(connection: duckdb.DuckDBPyConnection, source: str) -> set[tuple[str, str]]:
+    """The (path, sha256) file versions of a source skipped on purpose."""
+    return set(connection.execute(f"SELECT path, sha256 FROM {SKIPPED} WHERE source = ?", [source]).fetchall())
+
+
+def skip_version(connection, *, source: str, path: str, sha256: str, reason: str | None) -> None:
+    """Skip this version of the file from now on: reported on every run, never read, never failing it."""
+    connection.execute(
+        f"INSERT INTO {SKIPPED} SELECT ?, ?, ?, ?, now()::TIMESTAMP "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {SKIPPED} WHERE source = ? AND path = ? AND sha256 = ?)",
+        [source, path, sha256, reason, source, path, sha256],
     )
 
 

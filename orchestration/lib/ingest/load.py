@@ -4,19 +4,13 @@ A file is identified by its path relative to the landing root and its content ha
 while its size and modification time stay those it was hashed with: `discover`):
 - unchanged (same path, same hash as the ledger's current version): skipped;
 - same content already loaded under another path (a file delivered twice): skipped;
+- a version skipped on purpose (`ingest.skipped_files`): reported, never read;
 - new or changed: validated, then its good rows replace that path's earlier rows.
 
-Row-level problems quarantine, batch-level problems block:
-- each row gets its first broken rule (`row_rules.py`); bad rows go to `quarantine.<source>`
-  with file, row, rule and the raw row, and the good rows proceed;
-- the file is blocked, and nothing of it merged, when it cannot be read, lacks a required
-  column, has more bad rows than `max_bad_row_share`, or has far fewer rows per event day than
-  the trailing deliveries (`min_volume_ratio`);
-- the good rows of the run's files are validated together by the Great Expectations suite
-  (on a fixed-size sample when there are more than `gx_sample_rows`) before anything is
-  merged; a failure there blocks them all.
-Raw tables keep every delivery's rows with load metadata; staging keeps, for each key, the rows
-of the newest delivery ("newest file wins").
+New and changed files pass the gates (`gates`): bad rows go to `quarantine.<source>`, a file that
+cannot be used whole is blocked and recorded in `ingest.blocked_files`, and the good rows of the
+run's files are merged together (`merge`). Raw tables keep every delivery's rows with load metadata;
+staging keeps, for each key, the rows of the newest delivery ("newest file wins").
 """
 
 from collections import Counter
@@ -43,7 +37,7 @@ PARALLEL_SOURCES = 2
 @dataclass(frozen=True)
 class FileOutcome:
     path: str
-    action: str  # loaded | reloaded | unchanged | duplicate | blocked
+    action: str  # loaded | reloaded | unchanged | duplicate | skipped | blocked
     rows: int = 0
     rows_quarantined: int = 0
     quarantined_by_rule: tuple[tuple[str, int], ...] = ()
@@ -75,7 +69,7 @@ class IngestReport:
 
 
 def _block(connection, report: IngestReport, source: Source, file: LandingFile, error: LandingFileError) -> None:
-    ledger.record_block(
+    first_blocked = ledger.record_block(
         connection,
         source=source.folder,
         path=file.relative_path,
@@ -83,7 +77,8 @@ def _block(connection, report: IngestReport, source: Source, file: LandingFile, 
         rule=error.rule,
         detail=error.detail,
     )
-    report.files.append(FileOutcome(file.relative_path, "blocked", problem=str(error)))
+    still = f" [still blocked: the same file since {first_blocked:%Y-%m-%d %H:%M} UTC]" if first_blocked else ""
+    report.files.append(FileOutcome(file.relative_path, "blocked", problem=f"{error}{still}"))
 
 
 def _merged(item: Classified) -> FileOutcome:
@@ -108,6 +103,7 @@ def ingest_source(
     current = ledger.current_versions(connection, source.folder)
     loaded_hashes = set(current.values())
     pending: list[Classified] = []
+    skipped = ledger.skipped_versions(connection, source.folder)
     known = ledger.known_hashes(connection, source.folder)
     files = discover(source, landing_root, known)
     remembered = {file.relative_path: known_hash for file in files if (known_hash := file.known_hash())}
@@ -118,6 +114,8 @@ def ingest_source(
             report.files.append(FileOutcome(file.relative_path, "unchanged"))
         elif file.sha256 in loaded_hashes:
             report.files.append(FileOutcome(file.relative_path, "duplicate"))
+        elif (file.relative_path, file.sha256) in skipped:
+            report.files.append(FileOutcome(file.relative_path, "skipped"))
         else:
             # GX takes seconds to load: on a thread of its own (once) while DuckDB reads the files. Not
             # while they are hashed (`discover`): the two would take turns on the GIL.

@@ -7,42 +7,61 @@ import duckdb
 from orchestration.lib.ingest.discover import LandingFile, LandingFileError
 from orchestration.lib.warehouse.relations import quote_identifier
 
+# DuckDB's own limit on a CSV line; a file with a longer one is read again with the configured limit,
+# so that ordinary files keep the reader's smaller buffers.
+DUCKDB_MAX_LINE_BYTES = 2_097_152
+LINE_TOO_LONG = re.compile(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)")
 
-def _reader_sql(file: LandingFile) -> str:
+
+def _reader_sql(file: LandingFile, max_line_bytes: int = DUCKDB_MAX_LINE_BYTES) -> str:
     location = str(file.path).replace("'", "''")
     if file.file_format == "csv":
         # Everything is read as text: types are the contract's business, not the sniffer's.
-        return f"read_csv('{location}', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')"
+        return (
+            f"read_csv('{location}', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', "
+            f"max_line_size = {int(max_line_bytes)})"
+        )
     if file.file_format == "parquet":
         return f"read_parquet('{location}')"
     return f"read_json('{location}', format = 'newline_delimited')"
 
 
-def read_as_text(connection: duckdb.DuckDBPyConnection, file: LandingFile, table: str) -> list[str]:
+def read_as_text(
+    connection: duckdb.DuckDBPyConnection, file: LandingFile, table: str, max_line_bytes: int = DUCKDB_MAX_LINE_BYTES
+) -> list[str]:
     """Load `file` into temp table `table`: every column as trimmed text, one row per data row in file
     order, so that the table's `rowid` + 1 is the row's number in the file (`row_rules.source_row`;
-    a `row_number()` window over the read cost a third of the read).
+    a `row_number()` window over the read would cost a third of the read). A CSV line may be up to
+    `max_line_bytes` long (a long free-text answer).
 
     Returns the file's column names, normalised to lower case.
     """
     if file.size_bytes == 0:
         raise LandingFileError(file.relative_path, "readable_file", "the file is empty (not even a header)")
     try:
-        described = connection.sql(f"DESCRIBE SELECT * FROM {_reader_sql(file)}").fetchall()
-        columns = [row[0] for row in described]
-        normalised = [name.strip().lstrip("\ufeff").lower() for name in columns]
-        duplicated = sorted({name for name in normalised if normalised.count(name) > 1})
-        if duplicated:
-            raise LandingFileError(
-                file.relative_path, "unique_columns", f"columns appear twice: {', '.join(duplicated)}"
-            )
-        as_text = ", ".join(
-            f"nullif(trim(cast({quote_identifier(original)} as varchar)), '') as {quote_identifier(name)}"
-            for original, name in zip(columns, normalised, strict=True)
-        )
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {as_text} FROM {_reader_sql(file)}")
+        return _read(connection, file, table, DUCKDB_MAX_LINE_BYTES)
+    except duckdb.Error as error:
+        if not LINE_TOO_LONG.search(str(error)) or max_line_bytes <= DUCKDB_MAX_LINE_BYTES:
+            raise LandingFileError(file.relative_path, *_read_failure(error, file.file_format)) from error
+    try:
+        return _read(connection, file, table, max_line_bytes)
     except duckdb.Error as error:
         raise LandingFileError(file.relative_path, *_read_failure(error, file.file_format)) from error
+
+
+def _read(connection: duckdb.DuckDBPyConnection, file: LandingFile, table: str, max_line_bytes: int) -> list[str]:
+    reader = _reader_sql(file, max_line_bytes)
+    described = connection.sql(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+    columns = [row[0] for row in described]
+    normalised = [name.strip().lstrip("\ufeff").lower() for name in columns]
+    duplicated = sorted({name for name in normalised if normalised.count(name) > 1})
+    if duplicated:
+        raise LandingFileError(file.relative_path, "unique_columns", f"columns appear twice: {', '.join(duplicated)}")
+    as_text = ", ".join(
+        f"nullif(trim(cast({quote_identifier(original)} as varchar)), '') as {quote_identifier(name)}"
+        for original, name in zip(columns, normalised, strict=True)
+    )
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {as_text} FROM {reader}")
     return normalised
 
 
@@ -51,6 +70,13 @@ def _read_failure(error: duckdb.Error, file_format: str) -> tuple[str, str]:
     text = str(error)
     line = re.search(r"CSV Error on Line: (\d+)", text)
     where = f" (line {line.group(1)})" if line else ""
+    too_long = LINE_TOO_LONG.search(text)
+    if too_long:
+        limit, actual = (int(value) for value in too_long.groups())
+        return "line_length", (
+            f"has a line{where} of {actual:,} bytes, longer than the limit of {limit:,} bytes (a very long "
+            "free-text field?): raise LIFECYCLE_CSV_MAX_LINE_BYTES to read it"
+        )
     if "not utf-8 encoded" in text.lower():
         return "encoding", f"is not UTF-8 encoded{where}: save it as UTF-8"
     if file_format == "csv" and (

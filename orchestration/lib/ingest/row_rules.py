@@ -1,17 +1,26 @@
 """The contract's row-level rules as SQL: each row of a landing batch gets its first broken rule, or NULL.
 
 Rules, in the order they are tried (a row reports the first it breaks):
-`not_null:<column>`, `type:<column>` (present but not parseable), `accepted_values:<column>`,
+`not_null:<column>`, `type:<column>` (present but not parseable), `control_characters:<column>` (a
+text column other than free text holding a control character: a NUL, tab or line break in an id),
+`accepted_values:<column>`,
 `range:<column>`, `future:<column>` (more than FUTURE_TOLERANCE ahead of the load),
 `order:<later>_before_<earlier>`, and `duplicate_key` (the key appears more than once in the file).
 """
 
 from datetime import timedelta
 
-from orchestration.lib.ingest.contract import DATE, INTEGER, ISO_4217_CURRENCIES, TIMESTAMP, Column, Source
+from orchestration.lib.ingest.contract import DATE, INTEGER, ISO_4217_CURRENCIES, TEXT, TIMESTAMP, Column, Source
 from orchestration.lib.warehouse.relations import quote_identifier as quote
 
 FUTURE_TOLERANCE = timedelta(days=1)
+# ASCII control characters (0x00-0x1F, 0x7F), in RE2 (DuckDB) and Python `re` (Great Expectations) alike.
+CONTROL_CHARACTERS = "[\\x00-\\x1f\\x7f]"
+
+
+def guards_control_characters(column: Column) -> bool:
+    """Whether the column must be free of control characters: every text column but free text."""
+    return column.type == TEXT and not column.free_text
 
 
 def source_row(batch: str) -> str:
@@ -53,6 +62,9 @@ def violation_expression(source: Source) -> str:
         if not column.nullable:
             cases.append((f"{text} IS NULL", f"not_null:{column.name}"))
         cases.append((f"{text} IS NOT NULL AND {name} IS NULL", f"type:{column.name}"))
+    for column in filter(guards_control_characters, source.columns):
+        condition = f"regexp_matches({text_column(column.name)}, '{CONTROL_CHARACTERS}')"
+        cases.append((condition, f"control_characters:{column.name}"))
     for column in source.columns:
         name = quote(column.name)
         if column.accepted_values:
