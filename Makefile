@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 SPARK_INSTALLED := $(VENV)/.spark-installed
 
-.PHONY: run test test-unit test-e2e test-spark lint format dev sample bench bench-engines bench-clv install manifest clean
+.PHONY: run test test-unit test-e2e test-spark test-crash lint format dev sample bench bench-engines bench-clv install manifest clean
 
 # LIFECYCLE_ENGINE=spark make run: the same pipeline with the dbt models built on Spark (installs pyspark).
 ENGINE_DEPS := $(if $(filter spark,$(shell echo '$(LIFECYCLE_ENGINE)' | tr A-Z a-z)),$(SPARK_INSTALLED))
@@ -37,6 +37,10 @@ test-unit: $(INSTALLED) $(MANIFEST)
 
 test-e2e: $(INSTALLED) $(MANIFEST)
 	$(PY) -m pytest -m e2e tests/e2e
+
+# `make run` killed with SIGKILL in each stage, then run again; and a run waiting for a live one.
+test-crash: $(INSTALLED) $(MANIFEST)
+	$(PY) -m pytest -m crash tests/crash
 
 # ruff (lint and format) on the Python; sqlfluff on the dbt models, compiled by dbt (.sqlfluff).
 lint: $(INSTALLED)

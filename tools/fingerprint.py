@@ -22,17 +22,29 @@ class Fingerprint:
     checksum: int
 
 
+def _fingerprint(connection: duckdb.DuckDBPyConnection, relation: str) -> Fingerprint:
+    schema = tuple(
+        (name, type_) for name, type_, *_ in connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    )
+    columns = ", ".join(name for name, _ in schema if name not in RUN_TIME_COLUMNS)
+    rows, checksum = connection.execute(
+        f"SELECT count(*), coalesce(sum(hash(row({columns}))), 0) FROM {relation}"
+    ).fetchall()[0]
+    return Fingerprint(schema, rows, int(checksum))
+
+
 def fingerprints(serving_path: Path) -> dict[str, Fingerprint]:
+    """Every mart of a serving DuckDB file."""
     with duckdb.connect(str(serving_path), read_only=True) as connection:
-        result = {}
-        for table, relation in warehouse_marts(connection).items():
-            schema = tuple((name, type_) for name, type_, *_ in connection.execute(f"DESCRIBE {relation}").fetchall())
-            columns = ", ".join(name for name, _ in schema if name not in RUN_TIME_COLUMNS)
-            rows, checksum = connection.execute(
-                f"SELECT count(*), coalesce(sum(hash(row({columns}))), 0) FROM {relation}"
-            ).fetchall()[0]
-            result[table] = Fingerprint(schema, rows, int(checksum))
-        return result
+        return {table: _fingerprint(connection, relation) for table, relation in warehouse_marts(connection).items()}
+
+
+def parquet_fingerprints(folder: Path) -> dict[str, Fingerprint]:
+    """Every mart of a serving Parquet folder (one `<mart>.parquet` each)."""
+    with duckdb.connect() as connection:
+        return {
+            path.stem: _fingerprint(connection, f"read_parquet('{path}')") for path in sorted(folder.glob("*.parquet"))
+        }
 
 
 def differing_rows(left: Path, right: Path, table: str, limit: int = 5) -> list[tuple]:
