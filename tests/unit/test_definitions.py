@@ -33,7 +33,9 @@ def test_dbt_tests_are_blocking_checks():
     graph = defs.resolve_asset_graph()
     check_names = {key.name for key in graph.asset_check_keys}
     assert "unique_int_orders_converted_order_id" in check_names
-    specs = [spec for assets_def in defs.assets for spec in getattr(assets_def, "check_specs", [])]
+    from orchestration.defs.transform.assets import DBT_STEPS
+
+    specs = [spec for step in DBT_STEPS for spec in step.check_specs]
     assert specs and all(spec.blocking for spec in specs)
 
 
