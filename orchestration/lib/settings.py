@@ -59,6 +59,13 @@ def min_volume_ratio() -> float:
     return _float_setting("LIFECYCLE_MIN_VOLUME_RATIO", 0.2)
 
 
+def max_unknown_customer_share() -> float:
+    """A delivery of tickets or survey answers in which more than this share of rows name a customer no
+    order carries is blocked: the systems' ids may not match (`LIFECYCLE_MAX_UNKNOWN_CUSTOMER_SHARE`,
+    default 0.2). Fewer unknown ids are prospects, kept and counted."""
+    return _float_setting("LIFECYCLE_MAX_UNKNOWN_CUSTOMER_SHARE", 0.2)
+
+
 def gx_sample_rows() -> int:
     """Great Expectations validates at most this many rows of a run's batch, a random sample beyond
     it (`LIFECYCLE_GX_SAMPLE_ROWS`, default 100,000); the SQL row rules still judge every row."""

@@ -189,19 +189,24 @@ def test_cohort_retention(built, orders_usd):
 
 def test_nps_monthly(built):
     landing, connection, _, _ = built
+    orders = landing_frame(landing, "orders")
+    buyers = set(orders.loc[orders["status"] == "completed", "customer_id"])
     answers = landing_frame(landing, "survey_responses")
     answers = answers[answers["survey_type"] == "nps"].copy()
     answers["score"] = answers["score"].astype(int)
     answers["month"] = pd.to_datetime(answers["responded_at"]).dt.to_period("M")
-    by_month = answers.groupby("month")["score"].agg(
+    answers["is_buyer"] = answers["customer_id"].isin(buyers)
+    by_month = answers.groupby(["month", "is_buyer"])["score"].agg(
         responses="size", promoters=lambda s: (s >= 9).sum(), detractors=lambda s: (s <= 6).sum()
     )
     by_month["nps"] = (100 * (by_month["promoters"] - by_month["detractors"]) / by_month["responses"]).round(2)
     actual = mart(
-        connection, "SELECT response_month, nps_responses, nps FROM marts.nps_monthly WHERE nps_responses > 0"
+        connection,
+        "SELECT response_month, is_buyer, nps_responses, nps FROM marts.nps_monthly WHERE nps_responses > 0",
     )
     actual["month"] = pd.to_datetime(actual["response_month"]).dt.to_period("M")
-    actual = actual.set_index("month").sort_index()
+    actual = actual.set_index(["month", "is_buyer"]).sort_index()
+    assert list(actual.index) == list(by_month.index)
     assert list(actual["nps_responses"]) == list(by_month["responses"])
     np.testing.assert_allclose(actual["nps"], by_month["nps"], atol=0.005)
 

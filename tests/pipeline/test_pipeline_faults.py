@@ -43,12 +43,15 @@ def landing(first_good_run):
 
 
 @pytest.fixture
-def published(first_good_run):
+def published(first_good_run, monkeypatch):
     root = first_good_run
     shutil.rmtree(root / "landing")
     shutil.copytree(root / "landing.good", root / "landing")
     shutil.copy(root / "warehouse.good", root / "warehouse" / "warehouse.duckdb")
     serving = root / "serving"
+    # The serving files the good run published: what each fault must leave as they were (each test
+    # would otherwise publish to a folder of its own).
+    monkeypatch.setenv("LIFECYCLE_SERVING", str(serving / "lifecycle.duckdb"))
     before = fingerprint(serving)
     assert "lifecycle.duckdb" in before
     return serving, before
@@ -152,14 +155,31 @@ def test_the_warehouse_locked_by_another_process(published, monkeypatch):
     assert_not_published(result, serving, before)
 
 
-def test_a_ticket_for_an_unknown_customer(landing, published):
-    """Policy: a ticket must belong to a customer with an order; otherwise nothing is published."""
+def test_a_prospects_ticket_is_published_and_a_delivery_of_mismatched_ids_is_blocked(landing, published):
+    """Policy: a ticket from a person with no order is a prospect's, kept and published; a delivery whose
+    ids mostly match no order (another system's ids) blocks the run and names the file."""
     serving, before = published
+    header = "ticket_id,customer_id,created_at,first_response_at,resolved_at,status,channel,csat_score\n"
     (landing / "support_tickets" / "stray.csv").write_text(
-        "ticket_id,customer_id,created_at,first_response_at,resolved_at,status,channel,csat_score\n"
-        "T-STRAY,NOBODY,2025-06-01 10:00:00,,,new,email,\n"
+        header + "T-STRAY,NOBODY,2025-06-01 10:00:00,,,new,whatsapp,\n"
     )
     result = run_lifecycle_job()
-    failed = {e.check_name for e in result.get_asset_check_evaluations() if not e.passed}
-    assert "relationships_stg_support__tickets_customer_id__customer_id__ref_int_orders_converted_" in failed
-    assert_not_published(result, serving, before)
+    assert result.success
+    with duckdb.connect(str(serving / "lifecycle.duckdb"), read_only=True) as connection:
+        assert connection.execute(
+            "SELECT is_buyer, lifecycle_stage, tickets FROM marts.customers WHERE customer_id = 'NOBODY'"
+        ).fetchall() == [(False, "prospect", 1)]
+        assert connection.execute(
+            "SELECT tickets_created FROM marts.support_monthly "
+            "WHERE ticket_month = DATE '2025-06-01' AND ticket_channel = 'whatsapp' AND NOT is_buyer"
+        ).fetchall() == [(1,)]
+
+    published_once = fingerprint(serving)
+    rows = "".join(f"T-HD{i},agent{i}@helpdesk.example,2025-06-02 10:00:00,,,new,email,\n" for i in range(30))
+    (landing / "support_tickets" / "helpdesk_export.csv").write_text(header + rows)
+    blocked = run_lifecycle_job()
+    assert (
+        "support_tickets/helpdesk_export.csv: 30 of 30 rows (100.0%) name a customer_id that no order carries, "
+        "more than the 20% allowed: do the ids of this system match the shop's"
+    ) in step_failures(blocked)["ingest_landing_files"]
+    assert_not_published(blocked, serving, published_once)

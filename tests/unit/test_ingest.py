@@ -420,3 +420,51 @@ def test_what_no_source_reads_in_the_landing_folder_is_listed(landing):
         Stray("stray.csv", "a file at the landing root: files go into a source folder", None),
         Stray("orders/2024-03.xlsx", "not a file type the pipeline reads (.csv, .jsonl, .ndjson, .parquet)", "orders"),
     ]
+
+
+TICKETS_HEADER = "ticket_id,customer_id,created_at,first_response_at,resolved_at,status,channel,csat_score"
+
+
+def _tickets(ids) -> list[str]:
+    return [f"T{i},{customer},2024-03-02 10:00:00,,,new,chat," for i, customer in enumerate(ids)]
+
+
+def test_a_prospects_ticket_is_kept(landing, warehouse):
+    write_csv(landing / "orders" / "a.csv", HEADER, *[f"O{i},C{i},2024-03-01,completed,USD,10,,," for i in range(30)])
+    write_csv(landing / "support_tickets" / "a.csv", TICKETS_HEADER, *_tickets([f"C{i}" for i in range(29)] + ["P1"]))
+    ingest_source(warehouse, ORDERS, landing)
+    report = ingest_source(warehouse, SUPPORT_TICKETS, landing)
+    assert report.blocked == [] and report.rows_loaded == 30
+
+
+def test_a_delivery_that_names_mostly_unknown_customers_is_blocked(landing, warehouse):
+    write_csv(landing / "orders" / "a.csv", HEADER, *[f"O{i},{i},2024-03-01,completed,USD,10,,," for i in range(30)])
+    emails = [f"person{i}@example.com" for i in range(25)]
+    write_csv(
+        landing / "support_tickets" / "helpdesk.csv", TICKETS_HEADER, *_tickets(emails + ["1", "2", "3", "4", "5"])
+    )
+    ingest_source(warehouse, ORDERS, landing)
+    problem = only_problem(ingest_source(warehouse, SUPPORT_TICKETS, landing))
+    assert problem == (
+        "support_tickets/helpdesk.csv: 25 of 30 rows (83.3%) name a customer_id that no order carries, more than the "
+        "20% allowed: do the ids of this system match the shop's (e-mails in one, numeric ids in the other?); "
+        "e.g. 'person0@example.com', 'person10@example.com', 'person11@example.com' (rule: unknown_customers)"
+    )
+    assert rows(warehouse, "SELECT count(*) FROM support.tickets") == [(0,)]
+
+
+def test_new_customers_delivered_with_their_first_tickets_are_known(landing, tmp_path):
+    """Orders and tickets of the same run are ingested side by side; the tickets wait for the orders'
+    merge before their customers are counted."""
+    from orchestration.lib.ingest.load import ingest_sources
+    from orchestration.lib.warehouse.connection import connect
+
+    write_csv(landing / "orders" / "a.csv", HEADER, *[f"O{i},N{i},2024-03-01,completed,USD,10,,," for i in range(30)])
+    write_csv(landing / "support_tickets" / "a.csv", TICKETS_HEADER, *_tickets([f"N{i}" for i in range(30)]))
+    connection = connect(tmp_path / "side_by_side.duckdb")
+    reports = ingest_sources(connection, [SUPPORT_TICKETS, ORDERS], landing)
+    assert [(report.source, report.blocked, report.rows_loaded) for report, _ in reports] == [
+        (SUPPORT_TICKETS, [], 30),
+        (ORDERS, [], 30),
+    ]
+    connection.close()

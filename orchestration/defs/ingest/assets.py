@@ -117,6 +117,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
         min_volume_ratio=settings.min_volume_ratio(),
         gx_sample_rows=settings.gx_sample_rows(),
         max_line_bytes=settings.csv_max_line_bytes(),
+        max_unknown_customer_share=settings.max_unknown_customer_share(),
     )
     context.log.info(f"Landing root: {landing_root}; warehouse: {duckdb.database_path}")
     problems = []

@@ -228,6 +228,9 @@ class Source:
     description: str = ""
     score_ranges: tuple[ScoreRange, ...] = ()
     orderings: tuple[Ordering, ...] = ()
+    # Its `customer_id`s should mostly be customers the orders know; a person without an order is a
+    # prospect, but a delivery of mostly unknown ids means the systems' ids do not match.
+    customers_known_from_orders: bool = False
 
     @property
     def asset_key(self) -> list[str]:
@@ -275,6 +278,7 @@ SUPPORT_TICKETS = Source(
     key=("ticket_id",),
     event_column="created_at",
     description="One row per support ticket, as exported by the help desk.",
+    customers_known_from_orders=True,
     orderings=(Ordering("first_response_at", "created_at"), Ordering("resolved_at", "created_at")),
     columns=(
         Column("ticket_id", TEXT),
@@ -296,6 +300,7 @@ SURVEY_RESPONSES = Source(
     key=("response_id",),
     event_column="responded_at",
     description="One row per NPS or CSAT survey answer.",
+    customers_known_from_orders=True,
     score_ranges=(ScoreRange("score", "survey_type", "nps", 0, 10), ScoreRange("score", "survey_type", "csat", 1, 5)),
     columns=(
         Column("response_id", TEXT),

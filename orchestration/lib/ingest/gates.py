@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from orchestration.lib.ingest import ledger
-from orchestration.lib.ingest.contract import Source
+from orchestration.lib.ingest.contract import ORDERS, Source
 from orchestration.lib.ingest.discover import LandingFile, LandingFileError
 from orchestration.lib.ingest.expectations import validate_batch
 from orchestration.lib.ingest.read import read_as_text
@@ -33,6 +33,11 @@ class Thresholds:
     min_history_files: int = 3  # the volume check needs this many earlier deliveries
     gx_sample_rows: int = 100_000  # larger batches are validated by GX on a sample of this size
     max_line_bytes: int = 64 * 2**20  # the longest CSV line read; a longer one blocks its file
+    # A delivery of tickets or answers is blocked when more than this share of its rows name a customer
+    # no order carries, once it has at least `unknown_customer_min_rows` rows (a few prospects' rows are
+    # no sign of mismatched ids).
+    max_unknown_customer_share: float = 0.2
+    unknown_customer_min_rows: int = 20
 
 
 def _delimiter_hint(file_columns: list[str]) -> str:
@@ -161,3 +166,26 @@ def gx_failures(connection: duckdb.DuckDBPyConnection, source: Source, pending: 
         union = f"SELECT * FROM ({union}) USING SAMPLE reservoir({int(sample_rows)} ROWS) REPEATABLE (42)"
     frame = connection.execute(union).df()
     return validate_batch(frame, source, datetime.now(UTC).replace(tzinfo=None), delivery_column="_delivery")
+
+
+def unknown_customers(connection: duckdb.DuckDBPyConnection, item: Classified, thresholds: Thresholds) -> None:
+    """Block a delivery whose good rows mostly name customers no order carries (raise LandingFileError):
+    the ids of the help desk or survey tool likely do not match the shop's."""
+    total, unknown, examples = connection.execute(
+        f"""
+        SELECT count(*), count(*) FILTER (WHERE known.customer_id IS NULL),
+               list(DISTINCT checked.customer_id ORDER BY checked.customer_id) FILTER (WHERE known.customer_id IS NULL)
+        FROM {item.table} AS checked
+        LEFT JOIN (SELECT DISTINCT customer_id FROM {ORDERS.relation}) AS known USING (customer_id)
+        WHERE checked._rule IS NULL
+        """
+    ).fetchall()[0]
+    if total < thresholds.unknown_customer_min_rows or unknown <= thresholds.max_unknown_customer_share * total:
+        return
+    raise LandingFileError(
+        item.file.relative_path,
+        "unknown_customers",
+        f"{unknown} of {total} rows ({unknown / total:.1%}) name a customer_id that no order carries, more than the "
+        f"{thresholds.max_unknown_customer_share:.0%} allowed: do the ids of this system match the shop's (e-mails in "
+        f"one, numeric ids in the other?); e.g. {', '.join(map(repr, examples[:3]))}",
+    )

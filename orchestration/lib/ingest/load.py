@@ -13,6 +13,7 @@ run's files are merged together (`merge`). Raw tables keep every delivery's rows
 staging keeps, for each key, the rows of the newest delivery ("newest file wins").
 """
 
+import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,10 +23,18 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.ingest import ledger
-from orchestration.lib.ingest.contract import Source
+from orchestration.lib.ingest.contract import ORDERS, Source
 from orchestration.lib.ingest.discover import LandingFile, LandingFileError, discover
 from orchestration.lib.ingest.expectations import prepare_validation
-from orchestration.lib.ingest.gates import BATCH, CHECKED, Classified, Thresholds, classify_file, gx_failures
+from orchestration.lib.ingest.gates import (
+    BATCH,
+    CHECKED,
+    Classified,
+    Thresholds,
+    classify_file,
+    gx_failures,
+    unknown_customers,
+)
 from orchestration.lib.ingest.merge import ensure_tables, merge_all
 from orchestration.lib.warehouse.connection import session_cursor
 
@@ -81,6 +90,19 @@ def _block(connection, report: IngestReport, source: Source, file: LandingFile, 
     report.files.append(FileOutcome(file.relative_path, "blocked", problem=f"{error}{still}"))
 
 
+def _without_unknown_customers(
+    connection, report: IngestReport, source: Source, pending: list[Classified], thresholds: Thresholds
+) -> list[Classified]:
+    kept = []
+    for item in pending:
+        try:
+            unknown_customers(connection, item, thresholds)
+            kept.append(item)
+        except LandingFileError as error:
+            _block(connection, report, source, item.file, error)
+    return kept
+
+
 def _merged(item: Classified) -> FileOutcome:
     rows = item.total - item.bad
     action = "reloaded" if item.replaces else "loaded"
@@ -88,7 +110,11 @@ def _merged(item: Classified) -> FileOutcome:
 
 
 def ingest_source(
-    connection: duckdb.DuckDBPyConnection, source: Source, landing_root: Path, thresholds: Thresholds = Thresholds()
+    connection: duckdb.DuckDBPyConnection,
+    source: Source,
+    landing_root: Path,
+    thresholds: Thresholds = Thresholds(),
+    orders_merged: Callable[[], object] | None = None,
 ) -> IngestReport:
     """Bring the raw table of `source` up to date with its landing folder.
 
@@ -96,6 +122,8 @@ def ingest_source(
     the good rows of all of them are then validated together by Great Expectations (a failure
     blocks them all), and they are merged together in one transaction. A blocked file is reported
     and recorded in `ingest.blocked_files`, never raised: the caller decides to fail the run.
+    A source whose customers should be the orders' has each file's share of unknown ids judged
+    once `orders_merged()` returns (the orders of the same run, ingested beside it, count as known).
     """
     ledger.ensure_ledger(connection)
     ensure_tables(connection, source)
@@ -143,6 +171,10 @@ def ingest_source(
                 )
                 _block(connection, report, source, item.file, error)
         elif pending:
+            if source.customers_known_from_orders:
+                if orders_merged:
+                    orders_merged()
+                pending = _without_unknown_customers(connection, report, source, pending, thresholds)
             merge_all(connection, source, pending)
             report.files.extend(_merged(item) for item in pending)
     finally:
@@ -163,19 +195,30 @@ def ingest_sources(
     """`ingest_source` for each source, `PARALLEL_SOURCES` at a time, each on a cursor of its own (its
     own transaction and temp tables; DuckDB runs their queries side by side). `then(cursor, source)`
     runs after a source's ingest, on its cursor. Returns (report, what `then` returned) in the order
-    of `sources`; an error of one source is raised once all are done."""
+    of `sources`; an error of one source is raised once all are done.
+
+    The orders are started first: tickets and answers read, judge and validate their files beside
+    them, and wait for the orders' merge only to count the customers those files name."""
     ledger.ensure_ledger(connection)
     for source in sources:  # the DDL first, on one cursor: concurrent catalog writes conflict
         ensure_tables(connection, source)
+    orders_merged = threading.Event()
+    if ORDERS not in sources:
+        orders_merged.set()
 
     def ingest_one(source: Source) -> tuple[IngestReport, object]:
-        with session_cursor(connection) as cursor:
-            report = ingest_source(cursor, source, landing_root, thresholds)
-            return report, then(cursor, source) if then else None
+        try:
+            with session_cursor(connection) as cursor:
+                report = ingest_source(cursor, source, landing_root, thresholds, orders_merged.wait)
+                return report, then(cursor, source) if then else None
+        finally:
+            if source == ORDERS:
+                orders_merged.set()
 
+    in_order = sorted(sources, key=lambda source: source != ORDERS)  # a stable sort: the orders first
     with ThreadPoolExecutor(max_workers=PARALLEL_SOURCES, thread_name_prefix="ingest") as pool:
-        futures = [pool.submit(ingest_one, source) for source in sources]
-    return [future.result() for future in futures]
+        futures = {source: pool.submit(ingest_one, source) for source in in_order}
+    return [futures[source].result() for source in sources]
 
 
 def rules_summary(report: IngestReport) -> dict[str, int]:

@@ -37,12 +37,32 @@ latest_nps as (
 order_recency as (
 
     select
-        summaries.*,
+        known.customer_id,
+        known.first_seen_at,
+        -- the order figures that do not depend on the as-of date, kept up to date incrementally; none
+        -- for a prospect who has only written or answered a survey
+        coalesce(summaries.orders, 0) as orders,
+        summaries.first_order_at,
+        summaries.last_order_at,
+        summaries.last_completed_order_at,
+        coalesce(summaries.completed_orders, 0) as completed_orders,
+        coalesce(summaries.refunded_orders, 0) as refunded_orders,
+        coalesce(summaries.cancelled_orders, 0) as cancelled_orders,
+        coalesce(summaries.orders_without_fx_rate, 0) as orders_without_fx_rate,
+        summaries.gross_revenue,
+        summaries.refunds,
+        summaries.net_revenue,
+        summaries.net_margin,
+        coalesce(summaries.has_estimated_margin, false) as has_estimated_margin,
+        summaries.first_completed_order_at,
+        summaries.cohort_month,
+        summaries.acquisition_channel,
+        summaries.last_gap_days,
         as_of.as_of_date,
         {{ days_between(dbt.cast(to_reporting_time('summaries.last_completed_order_at'), 'date'), 'as_of.as_of_date') }}
             as days_since_last_order
-    -- the order figures that do not depend on the as-of date, kept up to date incrementally
-    from {{ ref('int_customer_order_summaries') }} as summaries
+    from {{ ref('int_customers_known') }} as known
+    left join {{ ref('int_customer_order_summaries') }} as summaries on summaries.customer_id = known.customer_id
     cross join as_of
 
 ),
@@ -135,8 +155,7 @@ scored as (
     select
         *,
         case when latest_nps_score is not null then {{ nps_category('latest_nps_score') }} end as latest_nps_category,
-        {#- Churned: no completed order within churn_days before the as-of date. -#}
-        coalesce(days_since_last_order > {{ var('churn_days') }}, true) as is_churned
+        {{ is_churned('days_since_last_order') }} as is_churned
     from customer_facts
 
 ),
@@ -155,15 +174,8 @@ staged as (
             when recency_score >= 2 then 'hibernating'
             else 'lost'
         end as rfm_segment,
-        case
-            when completed_orders = 0 then 'prospect'
-            when is_churned then 'churned'
-            when tenure_days <= {{ var('new_customer_days') }} then 'new'
-            when last_gap_days > {{ var('churn_days') }} then 'reactivated'
-            when days_since_last_order > {{ var('at_risk_days') }} then 'at risk'
-            when latest_nps_score >= 9 then 'advocate'
-            else 'active'
-        end as lifecycle_stage
+        {{ lifecycle_stage('completed_orders', 'days_since_last_order', 'tenure_days', 'last_gap_days', 'latest_nps_score') }}
+            as lifecycle_stage
     from scored
 
 ),
@@ -188,6 +200,10 @@ health as (
 select
     -- ids
     {{ dbt.cast('customer_id', dbt.type_string()) }} as customer_id,
+
+    -- who: every known person; a buyer has a completed order, everyone else is a prospect
+    {{ dbt.cast('completed_orders > 0', 'boolean') }} as is_buyer,
+    {{ dbt.cast('first_seen_at', 'timestamp') }} as first_seen_at,
 
     -- acquisition
     {{ dbt.cast('acquisition_channel', dbt.type_string()) }} as acquisition_channel,

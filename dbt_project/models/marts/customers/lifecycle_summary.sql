@@ -11,8 +11,9 @@ as_of as (
 customer_counts as (
 
     select
-        count(*) as customers,
-        count(cohort_month) as buyers,
+        count(*) as people,
+        count(first_order_at) as customers,
+        sum(case when is_buyer then 1 else 0 end) as buyers,
         {{ percentile('case when completed_orders > 0 then historical_clv_margin end', 0.5) }} as median_historical_clv_margin,
         {{ percentile('case when completed_orders > 0 then historical_clv_revenue end', 0.5) }} as median_historical_clv_revenue
     from {{ ref('customers') }}
@@ -53,8 +54,10 @@ retention_12m as (
 
 select
     {{ dbt.cast('as_of.as_of_date', 'date') }} as as_of_date,
+    {{ dbt.cast('customer_counts.people', 'bigint') }} as people,
     {{ dbt.cast('customer_counts.customers', 'bigint') }} as customers,
     {{ dbt.cast('customer_counts.buyers', 'bigint') }} as buyers,
+    {{ dbt.cast('customer_counts.people - customer_counts.buyers', 'bigint') }} as prospects,
     {{ dbt.cast('coalesce(nps_12m.nps_responses, 0)', 'bigint') }} as nps_responses_12m,
     {{ dbt.cast(round_half_up('100.0 * (nps_12m.promoters - nps_12m.detractors) / nullif(nps_12m.nps_responses, 0)', 2), 'double') }} as nps_12m,
     {{ to_money('customer_counts.median_historical_clv_margin') }} as median_historical_clv_margin,
