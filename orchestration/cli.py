@@ -15,7 +15,7 @@ import duckdb
 
 from orchestration.lib import settings
 from orchestration.lib.report.summary import business_summary, table_row_counts
-from orchestration.lib.warehouse.connection import open_warehouse
+from orchestration.lib.warehouse.connection import WarehouseLockedError, open_warehouse
 
 DBT_BESIDE_PYTHON = os.path.join(sys.prefix, "bin", "dbt")
 
@@ -102,10 +102,13 @@ def run_pipeline(full_refresh: bool = False) -> int:
 
     warehouse, serving = settings.warehouse_path(), settings.serving_path()
     if warehouse.exists():
-        with open_warehouse(warehouse, read_only=True) as connection:
-            print("\nRows per table (warehouse):")
-            for table, rows in table_row_counts(connection):
-                print(f"  {table:<42} {rows:>12,}")
+        try:
+            with open_warehouse(warehouse, read_only=True) as connection:
+                print("\nRows per table (warehouse):")
+                for table, rows in table_row_counts(connection):
+                    print(f"  {table:<42} {rows:>12,}")
+        except WarehouseLockedError as error:
+            print(f"\nRows per table: not counted, {error}")
     if result.success and published:
         # What BI reads, whichever engine built it.
         with open_warehouse(serving, read_only=True) as connection:

@@ -70,6 +70,7 @@ completed_totals as (
         max(case when order_number = 1 then ordered_at end) as first_completed_order_at,
         max(case when order_number = 1 then order_month end) as cohort_month,
         max(case when order_number = 1 then order_channel end) as acquisition_channel,
+        max(case when order_number = 2 then ordered_at end) as second_completed_order_at,
         max(case when order_date = last_completed_order_date then days_since_previous_order end) as last_gap_days
     from completed_orders
     group by customer_id
@@ -103,6 +104,7 @@ select
     completed_totals.first_completed_order_at,
     completed_totals.cohort_month,
     completed_totals.acquisition_channel,
+    completed_totals.second_completed_order_at,
     completed_totals.last_gap_days,
     -- when this summary was computed: the watermark of the next incremental build
     {{ dbt.cast(dbt.current_timestamp(), "timestamp") }} as summarised_at

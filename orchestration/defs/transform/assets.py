@@ -15,6 +15,7 @@ from orchestration.defs.transform.translator import LifecycleTranslator
 from orchestration.lib import settings
 
 AFTER_CLV = "source:clv+"
+DBT_STOP_SECONDS = 30
 
 
 class DbtBuildConfig(dg.Config):
@@ -39,7 +40,15 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBu
     seed_partial_parse(target_path)
     with settings.dbt_environment_set():
         invocation = dbt.cli(dbt_build_args(config, settings.engine()), context=context, target_path=target_path)
-    yield from invocation.stream()
+    try:
+        yield from invocation.stream()
+    except BaseException:
+        # dagster-dbt stops dbt on an interrupt only: after any other failure while its events stream,
+        # dbt would go on writing the warehouse beside the steps and runs that follow.
+        if invocation.process.poll() is None:
+            invocation.process.terminate()
+            invocation.process.wait(timeout=DBT_STOP_SECONDS)
+        raise
     keep_partial_parse(target_path)
 
 
