@@ -1,39 +1,11 @@
 {#- Acquisition economics per paid channel and cohort month; rows exist where spend was delivered,
     so the mart is empty when no marketing spend is given.
-    CAC = spend / new customers. Margin per customer at N months = net margin of the cohort's
+    CAC = spend / new customers (`int_acquisition_costs`). Margin per customer at N months = net margin of the cohort's
     customers in their first N months (months 0..N-1), per new customer; null until the cohort
     has had N full months before the as-of month. LTV:CAC (12m) = margin per customer at 12
     months / CAC; 3 or more is healthy. CAC payback = the months from the cohort month (counted from
     1) until the cohort's cumulative margin per customer first reaches CAC; null while it has not. -#}
 with
-
-spend as (
-
-    select
-        {{ month_start('spend.spend_date') }} as cohort_month,
-        spend.marketing_channel as acquisition_channel,
-        sum(case
-            when spend.currency_code = '{{ var("reporting_currency") }}' then spend.spend_amount
-            -- each day in whole cents first: a sum of doubles depends on the order rows arrive in
-            else {{ to_money('spend.spend_amount * rates.rate_to_reporting') }}
-        end) as marketing_spend,
-        sum(case
-            when spend.currency_code <> '{{ var("reporting_currency") }}' and rates.rate_to_reporting is null then 1 else 0
-        end) as spend_days_without_fx_rate
-    from {{ ref('stg_marketing__spend') }} as spend
-    left join {{ ref('int_fx_rates_resolved') }} as rates
-        on rates.currency_code = spend.currency_code and rates.rate_day = spend.spend_date
-    group by 1, 2
-
-),
-
-new_customers as (
-
-    select cohort_month, acquisition_channel, count(*) as new_customers
-    from {{ ref('int_customers_acquired') }}
-    group by 1, 2
-
-),
 
 monthly_margin as (
 
@@ -78,21 +50,20 @@ cumulative_margin as (
 joined as (
 
     select
-        spend.cohort_month,
-        spend.acquisition_channel,
-        spend.marketing_spend,
-        spend.spend_days_without_fx_rate,
-        coalesce(new_customers.new_customers, 0) as new_customers,
+        costs.cohort_month,
+        costs.acquisition_channel,
+        costs.marketing_spend,
+        costs.spend_days_without_fx_rate,
+        costs.new_customers,
+        costs.cac,
         early_margin.margin_3m,
         early_margin.margin_6m,
         early_margin.margin_12m,
-        {{ dbt.datediff('spend.cohort_month', month_start('as_of.as_of_date'), 'month') }} as months_observed
-    from spend
+        {{ dbt.datediff('costs.cohort_month', month_start('as_of.as_of_date'), 'month') }} as months_observed
+    from {{ ref('int_acquisition_costs') }} as costs
     cross join {{ ref('int_as_of_dates') }} as as_of
-    left join new_customers
-        on new_customers.cohort_month = spend.cohort_month and new_customers.acquisition_channel = spend.acquisition_channel
     left join early_margin
-        on early_margin.cohort_month = spend.cohort_month and early_margin.acquisition_channel = spend.acquisition_channel
+        on early_margin.cohort_month = costs.cohort_month and early_margin.acquisition_channel = costs.acquisition_channel
 
 ),
 
@@ -114,7 +85,6 @@ per_customer as (
     select
         joined.*,
         paid_back.payback_months,
-        marketing_spend / nullif(new_customers, 0) as cac,
         case when months_observed >= 3 then coalesce(margin_3m, 0) / nullif(new_customers, 0) end as margin_per_customer_3m,
         case when months_observed >= 6 then coalesce(margin_6m, 0) / nullif(new_customers, 0) end as margin_per_customer_6m,
         case when months_observed >= 12 then coalesce(margin_12m, 0) / nullif(new_customers, 0) end as margin_per_customer_12m

@@ -141,12 +141,17 @@ customer_facts as (
         rfm.frequency_score,
         rfm.monetary_score,
         {{ days_between(dbt.cast(to_reporting_time('order_recency.first_completed_order_at'), 'date'), 'order_recency.as_of_date') }}
-            as tenure_days
+            as tenure_days,
+        coalesce(costs.cost_to_serve, 0) as cost_to_serve,
+        costs.acquisition_cost,
+        costs.profitable_since,
+        costs.months_to_profitability
     from order_recency
     left join tickets on tickets.customer_id = order_recency.customer_id
     left join latest_nps on latest_nps.customer_id = order_recency.customer_id
     left join rfm on rfm.customer_id = order_recency.customer_id
     left join {{ ref('stg_clv__predictions') }} as predictions on predictions.customer_id = order_recency.customer_id
+    left join {{ ref('int_customer_costs') }} as costs on costs.customer_id = order_recency.customer_id
 
 ),
 
@@ -194,6 +199,48 @@ health as (
             + 15 * case latest_nps_category when 'promoter' then 1 when 'detractor' then 0 else 0.5 end
             + 15 * greatest(0, 1 - open_tickets / " ~ dbt.cast('3', 'double') ~ ")", 0) }} end as health_score
     from staged
+
+),
+
+{#- Customer value on margin, in the parts it is made of, each in whole cents so the sum is exact. -#}
+valued as (
+
+    select
+        *,
+        {{ to_money('coalesce(net_margin, 0)') }} as value_historical_margin,
+        {{ to_money('coalesce(predicted_clv_12m, 0)') }} as value_predicted_margin,
+        {{ to_money('cost_to_serve') }} as value_cost_to_serve,
+        {{ to_money('coalesce(acquisition_cost, 0)') }} as value_acquisition_cost
+    from health
+
+),
+
+ranked as (
+
+    select
+        *,
+        value_historical_margin + value_predicted_margin - value_cost_to_serve - value_acquisition_cost as customer_value,
+        case when completed_orders > 0 then percent_rank() over (
+            partition by completed_orders > 0
+            order by value_historical_margin + value_predicted_margin - value_cost_to_serve - value_acquisition_cost
+        ) end as value_rank
+    from valued
+
+),
+
+tiered as (
+
+    select
+        *,
+        {#- Peppers & Rogers' tiers, over buyers only; first match. -#}
+        case
+            when completed_orders = 0 then null
+            when customer_value < 0 then 'below zero'
+            when value_rank >= 1 - {{ var('most_valuable_share') }} then 'most valuable'
+            when value_predicted_margin >= value_historical_margin and p_alive >= {{ var('growable_min_p_alive') }} then 'most growable'
+            else 'maintain'
+        end as value_tier
+    from ranked
 
 )
 
@@ -258,5 +305,13 @@ select
     {{ dbt.cast('rfm_segment', dbt.type_string()) }} as rfm_segment,
     {{ dbt.cast('lifecycle_stage', dbt.type_string()) }} as lifecycle_stage,
     is_churned,
-    {{ dbt.cast('health_score', 'integer') }} as health_score
-from health
+    {{ dbt.cast('health_score', 'integer') }} as health_score,
+
+    -- value on margin, net of what the customer cost to acquire and to serve
+    {{ dbt.cast('value_cost_to_serve', 'decimal(18, 2)') }} as cost_to_serve,
+    {{ to_money('acquisition_cost') }} as acquisition_cost,
+    {{ dbt.cast('customer_value', 'decimal(18, 2)') }} as customer_value,
+    {{ dbt.cast('value_tier', dbt.type_string()) }} as value_tier,
+    {{ dbt.cast('profitable_since', 'timestamp') }} as profitable_since,
+    {{ dbt.cast('months_to_profitability', 'integer') }} as months_to_profitability
+from tiered
