@@ -8,7 +8,8 @@ mature_cohorts as (
         acquisition_channel,
         new_customers,
         marketing_spend,
-        margin_per_customer_12m * new_customers as margin_12m
+        margin_per_customer_12m * new_customers as margin_12m,
+        cac_payback_months
     from {{ ref('ltv_cac') }}
     where margin_per_customer_12m is not null
 
@@ -22,7 +23,9 @@ pooled as (
         sum(new_customers) as new_customers,
         sum(marketing_spend) as marketing_spend,
         sum(margin_12m) as margin_12m,
-        sum(margin_12m) / nullif(sum(marketing_spend), 0) as ltv_cac_ratio_12m
+        sum(margin_12m) / nullif(sum(marketing_spend), 0) as ltv_cac_ratio_12m,
+        count(cac_payback_months) as cohorts_paid_back,
+        {{ percentile('cac_payback_months', 0.5) }} as median_cac_payback_months
     from mature_cohorts
     group by 1
 
@@ -35,5 +38,7 @@ select
     {{ to_money('marketing_spend') }} as marketing_spend,
     {{ to_money('margin_12m') }} as margin_12m,
     {{ dbt.cast(round_half_up('ltv_cac_ratio_12m', 2), 'double') }} as ltv_cac_ratio_12m,
-    {{ dbt.cast('ltv_cac_ratio_12m >= 3', 'boolean') }} as is_healthy
+    {{ dbt.cast('ltv_cac_ratio_12m >= 3', 'boolean') }} as is_healthy,
+    {{ dbt.cast('cohorts_paid_back', 'bigint') }} as cohorts_paid_back,
+    {{ dbt.cast(round_half_up('median_cac_payback_months', 1), 'double') }} as median_cac_payback_months
 from pooled

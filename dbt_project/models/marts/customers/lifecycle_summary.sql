@@ -50,6 +50,37 @@ retention_12m as (
     inner join latest_complete_cohort on latest_complete_cohort.cohort_month = retention.cohort_month
     where retention.months_since_first_order = 12
 
+),
+
+-- the last whole month before the as-of month
+last_month_flows as (
+
+    select flows.flow_month, flows.quick_ratio, flows.customer_retention_rate
+    from {{ ref('growth_accounting_monthly') }} as flows
+    cross join as_of
+    where flows.flow_month = {{ dbt.cast(dbt.dateadd('month', -1, month_start('as_of.as_of_date')), 'date') }}
+
+),
+
+-- the newest cohort old enough to tell its 90-day repeat rate
+repeat_90d as (
+
+    select repeats.cohort_month, repeats.repeat_rate_90d
+    from {{ ref('cohort_repeat_purchase') }} as repeats
+    where repeats.cohort_month = (
+        select max(cohort_month) from {{ ref('cohort_repeat_purchase') }} where repeat_rate_90d is not null
+    )
+
+),
+
+below_zero as (
+
+    select
+        count(*) as customers,
+        sum(cost_to_serve + coalesce(acquisition_cost, 0)) as cost
+    from {{ ref('customers') }}
+    where value_tier = 'below zero'
+
 )
 
 select
@@ -63,8 +94,20 @@ select
     {{ to_money('customer_counts.median_historical_clv_margin') }} as median_historical_clv_margin,
     {{ to_money('customer_counts.median_historical_clv_revenue') }} as median_historical_clv_revenue,
     {{ dbt.cast('retention_12m.cohort_month', 'date') }} as retention_12m_cohort_month,
-    {{ dbt.cast('retention_12m.retention_rate', 'double') }} as retention_12m
+    {{ dbt.cast('retention_12m.retention_rate', 'double') }} as retention_12m,
+    {{ dbt.cast('last_month_flows.flow_month', 'date') }} as last_month,
+    {{ dbt.cast('last_month_flows.quick_ratio', 'double') }} as quick_ratio_last_month,
+    {{ dbt.cast('last_month_flows.customer_retention_rate', 'double') }} as customer_retention_last_month,
+    {{ dbt.cast('repeat_90d.cohort_month', 'date') }} as repeat_90d_cohort_month,
+    {{ dbt.cast('repeat_90d.repeat_rate_90d', 'double') }} as repeat_rate_90d,
+    {{ dbt.cast('below_zero.customers', 'bigint') }} as below_zero_customers,
+    {{ dbt.cast(round_half_up('1.0 * below_zero.customers / nullif(customer_counts.buyers, 0)', 4), 'double') }}
+        as below_zero_share_of_buyers,
+    {{ to_money('coalesce(below_zero.cost, 0)') }} as below_zero_cost
 from as_of
 cross join customer_counts
 cross join nps_12m
+cross join below_zero
 left join retention_12m on 1 = 1
+left join last_month_flows on 1 = 1
+left join repeat_90d on 1 = 1
