@@ -238,3 +238,108 @@ def test_business_summary_reads_the_marts(built):
     labels = dict(business_summary(connection))
     assert labels["Customers (any order / completed order)"].startswith("400 / ")
     assert labels["NPS, last 12 months"] != "n/a"
+
+
+def _as_of(connection) -> pd.Timestamp:
+    return pd.Timestamp(connection.execute("SELECT as_of_date FROM marts.lifecycle_summary").fetchall()[0][0])
+
+
+def test_growth_accounting_against_the_orders(built, orders_usd):
+    _, connection, _, _ = built
+    completed = orders_usd[orders_usd["status"] == "completed"]
+    revenue = completed.groupby(["customer_id", completed["ordered_at"].dt.to_period("M")])["amount_usd"].sum()
+    by_month = {month: group.droplevel(1) for month, group in revenue.groupby(level=1)}
+    months = pd.period_range(revenue.index.get_level_values(1).min(), _as_of(connection).to_period("M"), freq="M")
+    expected, seen, last = [], set(), pd.Series(dtype=float)
+    for month in months:
+        now = by_month.get(month, pd.Series(dtype=float))
+        new = set(now.index) - seen
+        retained = set(now.index) & set(last.index)
+        churned = set(last.index) - set(now.index)
+        change = now.reindex(sorted(retained)) - last.reindex(sorted(retained))
+        expected.append(
+            (
+                month,
+                len(now),
+                len(new),
+                len(retained),
+                len(now) - len(new) - len(retained),
+                len(churned),
+                round(now.sum(), 2),
+                round(now.reindex(sorted(new)).sum(), 2),
+                round(change[change > 0].sum(), 2),
+                round(-change[change < 0].sum(), 2),
+                round(last.reindex(sorted(churned)).sum(), 2),
+            )
+        )
+        seen |= set(now.index)
+        last = now
+    actual = mart(
+        connection,
+        "SELECT flow_month, active_customers, new_customers, retained_customers, resurrected_customers, churned_customers, "
+        "revenue, new_revenue, expansion_revenue, contraction_revenue, churned_revenue "
+        "FROM marts.growth_accounting_monthly ORDER BY flow_month",
+    )
+    assert len(actual) == len(expected)
+    for row, want in zip(actual.itertuples(index=False), expected, strict=True):
+        assert pd.Period(row.flow_month, "M") == want[0]
+        assert (
+            row.active_customers,
+            row.new_customers,
+            row.retained_customers,
+            row.resurrected_customers,
+            row.churned_customers,
+        ) == want[1:6]
+        np.testing.assert_allclose(
+            [
+                float(row.revenue),
+                float(row.new_revenue),
+                float(row.expansion_revenue),
+                float(row.contraction_revenue),
+                float(row.churned_revenue),
+            ],
+            want[6:],
+            atol=0.011,
+        )
+
+
+def test_cohort_repeat_purchase_against_the_orders(built, orders_usd):
+    _, connection, _, _ = built
+    as_of = _as_of(connection)
+    completed = orders_usd[orders_usd["status"] == "completed"].sort_values(["customer_id", "ordered_at", "order_id"])
+    ranked = completed.assign(number=completed.groupby("customer_id").cumcount() + 1)
+    first = ranked[ranked["number"] == 1].set_index("customer_id")["ordered_at"].dt.normalize()
+    second = ranked[ranked["number"] == 2].set_index("customer_id")["ordered_at"].dt.normalize()
+    days = (second.reindex(first.index) - first).dt.days
+    cohorts = first.dt.to_period("M")
+    actual = mart(connection, "SELECT * FROM marts.cohort_repeat_purchase").set_index("cohort_month")
+    for cohort, members in cohorts.groupby(cohorts):
+        row = actual.loc[cohort.to_timestamp()]
+        assert row["cohort_size"] == len(members)
+        observed = (as_of - cohort.to_timestamp(how="end").normalize()).days
+        for window in (30, 90, 180, 365):
+            rate = row[f"repeat_rate_{window}d"]
+            if observed >= window:
+                assert rate == pytest.approx((days[members.index] <= window).mean(), abs=0.00005)
+            else:
+                assert pd.isna(rate)
+
+
+def test_support_impact_splits_buyers_by_tickets(built, orders_usd):
+    landing, connection, _, _ = built
+    buyers = set(orders_usd.loc[orders_usd["status"] == "completed", "customer_id"])
+    tickets = landing_frame(landing, "support_tickets")
+    with_tickets = buyers & set(tickets["customer_id"])
+    groups = dict(
+        connection.execute(
+            "SELECT support_group, customers FROM marts.support_impact WHERE dimension = 'tickets'"
+        ).fetchall()
+    )
+    assert groups == {"with tickets": len(with_tickets), "no tickets": len(buyers - with_tickets)}
+    channels = dict(
+        connection.execute(
+            "SELECT support_group, customers FROM marts.support_impact WHERE dimension = 'ticket channel'"
+        ).fetchall()
+    )
+    by_buyers = tickets[tickets["customer_id"].isin(buyers)].groupby("channel")["customer_id"].nunique()
+    assert channels == by_buyers.to_dict()
