@@ -4,7 +4,7 @@
     answers an NPS survey, or crosses a threshold since the first or the latest purchase (new ends,
     at risk, churned). So the state is worked out on those days alone, not on every month for
     everyone, and kept for the last of them in each month. The as-of month ends on the as-of date. -#}
-{%- set frame = 'partition by customer_id order by day range between unbounded preceding and current row' %}
+{%- set frame = 'partition by customer_id order by event_day range between unbounded preceding and current row' %}
 
 with
 
@@ -18,7 +18,7 @@ purchase_days as (
 
     select
         customer_id,
-        order_date as day,
+        order_date as event_day,
         {{ days_between('lag(order_date) over (partition by customer_id order by order_date)', 'order_date') }} as gap_days,
         lead(order_date) over (partition by customer_id order by order_date) as next_purchase_day
     from (select distinct customer_id, order_date from {{ ref('int_orders_converted') }} where is_completed) as completed_days
@@ -27,7 +27,7 @@ purchase_days as (
 
 first_purchases as (
 
-    select customer_id, min(day) as first_purchase_day
+    select customer_id, min(event_day) as first_purchase_day
     from purchase_days
     group by customer_id
 
@@ -35,11 +35,11 @@ first_purchases as (
 
 nps_days as (
 
-    select customer_id, day, score
+    select customer_id, event_day, score
     from (
         select
             customer_id,
-            {{ dbt.cast(to_reporting_time('responded_at'), 'date') }} as day,
+            {{ dbt.cast(to_reporting_time('responded_at'), 'date') }} as event_day,
             score,
             row_number() over (
                 partition by customer_id, {{ dbt.cast(to_reporting_time('responded_at'), 'date') }}
@@ -55,29 +55,29 @@ nps_days as (
 -- the days a stage may change, with what happened on them
 events as (
 
-    select customer_id, {{ dbt.cast(to_reporting_time('first_seen_at'), 'date') }} as day,
+    select customer_id, {{ dbt.cast(to_reporting_time('first_seen_at'), 'date') }} as event_day,
         {{ dbt.cast('null', 'date') }} as purchase_day, {{ dbt.cast('null', 'integer') }} as gap_days,
         {{ dbt.cast('null', 'integer') }} as nps_score
     from {{ ref('int_customers_known') }}
 
     union all
 
-    select customer_id, day, day, gap_days, null
+    select customer_id, event_day, event_day, gap_days, null
     from purchase_days
 
     union all
 
-    select customer_id, day, null, null, score
+    select customer_id, event_day, null, null, score
     from nps_days
 
     {% for threshold in ('at_risk_days', 'churn_days') %}
     union all
 
     -- the first day idle longer than the threshold, unless a purchase came first
-    select customer_id, {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'day'), 'date') }}, null, null, null
+    select customer_id, {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'event_day'), 'date') }}, null, null, null
     from purchase_days
     where next_purchase_day is null
-        or next_purchase_day > {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'day'), 'date') }}
+        or next_purchase_day > {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'event_day'), 'date') }}
     {% endfor %}
 
     union all
@@ -92,13 +92,13 @@ states as (
 
     select
         events.customer_id,
-        events.day,
+        events.event_day,
         max(events.purchase_day) over ({{ frame }}) as last_purchase_day,
         {{ last_non_null('events.gap_days', frame) }} as last_gap_days,
         {{ last_non_null('events.nps_score', frame) }} as latest_nps_score
     from events
     cross join as_of
-    where events.day <= as_of.as_of_date
+    where events.event_day <= as_of.as_of_date
 
 ),
 
@@ -106,12 +106,12 @@ staged as (
 
     select distinct
         states.customer_id,
-        states.day,
-        {{ dbt.cast(dbt.date_trunc('month', 'states.day'), 'date') }} as stage_month,
+        states.event_day,
+        {{ dbt.cast(dbt.date_trunc('month', 'states.event_day'), 'date') }} as stage_month,
         {{ lifecycle_stage(
-            'case when first_purchases.first_purchase_day <= states.day then 1 else 0 end',
-            days_between('states.last_purchase_day', 'states.day'),
-            days_between('first_purchases.first_purchase_day', 'states.day'),
+            'case when first_purchases.first_purchase_day <= states.event_day then 1 else 0 end',
+            days_between('states.last_purchase_day', 'states.event_day'),
+            days_between('first_purchases.first_purchase_day', 'states.event_day'),
             'states.last_gap_days',
             'states.latest_nps_score'
         ) }} as lifecycle_stage
@@ -126,7 +126,7 @@ month_ends as (
     from (
         select
             *,
-            row_number() over (partition by customer_id, stage_month order by day desc) as latest_of_the_month
+            row_number() over (partition by customer_id, stage_month order by event_day desc) as latest_of_the_month
         from staged
     ) as days
     where latest_of_the_month = 1

@@ -32,7 +32,7 @@ stages as (
 
 changes as (
 
-    select stage_month, lifecycle_stage, 1 as change
+    select stage_month, lifecycle_stage, 1 as stage_change
     from history
 
     union all
@@ -45,7 +45,7 @@ changes as (
 
 net_changes as (
 
-    select stage_month, lifecycle_stage, sum(change) as change
+    select stage_month, lifecycle_stage, sum(stage_change) as stage_change
     from changes
     group by stage_month, lifecycle_stage
 
@@ -57,7 +57,7 @@ counts as (
         months.stage_month,
         stages.lifecycle_stage,
         stages.stage_order,
-        sum(coalesce(net_changes.change, 0)) over (
+        sum(coalesce(net_changes.stage_change, 0)) over (
             partition by stages.lifecycle_stage order by months.stage_month rows between unbounded preceding and current row
         ) as customers
     from months
