@@ -39,7 +39,7 @@ ledger as (
 
     union all
 
-    select tickets.customer_id, tickets.created_at, 0, -tickets.contact_cost
+    select tickets.customer_id, tickets.created_at as happened_at, 0 as is_order, -tickets.contact_cost as amount
     from tickets
     inner join buyers on buyers.customer_id = tickets.customer_id
 

@@ -62,19 +62,21 @@ events as (
 
     union all
 
-    select customer_id, event_day, event_day, gap_days, null
+    select customer_id, event_day, event_day as purchase_day, gap_days, null as nps_score
     from purchase_days
 
     union all
 
-    select customer_id, event_day, null, null, score
+    select customer_id, event_day, null as purchase_day, null as gap_days, score as nps_score
     from nps_days
 
     {% for threshold in ('at_risk_days', 'churn_days') %}
     union all
 
     -- the first day idle longer than the threshold, unless a purchase came first
-    select customer_id, {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'event_day'), 'date') }}, null, null, null
+    select
+        customer_id, {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'event_day'), 'date') }} as event_day,
+        null as purchase_day, null as gap_days, null as nps_score
     from purchase_days
     where next_purchase_day is null
         or next_purchase_day > {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'event_day'), 'date') }}
@@ -83,7 +85,9 @@ events as (
     union all
 
     -- the first day no longer new
-    select customer_id, {{ dbt.cast(dbt.dateadd('day', var('new_customer_days') + 1, 'first_purchase_day'), 'date') }}, null, null, null
+    select
+        customer_id, {{ dbt.cast(dbt.dateadd('day', var('new_customer_days') + 1, 'first_purchase_day'), 'date') }} as event_day,
+        null as purchase_day, null as gap_days, null as nps_score
     from first_purchases
 
 ),

@@ -85,9 +85,12 @@ per_customer as (
     select
         joined.*,
         paid_back.payback_months,
-        case when months_observed >= 3 then coalesce(margin_3m, 0) / nullif(new_customers, 0) end as margin_per_customer_3m,
-        case when months_observed >= 6 then coalesce(margin_6m, 0) / nullif(new_customers, 0) end as margin_per_customer_6m,
-        case when months_observed >= 12 then coalesce(margin_12m, 0) / nullif(new_customers, 0) end as margin_per_customer_12m
+        case when joined.months_observed >= 3 then coalesce(joined.margin_3m, 0) / nullif(joined.new_customers, 0) end
+            as margin_per_customer_3m,
+        case when joined.months_observed >= 6 then coalesce(joined.margin_6m, 0) / nullif(joined.new_customers, 0) end
+            as margin_per_customer_6m,
+        case when joined.months_observed >= 12 then coalesce(joined.margin_12m, 0) / nullif(joined.new_customers, 0) end
+            as margin_per_customer_12m
     from joined
     left join paid_back
         on paid_back.cohort_month = joined.cohort_month and paid_back.acquisition_channel = joined.acquisition_channel

@@ -68,7 +68,7 @@ repeat_90d as (
     select repeats.cohort_month, repeats.repeat_rate_90d
     from {{ ref('cohort_repeat_purchase') }} as repeats
     where repeats.cohort_month = (
-        select max(cohort_month) from {{ ref('cohort_repeat_purchase') }} where repeat_rate_90d is not null
+        select max(known.cohort_month) from {{ ref('cohort_repeat_purchase') }} as known where known.repeat_rate_90d is not null
     )
 
 ),

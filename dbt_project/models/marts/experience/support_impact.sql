@@ -59,33 +59,35 @@ groups as (
 
     union all
 
-    select experience.customer_id, 'first response',
+    select experience.customer_id, 'first response' as dimension,
         case when experience.had_slow_response = 1 then 'slower than the SLA, or unanswered' else 'within the SLA' end
+            as support_group
     from experience
     inner join buyers on buyers.customer_id = experience.customer_id
 
     union all
 
-    select experience.customer_id, 'resolution',
+    select experience.customer_id, 'resolution' as dimension,
         case when experience.has_unresolved_ticket = 1 then 'a ticket unresolved' else 'every ticket resolved' end
+            as support_group
     from experience
     inner join buyers on buyers.customer_id = experience.customer_id
 
     union all
 
-    select experience.customer_id, 'ticket csat',
+    select experience.customer_id, 'ticket csat' as dimension,
         case
             when experience.avg_ticket_csat is null then 'not rated'
             when experience.avg_ticket_csat <= 2 then 'low (1-2)'
             when experience.avg_ticket_csat >= 4 then 'high (4-5)'
             else 'middling'
-        end
+        end as support_group
     from experience
     inner join buyers on buyers.customer_id = experience.customer_id
 
     union all
 
-    select distinct tickets.customer_id, 'ticket channel', tickets.ticket_channel
+    select distinct tickets.customer_id, 'ticket channel' as dimension, tickets.ticket_channel as support_group
     from tickets
     inner join buyers on buyers.customer_id = tickets.customer_id
 

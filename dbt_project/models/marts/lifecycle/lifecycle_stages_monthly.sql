@@ -37,7 +37,7 @@ changes as (
 
     union all
 
-    select next_stage_month, lifecycle_stage, -1
+    select next_stage_month as stage_month, lifecycle_stage, -1 as stage_change
     from history
     where next_stage_month is not null
 
