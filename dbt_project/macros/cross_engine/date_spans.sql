@@ -12,17 +12,3 @@
 {% macro spark__days_between(start_date, end_date) -%}
     datediff({{ end_date }}, {{ start_date }})
 {%- endmacro %}
-
-{#- The last non-null value of `expression` over the window `frame` (the rows up to the current one).
-    Dispatched: DuckDB writes IGNORE NULLS inside the call, Spark as last()'s second argument. -#}
-{% macro last_non_null(expression, frame) -%}
-    {{ return(adapter.dispatch('last_non_null', 'lifecycle')(expression, frame)) }}
-{%- endmacro %}
-
-{% macro default__last_non_null(expression, frame) -%}
-    last_value({{ expression }} ignore nulls) over ({{ frame }})
-{%- endmacro %}
-
-{% macro spark__last_non_null(expression, frame) -%}
-    last({{ expression }}, true) over ({{ frame }})
-{%- endmacro %}

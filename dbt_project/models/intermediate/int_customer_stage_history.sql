@@ -2,10 +2,11 @@
     customers mart's rule (`lifecycle_stage`) judges it that day; between two such months it stays
     what it was. A stage can change only on a day something happens: the person is first seen, buys,
     answers an NPS survey, or crosses a threshold since the first or the latest purchase (new ends,
-    at risk, churned). So the state is worked out on those days alone, not on every month for
-    everyone, and kept for the last of them in each month. The as-of month ends on the as-of date. -#}
-{%- set frame = 'partition by customer_id order by event_day range between unbounded preceding and current row' %}
-
+    at risk, churned). So the stage is judged only at the last such day of each month, never for every
+    person and month. The latest purchase (with the gap before it) and the latest NPS answer as of each
+    judgement are carried forward as running maxima of one number each (the day, then the gap or the
+    score in the low digits): a running max streams where a range join or a running last-value holds
+    every person's events at once. The as-of month ends on the as-of date. -#}
 with
 
 as_of as (
@@ -14,11 +15,12 @@ as_of as (
 
 ),
 
+-- each purchase day, the gap before it and the next one
 purchase_days as (
 
     select
         customer_id,
-        order_date as event_day,
+        order_date as purchase_day,
         {{ days_between('lag(order_date) over (partition by customer_id order by order_date)', 'order_date') }} as gap_days,
         lead(order_date) over (partition by customer_id order by order_date) as next_purchase_day
     from (select distinct customer_id, order_date from {{ ref('int_orders_converted') }} where is_completed) as completed_days
@@ -27,19 +29,20 @@ purchase_days as (
 
 first_purchases as (
 
-    select customer_id, min(event_day) as first_purchase_day
+    select customer_id, min(purchase_day) as first_purchase_day
     from purchase_days
     group by customer_id
 
 ),
 
+-- each day's latest NPS answer
 nps_days as (
 
-    select customer_id, event_day, score
+    select customer_id, answer_day, score
     from (
         select
             customer_id,
-            {{ dbt.cast(to_reporting_time('responded_at'), 'date') }} as event_day,
+            {{ dbt.cast(to_reporting_time('responded_at'), 'date') }} as answer_day,
             score,
             row_number() over (
                 partition by customer_id, {{ dbt.cast(to_reporting_time('responded_at'), 'date') }}
@@ -52,22 +55,30 @@ nps_days as (
 
 ),
 
--- the days a stage may change, with what happened on them
-events as (
+-- the days a stage may change, each with what happened on it (the purchase and its gap, the NPS answer)
+change_days as (
 
-    select customer_id, {{ dbt.cast(to_reporting_time('first_seen_at'), 'date') }} as event_day,
-        {{ dbt.cast('null', 'date') }} as purchase_day, {{ dbt.cast('null', 'integer') }} as gap_days,
-        {{ dbt.cast('null', 'integer') }} as nps_score
+    select
+        customer_id, {{ dbt.cast(to_reporting_time('first_seen_at'), 'date') }} as change_day,
+        {{ dbt.cast('null', 'bigint') }} as purchase_key, {{ dbt.cast('null', 'bigint') }} as answer_key
     from {{ ref('int_customers_known') }}
 
     union all
 
-    select customer_id, event_day, event_day as purchase_day, gap_days, null as nps_score
+    -- the purchase day and the gap before it (0 for none) as one number: days since 1970 × 10^5 + gap + 1
+    select
+        customer_id, purchase_day as change_day,
+        {{ days_between("cast('1970-01-01' as date)", 'purchase_day') }} * 100000 + coalesce(gap_days + 1, 0) as purchase_key,
+        null as answer_key
     from purchase_days
 
     union all
 
-    select customer_id, event_day, null as purchase_day, null as gap_days, score as nps_score
+    -- the answer day and the score: days since 1970 × 100 + score
+    select
+        customer_id, answer_day as change_day,
+        null as purchase_key,
+        {{ days_between("cast('1970-01-01' as date)", 'answer_day') }} * 100 + score as answer_key
     from nps_days
 
     {% for threshold in ('at_risk_days', 'churn_days') %}
@@ -75,65 +86,68 @@ events as (
 
     -- the first day idle longer than the threshold, unless a purchase came first
     select
-        customer_id, {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'event_day'), 'date') }} as event_day,
-        null as purchase_day, null as gap_days, null as nps_score
+        customer_id, {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'purchase_day'), 'date') }} as change_day,
+        null as purchase_key, null as answer_key
     from purchase_days
     where next_purchase_day is null
-        or next_purchase_day > {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'event_day'), 'date') }}
+        or next_purchase_day > {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'purchase_day'), 'date') }}
     {% endfor %}
 
     union all
 
     -- the first day no longer new
     select
-        customer_id, {{ dbt.cast(dbt.dateadd('day', var('new_customer_days') + 1, 'first_purchase_day'), 'date') }} as event_day,
-        null as purchase_day, null as gap_days, null as nps_score
+        customer_id, {{ dbt.cast(dbt.dateadd('day', var('new_customer_days') + 1, 'first_purchase_day'), 'date') }} as change_day,
+        null as purchase_key, null as answer_key
     from first_purchases
 
 ),
 
-states as (
+-- the last change day of each month (the stage at that month's end is judged on it), and the month's
+-- latest purchase and answer
+months as (
 
     select
-        events.customer_id,
-        events.event_day,
-        max(events.purchase_day) over ({{ frame }}) as last_purchase_day,
-        {{ last_non_null('events.gap_days', frame) }} as last_gap_days,
-        {{ last_non_null('events.nps_score', frame) }} as latest_nps_score
-    from events
+        change_days.customer_id,
+        {{ dbt.cast(dbt.date_trunc('month', 'change_days.change_day'), 'date') }} as stage_month,
+        max(change_days.change_day) as judged_on,
+        max(change_days.purchase_key) as purchase_key,
+        max(change_days.answer_key) as answer_key
+    from change_days
     cross join as_of
-    where events.event_day <= as_of.as_of_date
+    where change_days.change_day <= as_of.as_of_date
+    group by 1, 2
 
 ),
 
-staged as (
+carried as (
 
-    select distinct
-        states.customer_id,
-        states.event_day,
-        {{ dbt.cast(dbt.date_trunc('month', 'states.event_day'), 'date') }} as stage_month,
+    select
+        customer_id,
+        stage_month,
+        judged_on,
+        max(purchase_key) over history as purchase_key,
+        max(answer_key) over history as answer_key
+    from months
+    window history as (partition by customer_id order by stage_month rows between unbounded preceding and current row)
+
+),
+
+judged as (
+
+    select
+        carried.customer_id,
+        carried.stage_month,
+        {%- set last_purchase_day = dbt.cast(dbt.dateadd('day', 'cast(floor(carried.purchase_key / 100000) as integer)', "cast('1970-01-01' as date)"), 'date') %}
         {{ lifecycle_stage(
-            'case when first_purchases.first_purchase_day <= states.event_day then 1 else 0 end',
-            days_between('states.last_purchase_day', 'states.event_day'),
-            days_between('first_purchases.first_purchase_day', 'states.event_day'),
-            'states.last_gap_days',
-            'states.latest_nps_score'
+            'case when carried.purchase_key is null then 0 else 1 end',
+            days_between(last_purchase_day, 'carried.judged_on'),
+            days_between('first_purchases.first_purchase_day', 'carried.judged_on'),
+            'nullif(carried.purchase_key % 100000, 0) - 1',
+            'carried.answer_key % 100'
         ) }} as lifecycle_stage
-    from states
-    left join first_purchases on first_purchases.customer_id = states.customer_id
-
-),
-
-month_ends as (
-
-    select customer_id, stage_month, lifecycle_stage
-    from (
-        select
-            *,
-            row_number() over (partition by customer_id, stage_month order by event_day desc) as latest_of_the_month
-        from staged
-    ) as days
-    where latest_of_the_month = 1
+    from carried
+    left join first_purchases on first_purchases.customer_id = carried.customer_id
 
 )
 
@@ -143,4 +157,4 @@ select
     lifecycle_stage,
     lag(lifecycle_stage) over (partition by customer_id order by stage_month) as previous_stage,
     lead(stage_month) over (partition by customer_id order by stage_month) as next_stage_month
-from month_ends
+from judged

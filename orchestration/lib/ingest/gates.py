@@ -168,24 +168,36 @@ def gx_failures(connection: duckdb.DuckDBPyConnection, source: Source, pending: 
     return validate_batch(frame, source, datetime.now(UTC).replace(tzinfo=None), delivery_column="_delivery")
 
 
-def unknown_customers(connection: duckdb.DuckDBPyConnection, item: Classified, thresholds: Thresholds) -> None:
-    """Block a delivery whose good rows mostly name customers no order carries (raise LandingFileError):
-    the ids of the help desk or survey tool likely do not match the shop's."""
-    total, unknown, examples = connection.execute(
-        f"""
-        SELECT count(*), count(*) FILTER (WHERE known.customer_id IS NULL),
-               list(DISTINCT checked.customer_id ORDER BY checked.customer_id) FILTER (WHERE known.customer_id IS NULL)
-        FROM {item.table} AS checked
-        LEFT JOIN (SELECT DISTINCT customer_id FROM {ORDERS.relation}) AS known USING (customer_id)
-        WHERE checked._rule IS NULL
-        """
-    ).fetchall()[0]
-    if total < thresholds.unknown_customer_min_rows or unknown <= thresholds.max_unknown_customer_share * total:
-        return
-    raise LandingFileError(
-        item.file.relative_path,
-        "unknown_customers",
-        f"{unknown} of {total} rows ({unknown / total:.1%}) name a customer_id that no order carries, more than the "
-        f"{thresholds.max_unknown_customer_share:.0%} allowed: do the ids of this system match the shop's (e-mails in "
-        f"one, numeric ids in the other?); e.g. {', '.join(map(repr, examples[:3]))}",
+def unknown_customers(
+    connection: duckdb.DuckDBPyConnection, pending: list[Classified], thresholds: Thresholds
+) -> dict[str, LandingFileError]:
+    """The deliveries whose good rows mostly name customers no order carries, by path, with the error
+    that blocks them: the ids of the help desk or survey tool likely do not match the shop's. One
+    pass over the known customers for all the run's files of a source."""
+    files = " UNION ALL ".join(
+        f"SELECT {index} AS delivery, customer_id FROM {item.table} WHERE _rule IS NULL"
+        for index, item in enumerate(pending)
     )
+    counts = connection.execute(
+        f"""
+        WITH known AS (SELECT DISTINCT customer_id FROM {ORDERS.relation})
+        SELECT delivery, count(*), count(*) FILTER (WHERE known.customer_id IS NULL),
+               list(DISTINCT files.customer_id ORDER BY files.customer_id) FILTER (WHERE known.customer_id IS NULL)
+        FROM ({files}) AS files
+        LEFT JOIN known USING (customer_id)
+        GROUP BY delivery
+        """
+    ).fetchall()
+    blocked = {}
+    for delivery, total, unknown, examples in counts:
+        if total < thresholds.unknown_customer_min_rows or unknown <= thresholds.max_unknown_customer_share * total:
+            continue
+        path = pending[delivery].file.relative_path
+        blocked[path] = LandingFileError(
+            path,
+            "unknown_customers",
+            f"{unknown} of {total} rows ({unknown / total:.1%}) name a customer_id that no order carries, more than "
+            f"the {thresholds.max_unknown_customer_share:.0%} allowed: do the ids of this system match the shop's "
+            f"(e-mails in one, numeric ids in the other?); e.g. {', '.join(map(repr, examples[:3]))}",
+        )
+    return blocked

@@ -93,14 +93,11 @@ def _block(connection, report: IngestReport, source: Source, file: LandingFile, 
 def _without_unknown_customers(
     connection, report: IngestReport, source: Source, pending: list[Classified], thresholds: Thresholds
 ) -> list[Classified]:
-    kept = []
+    blocked = unknown_customers(connection, pending, thresholds)
     for item in pending:
-        try:
-            unknown_customers(connection, item, thresholds)
-            kept.append(item)
-        except LandingFileError as error:
-            _block(connection, report, source, item.file, error)
-    return kept
+        if item.file.relative_path in blocked:
+            _block(connection, report, source, item.file, blocked[item.file.relative_path])
+    return [item for item in pending if item.file.relative_path not in blocked]
 
 
 def _merged(item: Classified) -> FileOutcome:
