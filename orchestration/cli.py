@@ -17,8 +17,6 @@ from orchestration.lib import settings
 from orchestration.lib.report.summary import business_summary, table_row_counts
 from orchestration.lib.warehouse.connection import WarehouseLockedError, open_warehouse
 
-DBT_BESIDE_PYTHON = os.path.join(sys.prefix, "bin", "dbt")
-
 
 def _failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
     messages = []
@@ -177,8 +175,9 @@ def run_dbt(arguments: list[str]) -> int:
         "DBT_PROJECT_DIR": str(settings.DBT_PROJECT_DIR),
         "DBT_PROFILES_DIR": str(settings.DBT_PROJECT_DIR),
     }
-    executable = DBT_BESIDE_PYTHON if os.path.exists(DBT_BESIDE_PYTHON) else "dbt"
-    return subprocess.run([executable, *arguments], env=environment, cwd=settings.DBT_PROJECT_DIR).returncode
+    return subprocess.run(
+        [settings.dbt_executable(), *arguments], env=environment, cwd=settings.DBT_PROJECT_DIR
+    ).returncode
 
 
 def main(argv: list[str] | None = None) -> int:

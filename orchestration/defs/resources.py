@@ -9,7 +9,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from orchestration.defs.transform.dbt_cli import LifecycleDbtCliResource, dbt_executable
+from orchestration.defs.transform.dbt_cli import LifecycleDbtCliResource
 from orchestration.defs.transform.project import dbt_project
 from orchestration.lib import settings
 from orchestration.lib.warehouse.connection import WarehouseLockedError, connect
@@ -44,5 +44,5 @@ class WarehouseResource(DuckDBResource):
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "duckdb": WarehouseResource(),
-        "dbt": LifecycleDbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable()),
+        "dbt": LifecycleDbtCliResource(project_dir=dbt_project(), dbt_executable=settings.dbt_executable()),
     }

@@ -5,6 +5,7 @@ working directory a command was started from.
 """
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -12,11 +13,18 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+# The dbt installed beside this interpreter, so an un-activated virtualenv works too.
+DBT_BESIDE_PYTHON = str(Path(sys.prefix) / "bin" / "dbt")
 
 
 def _path_setting(variable: str, default: str) -> Path:
     path = Path(os.environ.get(variable) or default).expanduser()
     return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def dbt_executable() -> str:
+    """The dbt beside this interpreter when there is one, else `dbt` on PATH."""
+    return DBT_BESIDE_PYTHON if Path(DBT_BESIDE_PYTHON).exists() else "dbt"
 
 
 def landing_dir() -> Path:

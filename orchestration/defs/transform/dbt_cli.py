@@ -4,22 +4,15 @@ The overrides were checked against `CHECKED_AGAINST` and a test fails when anoth
 installed: read both members in the new version before moving the pin.
 """
 
-import sys
 from functools import cached_property
 from importlib import metadata
-from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 from packaging import version
 
+from orchestration.lib.settings import DBT_BESIDE_PYTHON
+
 CHECKED_AGAINST = "0.29.27"
-
-# The dbt installed beside this interpreter, so an un-activated virtualenv works too.
-DBT_BESIDE_PYTHON = str(Path(sys.prefix) / "bin" / "dbt")
-
-
-def dbt_executable() -> str:
-    return DBT_BESIDE_PYTHON if Path(DBT_BESIDE_PYTHON).exists() else "dbt"
 
 
 class LifecycleDbtCliResource(DbtCliResource):
