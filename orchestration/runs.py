@@ -53,7 +53,8 @@ def _run_pids(instance: dg.DagsterInstance, run_id: str) -> set[int]:
     records = instance.get_records_for_run(
         run_id, of_type={dg.DagsterEventType.RUN_START, dg.DagsterEventType.STEP_START}
     ).records
-    return {record.event_log_entry.dagster_event.pid for record in records if record.event_log_entry.dagster_event}
+    events = (record.event_log_entry.dagster_event for record in records)
+    return {event.pid for event in events if event and event.pid is not None}
 
 
 def recover_dead_runs(instance: dg.DagsterInstance) -> list[str]:
@@ -62,7 +63,7 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     recovered = []
     for record in instance.get_run_records(filters=dg.RunsFilter(statuses=list(IN_FLIGHT))):
         run = record.dagster_run
-        pids = _run_pids(instance, run.run_id) - {None}
+        pids = _run_pids(instance, run.run_id)
         if not pids or any(_alive(pid) for pid in pids):
             continue  # not started by a process yet (queued for the daemon), or still running
         message = f"The processes that ran it ({', '.join(map(str, sorted(pids)))}) are gone: killed or crashed."
@@ -81,9 +82,9 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     return recovered
 
 
-def pool_holders(instance: dg.DagsterInstance, pool: str) -> list[Holder]:
-    """The steps that hold a slot of `pool`, or were given one and are about to claim it."""
-    info = instance.event_log_storage.get_concurrency_info(pool)
+def pool_holders(info) -> list[Holder]:
+    """The steps that hold a slot of the pool (`info`: the storage's `get_concurrency_info`), or were
+    given one and are about to claim it."""
     given = {
         (step.run_id, step.step_key): step.assigned_timestamp for step in info.pending_steps if step.assigned_timestamp
     }
@@ -112,10 +113,10 @@ def wait_for_warehouse(
     started = time.monotonic()
     reported = None
     while True:
-        holders = pool_holders(instance, pool)
-        limit = instance.event_log_storage.get_concurrency_info(pool).limit
+        info = instance.event_log_storage.get_concurrency_info(pool)
+        holders = pool_holders(info)
         running = _other_live_runs(instance)
-        if not running and (limit is None or len(holders) < limit):
+        if not running and (info.limit is None or len(holders) < info.limit):
             return
         waited = time.monotonic() - started
         who = "; ".join(map(str, holders)) or f"run {', '.join(running)} (not yet in a step)"
