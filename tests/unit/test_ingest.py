@@ -453,6 +453,12 @@ def test_a_delivery_that_names_mostly_unknown_customers_is_blocked(landing, ware
     assert rows(warehouse, "SELECT count(*) FROM support.tickets") == [(0,)]
 
 
+def test_without_any_order_every_id_is_a_prospects_and_nothing_is_blocked(landing, warehouse):
+    write_csv(landing / "support_tickets" / "a.csv", TICKETS_HEADER, *_tickets([f"P{i}" for i in range(30)]))
+    report = ingest_source(warehouse, SUPPORT_TICKETS, landing)
+    assert report.blocked == [] and report.rows_loaded == 30
+
+
 def test_new_customers_delivered_with_their_first_tickets_are_known(landing, tmp_path):
     """Orders and tickets of the same run are ingested side by side; the tickets wait for the orders'
     merge before their customers are counted."""

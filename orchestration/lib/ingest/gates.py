@@ -168,12 +168,23 @@ def gx_failures(connection: duckdb.DuckDBPyConnection, source: Source, pending: 
     return validate_batch(frame, source, datetime.now(UTC).replace(tzinfo=None), delivery_column="_delivery")
 
 
+def _has_orders(connection: duckdb.DuckDBPyConnection) -> bool:
+    [(tables,)] = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [ORDERS.system, ORDERS.table],
+    ).fetchall()
+    return bool(tables) and connection.execute(f"SELECT EXISTS (SELECT 1 FROM {ORDERS.relation})").fetchall()[0][0]
+
+
 def unknown_customers(
     connection: duckdb.DuckDBPyConnection, pending: list[Classified], thresholds: Thresholds
 ) -> dict[str, LandingFileError]:
     """The deliveries whose good rows mostly name customers no order carries, by path, with the error
     that blocks them: the ids of the help desk or survey tool likely do not match the shop's. One
-    pass over the known customers for all the run's files of a source."""
+    pass over the known customers for all the run's files of a source. Without any order there is
+    nothing to match against: every id is a prospect's, and nothing is blocked."""
+    if not _has_orders(connection):
+        return {}
     files = " UNION ALL ".join(
         f"SELECT {index} AS delivery, customer_id FROM {item.table} WHERE _rule IS NULL"
         for index, item in enumerate(pending)
