@@ -6,7 +6,27 @@
     person and month. The latest purchase (with the gap before it) and the latest NPS answer as of each
     judgement are carried forward as running maxima of one number each (the day, then the gap or the
     score in the low digits): a running max streams where a range join or a running last-value holds
-    every person's events at once. The as-of month ends on the as-of date. -#}
+    every person's events at once. The stage at the month before is judged in the same window pass
+    from the maxima up to the row before, rather than by a second sort for `lag`. The as-of month ends
+    on the as-of date.
+    Incremental: a person's rows change only when something of theirs changes or when one of their
+    change days falls between the last judgement's as-of date and this one's, so a daily run judges
+    again only those people (all of them when the rules or the reporting time zone changed, or the
+    as-of date moved back). Changed means: an order converted or a summary recomputed since the last
+    judgement, a buyer left without a completed order, a first-seen month other than the one the
+    history starts in, or NPS answers other than those judged (their number and the sum of their
+    keys, kept on each month's row). People no longer known are removed afterwards. -#}
+-- depends_on: {{ ref('int_customer_order_summaries') }}
+{{ incremental_where_supported(
+    'customer_id',
+    "delete from {{ this }} where customer_id not in (select customer_id from {{ ref('int_customers_known') }})"
+) }}
+
+{%- set judged_with = 'new ' ~ var('new_customer_days') ~ ', at risk ' ~ var('at_risk_days') ~ ', churned '
+    ~ var('churn_days') ~ ', ' ~ var('reporting_timezone') %}
+{%- set epoch = "cast('1970-01-01' as date)" %}
+{%- set incremental = is_incremental_with('nps_answer_key_sum') %}
+
 with
 
 as_of as (
@@ -15,30 +35,13 @@ as_of as (
 
 ),
 
--- each purchase day, the gap before it and the next one
-purchase_days as (
+-- each day's latest NPS answer, as one number: days since 1970 × 100 + score
+nps_days as (
 
     select
         customer_id,
-        order_date as purchase_day,
-        {{ days_between('lag(order_date) over (partition by customer_id order by order_date)', 'order_date') }} as gap_days,
-        lead(order_date) over (partition by customer_id order by order_date) as next_purchase_day
-    from (select distinct customer_id, order_date from {{ ref('int_orders_converted') }} where is_completed) as completed_days
-
-),
-
-first_purchases as (
-
-    select customer_id, min(purchase_day) as first_purchase_day
-    from purchase_days
-    group by customer_id
-
-),
-
--- each day's latest NPS answer
-nps_days as (
-
-    select customer_id, answer_day, score
+        answer_day,
+        {{ days_between(epoch, 'answer_day') }} * 100 + score as answer_key
     from (
         select
             customer_id,
@@ -55,31 +58,153 @@ nps_days as (
 
 ),
 
+{% if incremental -%}
+previous_judgement as (
+
+    select
+        max(as_of_date) as as_of_date,
+        max(judged_at) as judged_at,
+        max(case when judged_with <> '{{ judged_with }}' then 1 else 0 end) as rules_changed
+    from {{ this }}
+
+),
+
+latest_rows as (
+
+    select customer_id, lifecycle_stage
+    from {{ this }}
+    where next_stage_month is null
+
+),
+
+judged_answers as (
+
+    select customer_id, sum(nps_answer_days) as answer_days, sum(nps_answer_key_sum) as answer_key_sum
+    from {{ this }}
+    where nps_answer_days > 0
+    group by customer_id
+
+),
+
+changed_customers as (
+
+    -- everyone, when the rules changed or the as-of date moved back
+    select known.customer_id
+    from {{ ref('int_customers_known') }} as known
+    cross join previous_judgement
+    cross join as_of
+    where previous_judgement.rules_changed = 1 or as_of.as_of_date < previous_judgement.as_of_date
+
+    union
+
+    -- a purchase, or a threshold crossed since a purchase, after the last judgement's as-of date (a
+    -- superset: every threshold from every purchase day)
+    select orders.customer_id
+    from {{ ref('int_orders_converted') }} as orders
+    cross join previous_judgement
+    cross join as_of
+    where orders.is_completed and (
+        {%- for threshold in [0, var('new_customer_days') + 1, var('at_risk_days') + 1, var('churn_days') + 1] %}
+        (orders.order_date > {{ dbt.dateadd('day', -threshold, 'previous_judgement.as_of_date') }}
+            and orders.order_date <= {{ dbt.dateadd('day', -threshold, 'as_of.as_of_date') }})
+        {{- ' or' if not loop.last }}
+        {%- endfor %}
+    )
+
+    union
+
+    -- orders converted, or a customer's orders summarised, since the last judgement
+    select customer_id
+    from {{ ref('int_orders_converted') }}
+    where converted_at > (select judged_at from previous_judgement)
+
+    union
+
+    select customer_id
+    from {{ ref('int_customer_order_summaries') }}
+    where summarised_at > (select judged_at from previous_judgement)
+
+    union
+
+    -- a buyer judged before, now without a completed order
+    select latest_rows.customer_id
+    from latest_rows
+    left join {{ ref('int_customer_order_summaries') }} as summaries on summaries.customer_id = latest_rows.customer_id
+    where latest_rows.lifecycle_stage <> 'prospect' and coalesce(summaries.completed_orders, 0) = 0
+
+    union
+
+    -- new people, and people first seen in another month than their history starts
+    select known.customer_id
+    from {{ ref('int_customers_known') }} as known
+    left join (
+        select customer_id, stage_month from {{ this }} where previous_stage is null
+    ) as first_rows on first_rows.customer_id = known.customer_id
+    where first_rows.stage_month is null
+        or first_rows.stage_month <> {{ month_start(dbt.cast(to_reporting_time('known.first_seen_at'), 'date')) }}
+
+    union
+
+    -- NPS answers other than those judged
+    select coalesce(answered.customer_id, judged_answers.customer_id)
+    from (
+        select nps_days.customer_id, count(*) as answer_days, sum(nps_days.answer_key) as answer_key_sum
+        from nps_days
+        cross join as_of
+        where nps_days.answer_day <= as_of.as_of_date
+        group by nps_days.customer_id
+    ) as answered
+    full outer join judged_answers on judged_answers.customer_id = answered.customer_id
+    where coalesce(answered.answer_days, 0) <> coalesce(judged_answers.answer_days, 0)
+        or coalesce(answered.answer_key_sum, 0) <> coalesce(judged_answers.answer_key_sum, 0)
+
+),
+
+{% endif -%}
+{#- In an incremental build, only the changed customers' rows (`ALIAS`: the table read). -#}
+{%- set of_changed_customers = ' and ALIAS.customer_id in (select customer_id from changed_customers)' if incremental else '' %}
+
+-- each purchase day, the gap before it and the next one
+purchase_days as (
+
+    select
+        customer_id,
+        order_date as purchase_day,
+        {{ days_between('lag(order_date) over (partition by customer_id order by order_date)', 'order_date') }} as gap_days,
+        lead(order_date) over (partition by customer_id order by order_date) as next_purchase_day
+    from (
+        select distinct orders.customer_id, orders.order_date
+        from {{ ref('int_orders_converted') }} as orders
+        where orders.is_completed {{- of_changed_customers | replace('ALIAS', 'orders') }}
+    ) as completed_days
+
+),
+
 -- the days a stage may change, each with what happened on it (the purchase and its gap, the NPS answer)
 change_days as (
 
     select
-        customer_id, {{ dbt.cast(to_reporting_time('first_seen_at'), 'date') }} as change_day,
-        {{ dbt.cast('null', 'bigint') }} as purchase_key, {{ dbt.cast('null', 'bigint') }} as answer_key
-    from {{ ref('int_customers_known') }}
+        known.customer_id, {{ dbt.cast(to_reporting_time('known.first_seen_at'), 'date') }} as change_day,
+        {{ dbt.cast('null', 'bigint') }} as purchase_key, {{ dbt.cast('null', 'date') }} as first_purchase_day,
+        {{ dbt.cast('null', 'bigint') }} as answer_key
+    from {{ ref('int_customers_known') }} as known
+    where 1 = 1 {{- of_changed_customers | replace('ALIAS', 'known') }}
 
     union all
 
     -- the purchase day and the gap before it (0 for none) as one number: days since 1970 × 10^5 + gap + 1
     select
         customer_id, purchase_day as change_day,
-        {{ days_between("cast('1970-01-01' as date)", 'purchase_day') }} * 100000 + coalesce(gap_days + 1, 0) as purchase_key,
+        {{ days_between(epoch, 'purchase_day') }} * 100000 + coalesce(gap_days + 1, 0) as purchase_key,
+        case when gap_days is null then purchase_day end as first_purchase_day,
         null as answer_key
     from purchase_days
 
     union all
 
-    -- the answer day and the score: days since 1970 × 100 + score
-    select
-        customer_id, answer_day as change_day,
-        null as purchase_key,
-        {{ days_between("cast('1970-01-01' as date)", 'answer_day') }} * 100 + score as answer_key
+    select customer_id, answer_day as change_day, null as purchase_key, null as first_purchase_day, answer_key
     from nps_days
+    where 1 = 1 {{- of_changed_customers | replace('ALIAS', 'nps_days') }}
 
     {% for threshold in ('at_risk_days', 'churn_days') %}
     union all
@@ -87,7 +212,7 @@ change_days as (
     -- the first day idle longer than the threshold, unless a purchase came first
     select
         customer_id, {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'purchase_day'), 'date') }} as change_day,
-        null as purchase_key, null as answer_key
+        null as purchase_key, null as first_purchase_day, null as answer_key
     from purchase_days
     where next_purchase_day is null
         or next_purchase_day > {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'purchase_day'), 'date') }}
@@ -97,14 +222,15 @@ change_days as (
 
     -- the first day no longer new
     select
-        customer_id, {{ dbt.cast(dbt.dateadd('day', var('new_customer_days') + 1, 'first_purchase_day'), 'date') }} as change_day,
-        null as purchase_key, null as answer_key
-    from first_purchases
+        customer_id, {{ dbt.cast(dbt.dateadd('day', var('new_customer_days') + 1, 'purchase_day'), 'date') }} as change_day,
+        null as purchase_key, null as first_purchase_day, null as answer_key
+    from purchase_days
+    where gap_days is null
 
 ),
 
--- the last change day of each month (the stage at that month's end is judged on it), and the month's
--- latest purchase and answer
+-- the last change day of each month (the stage at that month's end is judged on it), the month's
+-- latest purchase, first purchase and latest answer, and its answers' count and key sum
 months as (
 
     select
@@ -112,7 +238,10 @@ months as (
         {{ dbt.cast(dbt.date_trunc('month', 'change_days.change_day'), 'date') }} as stage_month,
         max(change_days.change_day) as judged_on,
         max(change_days.purchase_key) as purchase_key,
-        max(change_days.answer_key) as answer_key
+        min(change_days.first_purchase_day) as first_purchase_day,
+        max(change_days.answer_key) as answer_key,
+        count(change_days.answer_key) as answer_days,
+        sum(change_days.answer_key) as answer_key_sum
     from change_days
     cross join as_of
     where change_days.change_day <= as_of.as_of_date
@@ -120,41 +249,45 @@ months as (
 
 ),
 
+{#- One sort of each person's months: what is known up to this month and up to the month before. -#}
+{%- set history = 'partition by customer_id order by stage_month' %}
+{%- set through_this = history ~ ' rows between unbounded preceding and current row' %}
+{%- set through_before = history ~ ' rows between unbounded preceding and 1 preceding' %}
 carried as (
 
     select
         customer_id,
         stage_month,
         judged_on,
-        max(purchase_key) over history as purchase_key,
-        max(answer_key) over history as answer_key
+        max(purchase_key) over ({{ through_this }}) as purchase_key,
+        max(answer_key) over ({{ through_this }}) as answer_key,
+        min(first_purchase_day) over ({{ through_this }}) as first_purchase_day,
+        answer_days,
+        answer_key_sum,
+        lag(judged_on) over ({{ history }}) as previous_judged_on,
+        max(purchase_key) over ({{ through_before }}) as previous_purchase_key,
+        max(answer_key) over ({{ through_before }}) as previous_answer_key,
+        lead(stage_month) over ({{ history }}) as next_stage_month
     from months
-    window history as (partition by customer_id order by stage_month rows between unbounded preceding and current row)
-
-),
-
-judged as (
-
-    select
-        carried.customer_id,
-        carried.stage_month,
-        {%- set last_purchase_day = dbt.cast(dbt.dateadd('day', 'cast(floor(carried.purchase_key / 100000) as integer)', "cast('1970-01-01' as date)"), 'date') %}
-        {{ lifecycle_stage(
-            'case when carried.purchase_key is null then 0 else 1 end',
-            days_between(last_purchase_day, 'carried.judged_on'),
-            days_between('first_purchases.first_purchase_day', 'carried.judged_on'),
-            'nullif(carried.purchase_key % 100000, 0) - 1',
-            'carried.answer_key % 100'
-        ) }} as lifecycle_stage
-    from carried
-    left join first_purchases on first_purchases.customer_id = carried.customer_id
 
 )
 
+
+{#- The first purchase day serves both judgements: before it, there is no purchase to measure tenure from. #}
 select
     customer_id,
     stage_month,
-    lifecycle_stage,
-    lag(lifecycle_stage) over (partition by customer_id order by stage_month) as previous_stage,
-    lead(stage_month) over (partition by customer_id order by stage_month) as next_stage_month
-from judged
+    {{ lifecycle_stage_from_keys('purchase_key', 'answer_key', 'first_purchase_day', 'judged_on') }} as lifecycle_stage,
+    case when previous_judged_on is not null then
+        {{ lifecycle_stage_from_keys('previous_purchase_key', 'previous_answer_key', 'first_purchase_day', 'previous_judged_on') }}
+    end as previous_stage,
+    next_stage_month,
+    -- what the incremental build compares against: the judgement's as-of date, rules and time, and
+    -- the NPS answers judged in the month
+    as_of.as_of_date,
+    {{ dbt.cast("'" ~ judged_with ~ "'", dbt.type_string()) }} as judged_with,
+    {{ dbt.cast(dbt.current_timestamp(), 'timestamp') }} as judged_at,
+    {{ dbt.cast('coalesce(answer_days, 0)', 'bigint') }} as nps_answer_days,
+    {{ dbt.cast('coalesce(answer_key_sum, 0)', 'bigint') }} as nps_answer_key_sum
+from carried
+cross join as_of
