@@ -8,6 +8,14 @@ from tools.sample_data import generate, hold_back_day
 LAST_DAY = "2025-12-31"
 # Columns that say when something ran, not what the data is.
 RUN_TIME_COLUMNS = {"fitted_at"}
+# The incremental intermediate models, and their columns that say when (or as of when) a row was worked out.
+INCREMENTAL_MODELS = (
+    "int_customer_order_summaries",
+    "int_customer_support_summaries",
+    "int_customer_costs",
+    "int_customer_stage_history",
+)
+STAMP_COLUMNS = {"summarised_at", "costed_at", "judged_at", "as_of_date"}
 
 
 def _build(monkeypatch, landing, work):
@@ -37,6 +45,15 @@ def _converted_again(work) -> list[tuple[str, object]]:
             "SELECT order_id, order_date FROM intermediate.int_orders_converted "
             "WHERE converted_at = (SELECT max(converted_at) FROM intermediate.int_orders_converted)"
         ).fetchall()
+
+
+def _share_rebuilt(work, model, stamp) -> float:
+    """The share of an incremental model's rows that its latest build wrote."""
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as connection:
+        return connection.execute(
+            f"SELECT avg(CASE WHEN {stamp} = (SELECT max({stamp}) FROM intermediate.{model}) THEN 1.0 ELSE 0 END) "
+            f"FROM intermediate.{model}"
+        ).fetchall()[0][0]
 
 
 def _total_orders(work) -> int:
@@ -83,6 +100,26 @@ def _differences(incremental_file, full_file) -> dict[str, int]:
             rows = connection.execute(f"SELECT count(*) FROM full_build.{schema}.{table}").fetchall()[0][0]
             differences[f"{schema}.{table}"] = count
             assert rows > 0 or table in ("clv_holdout_tracking",), f"{schema}.{table} is empty"
+    return differences
+
+
+def _intermediate_differences(incremental_warehouse, full_warehouse) -> dict[str, int]:
+    """Rows in one warehouse's incremental intermediate model and not the other's, stamps left out."""
+    differences = {}
+    with duckdb.connect() as connection:
+        connection.execute(f"ATTACH '{incremental_warehouse}' AS incremental (READ_ONLY)")
+        connection.execute(f"ATTACH '{full_warehouse}' AS full_build (READ_ONLY)")
+        for model in INCREMENTAL_MODELS:
+            columns = connection.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = 'full_build' "
+                "AND schema_name = 'intermediate' AND table_name = ? ORDER BY column_index",
+                [model],
+            ).fetchall()
+            select = ", ".join(name for (name,) in columns if name not in STAMP_COLUMNS)
+            one, other = (f"SELECT {select} FROM {db}.intermediate.{model}" for db in ("incremental", "full_build"))
+            differences[model] = connection.execute(
+                f"SELECT (SELECT count(*) FROM ({one} EXCEPT ALL {other})) + (SELECT count(*) FROM ({other} EXCEPT ALL {one}))"
+            ).fetchall()[0][0]
     return differences
 
 
@@ -165,6 +202,13 @@ def test_daily_run_equals_a_full_rebuild(tmp_path, monkeypatch):
     assert delivered <= {order_id for order_id, _ in converted}
     assert all(str(order_date) >= "2025-06-01" for order_id, order_date in converted if order_id not in delivered)
     assert len(converted) < len(delivered) + 0.5 * _total_orders(incremental)
+    # The people-level models worked out only the people something happened to.
+    for model, stamp in (
+        ("int_customer_stage_history", "judged_at"),
+        ("int_customer_costs", "costed_at"),
+        ("int_customer_support_summaries", "summarised_at"),
+    ):
+        assert 0 < _share_rebuilt(incremental, model, stamp) < 0.5, model
     staged = _staged_rows(incremental)
     assert staged["stg_support__tickets"] == held_back["support_tickets"]
     assert staged["stg_surveys__responses"] == held_back["survey_responses"]
@@ -174,4 +218,7 @@ def test_daily_run_equals_a_full_rebuild(tmp_path, monkeypatch):
     _build(monkeypatch, landing, full)
 
     differences = _differences(incremental / "serving" / "lifecycle.duckdb", full / "serving" / "lifecycle.duckdb")
+    assert set(differences.values()) == {0}, differences
+    # ... and so do the incremental models under them, row for row.
+    differences = _intermediate_differences(incremental / "warehouse.duckdb", full / "warehouse.duckdb")
     assert set(differences.values()) == {0}, differences

@@ -1,24 +1,20 @@
-{#- What each person cost, and when a buyer had paid it back. Cost to serve: every support ticket at
-    the contact cost of its channel (var `cost_per_contact`). Acquisition cost: the CAC of the
+{#- What each buyer cost to acquire, and when they had paid it back. Acquisition cost: the CAC of the
     buyer's acquisition channel and cohort month, where that channel's spend is known. Profitable
     since: the first completed order at which the buyer's cumulative net margin covered the
-    acquisition cost and the cost of every ticket they had opened by then; null while it has not. -#}
+    acquisition cost and the cost of every ticket they had opened by then (each at the contact cost
+    of its channel, var `cost_per_contact`); null while it has not. The cost to serve itself is in
+    `int_customer_support_summaries`.
+    Incremental: a daily run works out again only the buyers with an order converted, orders or
+    tickets summarised again, or another acquisition cost since the last build; people no longer
+    buyers are removed afterwards. -#}
+-- depends_on: {{ ref('int_customer_order_summaries') }}
+-- depends_on: {{ ref('int_customer_support_summaries') }}
+{{ incremental_where_supported(
+    'customer_id',
+    "delete from {{ this }} where customer_id not in (select customer_id from {{ ref('int_customers_acquired') }})"
+) }}
+
 with
-
-tickets as (
-
-    select customer_id, created_at, {{ contact_cost('ticket_channel') }} as contact_cost
-    from {{ ref('stg_support__tickets') }}
-
-),
-
-served as (
-
-    select customer_id, sum(contact_cost) as cost_to_serve
-    from tickets
-    group by customer_id
-
-),
 
 buyers as (
 
@@ -29,19 +25,57 @@ buyers as (
 
 ),
 
+{% if is_incremental() -%}
+changed_customers as (
+
+    select customer_id
+    from {{ ref('int_orders_converted') }}
+    where converted_at > {{ built_watermark('costed_at') }}
+
+    union
+
+    select customer_id
+    from {{ ref('int_customer_order_summaries') }}
+    where summarised_at > {{ built_watermark('costed_at') }}
+
+    union
+
+    select customer_id
+    from {{ ref('int_customer_support_summaries') }}
+    where summarised_at > {{ built_watermark('costed_at') }}
+
+    union
+
+    -- new buyers, and buyers whose channel and cohort month has another CAC (more spend delivered)
+    select buyers.customer_id
+    from buyers
+    left join {{ this }} as built on built.customer_id = buyers.customer_id
+    where built.customer_id is null or built.acquisition_cost is distinct from buyers.acquisition_cost
+
+),
+
+changed_buyers as (
+
+    select * from buyers where customer_id in (select customer_id from changed_customers)
+
+),
+
+{% endif -%}
+{%- set buyers = 'changed_buyers' if is_incremental() else 'buyers' %}
+
 -- margin earned and support cost incurred, in the order they happened (a ticket before an order of the same moment)
 ledger as (
 
     select orders.customer_id, orders.ordered_at as happened_at, 1 as is_order, coalesce(orders.net_margin, 0) as amount
     from {{ ref('int_orders_converted') }} as orders
-    inner join buyers on buyers.customer_id = orders.customer_id
+    inner join {{ buyers }} as buyers on buyers.customer_id = orders.customer_id
     where orders.is_completed
 
     union all
 
-    select tickets.customer_id, tickets.created_at as happened_at, 0 as is_order, -tickets.contact_cost as amount
-    from tickets
-    inner join buyers on buyers.customer_id = tickets.customer_id
+    select tickets.customer_id, tickets.created_at as happened_at, 0 as is_order, -{{ contact_cost('tickets.ticket_channel') }} as amount
+    from {{ ref('stg_support__tickets') }} as tickets
+    inner join {{ buyers }} as buyers on buyers.customer_id = tickets.customer_id
 
 ),
 
@@ -62,29 +96,20 @@ paid_back as (
 
     select balances.customer_id, min(balances.happened_at) as profitable_since
     from balances
-    inner join buyers on buyers.customer_id = balances.customer_id
+    inner join {{ buyers }} as buyers on buyers.customer_id = balances.customer_id
     where balances.is_order = 1 and balances.balance >= coalesce(buyers.acquisition_cost, 0)
     group by balances.customer_id
-
-),
-
-people as (
-
-    select customer_id from served
-    union
-    select customer_id from buyers
 
 )
 
 select
-    people.customer_id,
-    coalesce(served.cost_to_serve, 0) as cost_to_serve,
+    buyers.customer_id,
     buyers.acquisition_cost,
     paid_back.profitable_since,
     {%- set profitable_day = dbt.cast(to_reporting_time('paid_back.profitable_since'), 'date') %}
     12 * (extract(year from {{ profitable_day }}) - extract(year from buyers.cohort_month))
-        + extract(month from {{ profitable_day }}) - extract(month from buyers.cohort_month) as months_to_profitability
-from people
-left join served on served.customer_id = people.customer_id
-left join buyers on buyers.customer_id = people.customer_id
-left join paid_back on paid_back.customer_id = people.customer_id
+        + extract(month from {{ profitable_day }}) - extract(month from buyers.cohort_month) as months_to_profitability,
+    -- when these costs were worked out: the watermark of the next incremental build
+    {{ dbt.cast(dbt.current_timestamp(), "timestamp") }} as costed_at
+from {{ buyers }} as buyers
+left join paid_back on paid_back.customer_id = buyers.customer_id

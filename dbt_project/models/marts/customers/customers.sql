@@ -6,20 +6,6 @@ as_of as (
 
 ),
 
-tickets as (
-
-    select
-        customer_id,
-        count(*) as tickets,
-        sum(case when ticket_status in ('new', 'open', 'pending') then 1 else 0 end) as open_tickets,
-        {{ percentile(hours_between('created_at', 'first_response_at'), 0.5) }} as median_first_response_hours,
-        {{ percentile(hours_between('created_at', 'resolved_at'), 0.5) }} as median_resolution_hours,
-        avg(csat_score) as avg_ticket_csat
-    from {{ ref('stg_support__tickets') }}
-    group by customer_id
-
-),
-
 latest_nps as (
 
     select customer_id, score as latest_nps_score
@@ -142,12 +128,12 @@ customer_facts as (
         rfm.monetary_score,
         {{ days_between(dbt.cast(to_reporting_time('order_recency.first_completed_order_at'), 'date'), 'order_recency.as_of_date') }}
             as tenure_days,
-        coalesce(costs.cost_to_serve, 0) as cost_to_serve,
+        coalesce(tickets.cost_to_serve, 0) as cost_to_serve,
         costs.acquisition_cost,
         costs.profitable_since,
         costs.months_to_profitability
     from order_recency
-    left join tickets on tickets.customer_id = order_recency.customer_id
+    left join {{ ref('int_customer_support_summaries') }} as tickets on tickets.customer_id = order_recency.customer_id
     left join latest_nps on latest_nps.customer_id = order_recency.customer_id
     left join rfm on rfm.customer_id = order_recency.customer_id
     left join {{ ref('stg_clv__predictions') }} as predictions on predictions.customer_id = order_recency.customer_id
@@ -215,32 +201,55 @@ valued as (
 
 ),
 
-ranked as (
+valued_buyers as (
 
     select
         *,
-        value_historical_margin + value_predicted_margin - value_cost_to_serve - value_acquisition_cost as customer_value,
-        case when completed_orders > 0 then percent_rank() over (
-            partition by completed_orders > 0
-            order by value_historical_margin + value_predicted_margin - value_cost_to_serve - value_acquisition_cost
-        ) end as value_rank
+        value_historical_margin + value_predicted_margin - value_cost_to_serve - value_acquisition_cost as customer_value
     from valued
+
+),
+
+{#- The most valuable are the buyers whose value's percent rank among buyers is at least 1 − the
+    share (var `most_valuable_share`): every value from the lowest that qualifies. Found on the
+    distinct values, as the RFM ranks are, rather than by ranking every buyer's whole row. -#}
+value_ranks as (
+
+    select
+        customer_value,
+        sum(count(*)) over (order by customer_value) - count(*) as buyers_ranked_before
+    from valued_buyers
+    where completed_orders > 0
+    group by customer_value
+
+),
+
+most_valuable_from as (
+
+    select min(value_ranks.customer_value) as customer_value
+    from value_ranks
+    cross join buyer_count
+    where coalesce(
+        {{ dbt.cast('value_ranks.buyers_ranked_before', 'double') }} / nullif(buyer_count.buyers - 1, 0), 0
+    ) >= 1 - {{ var('most_valuable_share') }}
 
 ),
 
 tiered as (
 
     select
-        *,
+        valued_buyers.*,
         {#- Peppers & Rogers' tiers, over buyers only; first match. -#}
         case
-            when completed_orders = 0 then null
-            when customer_value < 0 then 'below zero'
-            when value_rank >= 1 - {{ var('most_valuable_share') }} then 'most valuable'
-            when value_predicted_margin >= value_historical_margin and p_alive >= {{ var('growable_min_p_alive') }} then 'most growable'
+            when valued_buyers.completed_orders = 0 then null
+            when valued_buyers.customer_value < 0 then 'below zero'
+            when valued_buyers.customer_value >= most_valuable_from.customer_value then 'most valuable'
+            when valued_buyers.value_predicted_margin >= valued_buyers.value_historical_margin
+                and valued_buyers.p_alive >= {{ var('growable_min_p_alive') }} then 'most growable'
             else 'maintain'
         end as value_tier
-    from ranked
+    from valued_buyers
+    cross join most_valuable_from
 
 )
 

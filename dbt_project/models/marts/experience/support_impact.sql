@@ -1,34 +1,11 @@
 {#- Does support keep customers and raise their value? Buyers grouped by their support experience,
     one dimension at a time (a buyer is in one group of each dimension, and in every ticket channel
     they used), with each group's churn, repeat purchase, value and NPS. -#}
+{%- set measures = 'is_churned, historical_clv_margin, predicted_clv_12m, latest_nps_score, can_tell_repeat_90d, repeated_within_90d' %}
+
 with
 
-tickets as (
-
-    select
-        customer_id,
-        ticket_channel,
-        first_response_at,
-        resolved_at,
-        csat_score,
-        {{ hours_between('created_at', 'first_response_at') }} as first_response_hours
-    from {{ ref('stg_support__tickets') }}
-
-),
-
-experience as (
-
-    select
-        customer_id,
-        max(case when first_response_at is null or first_response_hours > {{ var('support_sla_hours') }} then 1 else 0 end)
-            as had_slow_response,
-        max(case when resolved_at is null then 1 else 0 end) as has_unresolved_ticket,
-        avg(csat_score) as avg_ticket_csat
-    from tickets
-    group by customer_id
-
-),
-
+-- each buyer once, with their group in each single-valued dimension (none without a ticket)
 buyers as (
 
     select
@@ -43,53 +20,52 @@ buyers as (
         {{ days_between(
             dbt.cast(to_reporting_time('summaries.first_completed_order_at'), 'date'),
             dbt.cast(to_reporting_time('summaries.second_completed_order_at'), 'date')
-        ) }} <= 90 as repeated_within_90d
-    from {{ ref('customers') }} as customers
-    inner join {{ ref('int_customer_order_summaries') }} as summaries on summaries.customer_id = customers.customer_id
-    where customers.is_buyer
-
-),
-
-groups as (
-
-    select buyers.customer_id, 'tickets' as dimension,
-        case when experience.customer_id is null then 'no tickets' else 'with tickets' end as support_group
-    from buyers
-    left join experience on experience.customer_id = buyers.customer_id
-
-    union all
-
-    select experience.customer_id, 'first response' as dimension,
-        case when experience.had_slow_response = 1 then 'slower than the SLA, or unanswered' else 'within the SLA' end
-            as support_group
-    from experience
-    inner join buyers on buyers.customer_id = experience.customer_id
-
-    union all
-
-    select experience.customer_id, 'resolution' as dimension,
-        case when experience.has_unresolved_ticket = 1 then 'a ticket unresolved' else 'every ticket resolved' end
-            as support_group
-    from experience
-    inner join buyers on buyers.customer_id = experience.customer_id
-
-    union all
-
-    select experience.customer_id, 'ticket csat' as dimension,
+        ) }} <= 90 as repeated_within_90d,
+        case when experience.customer_id is null then 'no tickets' else 'with tickets' end as tickets_group,
         case
+            when experience.customer_id is null then null
+            when experience.had_slow_response then 'slower than the SLA, or unanswered'
+            else 'within the SLA'
+        end as first_response_group,
+        case
+            when experience.customer_id is null then null
+            when experience.has_unresolved_ticket then 'a ticket unresolved'
+            else 'every ticket resolved'
+        end as resolution_group,
+        case
+            when experience.customer_id is null then null
             when experience.avg_ticket_csat is null then 'not rated'
             when experience.avg_ticket_csat <= 2 then 'low (1-2)'
             when experience.avg_ticket_csat >= 4 then 'high (4-5)'
             else 'middling'
-        end as support_group
-    from experience
-    inner join buyers on buyers.customer_id = experience.customer_id
+        end as ticket_csat_group
+    from {{ ref('customers') }} as customers
+    inner join {{ ref('int_customer_order_summaries') }} as summaries on summaries.customer_id = customers.customer_id
+    left join {{ ref('int_customer_support_summaries') }} as experience on experience.customer_id = customers.customer_id
+    where customers.is_buyer
+
+),
+
+-- a buyer's row once per dimension, in its group (ticket channel: once per channel they used)
+groups as (
+
+    {% for dimension, column in [
+        ('tickets', 'tickets_group'),
+        ('first response', 'first_response_group'),
+        ('resolution', 'resolution_group'),
+        ('ticket csat', 'ticket_csat_group'),
+    ] -%}
+    select '{{ dimension }}' as dimension, {{ column }} as support_group, {{ measures }}
+    from buyers
+    where {{ column }} is not null
 
     union all
 
-    select distinct tickets.customer_id, 'ticket channel' as dimension, tickets.ticket_channel as support_group
-    from tickets
-    inner join buyers on buyers.customer_id = tickets.customer_id
+    {% endfor -%}
+    select 'ticket channel' as dimension, channels.ticket_channel as support_group,
+        {%- for measure in measures.split(', ') %} buyers.{{ measure }}{{ ',' if not loop.last }}{% endfor %}
+    from (select distinct customer_id, ticket_channel from {{ ref('stg_support__tickets') }}) as channels
+    inner join buyers on buyers.customer_id = channels.customer_id
 
 )
 
@@ -97,17 +73,16 @@ select
     {{ dbt.cast('groups.dimension', dbt.type_string()) }} as dimension,
     {{ dbt.cast('groups.support_group', dbt.type_string()) }} as support_group,
     {{ dbt.cast('count(*)', 'bigint') }} as customers,
-    {{ dbt.cast(round_half_up('avg(case when buyers.is_churned then 1.0 else 0 end)', 4), 'double') }} as churn_rate,
+    {{ dbt.cast(round_half_up('avg(case when groups.is_churned then 1.0 else 0 end)', 4), 'double') }} as churn_rate,
     {{ dbt.cast(round_half_up(
-        '1.0 * sum(case when buyers.can_tell_repeat_90d and buyers.repeated_within_90d then 1 else 0 end)'
-        ~ ' / nullif(sum(case when buyers.can_tell_repeat_90d then 1 else 0 end), 0)', 4), 'double') }} as repeat_rate_90d,
-    {{ to_money('avg(buyers.historical_clv_margin)') }} as avg_historical_clv_margin,
-    {{ to_money('avg(buyers.predicted_clv_12m)') }} as avg_predicted_clv_12m,
-    {{ dbt.cast('count(buyers.latest_nps_score)', 'bigint') }} as nps_respondents,
+        '1.0 * sum(case when groups.can_tell_repeat_90d and groups.repeated_within_90d then 1 else 0 end)'
+        ~ ' / nullif(sum(case when groups.can_tell_repeat_90d then 1 else 0 end), 0)', 4), 'double') }} as repeat_rate_90d,
+    {{ to_money('avg(groups.historical_clv_margin)') }} as avg_historical_clv_margin,
+    {{ to_money('avg(groups.predicted_clv_12m)') }} as avg_predicted_clv_12m,
+    {{ dbt.cast('count(groups.latest_nps_score)', 'bigint') }} as nps_respondents,
     {{ dbt.cast(round_half_up(
-        '100.0 * (sum(case when buyers.latest_nps_score >= 9 then 1 else 0 end)'
-        ~ ' - sum(case when buyers.latest_nps_score <= 6 then 1 else 0 end)) / nullif(count(buyers.latest_nps_score), 0)', 2),
+        '100.0 * (sum(case when groups.latest_nps_score >= 9 then 1 else 0 end)'
+        ~ ' - sum(case when groups.latest_nps_score <= 6 then 1 else 0 end)) / nullif(count(groups.latest_nps_score), 0)', 2),
         'double') }} as nps
 from groups
-inner join buyers on buyers.customer_id = groups.customer_id
 group by groups.dimension, groups.support_group
