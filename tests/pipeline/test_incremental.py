@@ -14,8 +14,9 @@ INCREMENTAL_MODELS = (
     "int_customer_support_summaries",
     "int_customer_costs",
     "int_customer_stage_history",
+    "int_growth_flows_monthly",
 )
-STAMP_COLUMNS = {"summarised_at", "costed_at", "judged_at", "as_of_date"}
+STAMP_COLUMNS = {"summarised_at", "costed_at", "judged_at", "as_of_date", "computed_at"}
 
 
 def _build(monkeypatch, landing, work):

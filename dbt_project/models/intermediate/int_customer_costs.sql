@@ -25,7 +25,8 @@ buyers as (
 
 ),
 
-{% if is_incremental() -%}
+{%- set incremental = is_incremental_with('costed_at') %}
+{% if incremental -%}
 changed_customers as (
 
     select customer_id
@@ -61,7 +62,7 @@ changed_buyers as (
 ),
 
 {% endif -%}
-{%- set buyers = 'changed_buyers' if is_incremental() else 'buyers' %}
+{%- set buyers = 'changed_buyers' if incremental else 'buyers' %}
 
 -- margin earned and support cost incurred, in the order they happened (a ticket before an order of the same moment)
 ledger as (

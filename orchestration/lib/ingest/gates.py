@@ -189,12 +189,18 @@ def unknown_customers(
         f"SELECT {index} AS delivery, customer_id FROM {item.table} WHERE _rule IS NULL"
         for index, item in enumerate(pending)
     )
+    # The known ids among the delivered ones, by a semi-join that hashes the deliveries' ids (a day's
+    # few) and streams the orders past them, rather than collecting every order's distinct id first.
     counts = connection.execute(
         f"""
-        WITH known AS (SELECT DISTINCT customer_id FROM {ORDERS.relation})
+        WITH files AS ({files}),
+        known AS (
+            SELECT customer_id FROM (SELECT DISTINCT customer_id FROM files) AS delivered
+            WHERE customer_id IN (SELECT customer_id FROM {ORDERS.relation})
+        )
         SELECT delivery, count(*), count(*) FILTER (WHERE known.customer_id IS NULL),
                list(DISTINCT files.customer_id ORDER BY files.customer_id) FILTER (WHERE known.customer_id IS NULL)
-        FROM ({files}) AS files
+        FROM files
         LEFT JOIN known USING (customer_id)
         GROUP BY delivery
         """
