@@ -275,19 +275,22 @@ carried as (
 
 {#- The first purchase day serves both judgements: before it, there is no purchase to measure tenure from. #}
 select
-    customer_id,
-    stage_month,
-    {{ lifecycle_stage_from_keys('purchase_key', 'answer_key', 'first_purchase_day', 'judged_on') }} as lifecycle_stage,
-    case when previous_judged_on is not null then
-        {{ lifecycle_stage_from_keys('previous_purchase_key', 'previous_answer_key', 'first_purchase_day', 'previous_judged_on') }}
+    carried.customer_id,
+    carried.stage_month,
+    {{ lifecycle_stage_from_keys('carried.purchase_key', 'carried.answer_key', 'carried.first_purchase_day', 'carried.judged_on') }}
+        as lifecycle_stage,
+    case when carried.previous_judged_on is not null then
+        {{ lifecycle_stage_from_keys(
+            'carried.previous_purchase_key', 'carried.previous_answer_key', 'carried.first_purchase_day', 'carried.previous_judged_on'
+        ) }}
     end as previous_stage,
-    next_stage_month,
+    carried.next_stage_month,
     -- what the incremental build compares against: the judgement's as-of date, rules and time, and
     -- the NPS answers judged in the month
     as_of.as_of_date,
     {{ dbt.cast("'" ~ judged_with ~ "'", dbt.type_string()) }} as judged_with,
     {{ dbt.cast(dbt.current_timestamp(), 'timestamp') }} as judged_at,
-    {{ dbt.cast('coalesce(answer_days, 0)', 'bigint') }} as nps_answer_days,
-    {{ dbt.cast('coalesce(answer_key_sum, 0)', 'bigint') }} as nps_answer_key_sum
+    {{ dbt.cast('coalesce(carried.answer_days, 0)', 'bigint') }} as nps_answer_days,
+    {{ dbt.cast('coalesce(carried.answer_key_sum, 0)', 'bigint') }} as nps_answer_key_sum
 from carried
 cross join as_of
