@@ -30,3 +30,24 @@
 {% macro is_incremental_with(column) -%}
     {{ return(is_incremental() and column in (adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list)) }}
 {%- endmacro %}
+
+{#- The people a per-person summary (an incremental model keyed on customer_id with a
+    `summarised_at` stamp) must summarise again: those with a row of `relation` stamped (`stamp`)
+    since the summary's last build, and those whose number of rows in it differs from the summary's
+    `count_column` (a row that left). -#}
+{% macro people_to_summarise_again(relation, stamp, count_column) -%}
+    select customer_id
+    from {{ relation }}
+    where {{ stamp }} > {{ built_watermark('summarised_at') }}
+
+    union
+
+    select built.customer_id
+    from {{ this }} as built
+    left join (
+        select customer_id, count(*) as rows_now
+        from {{ relation }}
+        group by customer_id
+    ) as current_rows on current_rows.customer_id = built.customer_id
+    where current_rows.rows_now is distinct from built.{{ count_column }}
+{%- endmacro %}

@@ -15,20 +15,7 @@ with
 {% if is_incremental() -%}
 changed_customers as (
 
-    select customer_id
-    from {{ ref('int_orders_converted') }}
-    where converted_at > {{ built_watermark('summarised_at') }}
-
-    union
-
-    select built.customer_id
-    from {{ this }} as built
-    left join (
-        select customer_id, count(*) as orders
-        from {{ ref('int_orders_converted') }}
-        group by customer_id
-    ) as current_orders on current_orders.customer_id = built.customer_id
-    where current_orders.orders is distinct from built.orders
+    {{ people_to_summarise_again(ref('int_orders_converted'), 'converted_at', 'orders') }}
 
 ),
 

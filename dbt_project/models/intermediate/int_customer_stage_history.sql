@@ -161,8 +161,8 @@ changed_customers as (
 ),
 
 {% endif -%}
-{#- In an incremental build, only the changed customers' rows (`ALIAS`: the table read). -#}
-{%- set of_changed_customers = ' and ALIAS.customer_id in (select customer_id from changed_customers)' if incremental else '' %}
+{#- An incremental build reads only the changed customers' rows. -#}
+{%- set changed_only = 'customer_id in (select customer_id from changed_customers)' %}
 
 -- each purchase day, the gap before it and the next one
 purchase_days as (
@@ -175,7 +175,7 @@ purchase_days as (
     from (
         select distinct orders.customer_id, orders.order_date
         from {{ ref('int_orders_converted') }} as orders
-        where orders.is_completed {{- of_changed_customers | replace('ALIAS', 'orders') }}
+        where orders.is_completed{% if incremental %} and orders.{{ changed_only }}{% endif %}
     ) as completed_days
 
 ),
@@ -188,7 +188,9 @@ change_days as (
         {{ dbt.cast('null', 'bigint') }} as purchase_key, {{ dbt.cast('null', 'date') }} as first_purchase_day,
         {{ dbt.cast('null', 'bigint') }} as answer_key
     from {{ ref('int_customers_known') }} as known
-    where 1 = 1 {{- of_changed_customers | replace('ALIAS', 'known') }}
+    {%- if incremental %}
+    where known.{{ changed_only }}
+    {%- endif %}
 
     union all
 
@@ -204,7 +206,9 @@ change_days as (
 
     select customer_id, answer_day as change_day, null as purchase_key, null as first_purchase_day, answer_key
     from nps_days
-    where 1 = 1 {{- of_changed_customers | replace('ALIAS', 'nps_days') }}
+    {%- if incremental %}
+    where nps_days.{{ changed_only }}
+    {%- endif %}
 
     {% for threshold in ('at_risk_days', 'churn_days') %}
     union all

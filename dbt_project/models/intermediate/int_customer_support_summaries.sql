@@ -16,20 +16,7 @@ with
 {% if is_incremental() -%}
 changed_customers as (
 
-    select customer_id
-    from {{ ref('stg_support__tickets') }}
-    where staged_at > {{ built_watermark('summarised_at') }}
-
-    union
-
-    select built.customer_id
-    from {{ this }} as built
-    left join (
-        select customer_id, count(*) as tickets
-        from {{ ref('stg_support__tickets') }}
-        group by customer_id
-    ) as current_tickets on current_tickets.customer_id = built.customer_id
-    where current_tickets.tickets is distinct from built.tickets
+    {{ people_to_summarise_again(ref('stg_support__tickets'), 'staged_at', 'tickets') }}
 
     union
 
