@@ -5,10 +5,9 @@
     of its channel, var `cost_per_contact`); null while it has not. The cost to serve itself is in
     `int_customer_support_summaries`.
     Incremental: a daily run works out again only the buyers with an order converted, orders or
-    tickets summarised again, or another acquisition cost since the last build; people no longer
-    buyers are removed afterwards. -#}
+    tickets summarised again, another number of tickets, or another acquisition cost since the last
+    build; people no longer buyers are removed afterwards. -#}
 -- depends_on: {{ ref('int_customer_order_summaries') }}
--- depends_on: {{ ref('int_customer_support_summaries') }}
 {{ incremental_where_supported(
     'customer_id',
     "delete from {{ this }} where customer_id not in (select customer_id from {{ ref('int_customers_acquired') }})"
@@ -47,11 +46,16 @@ changed_customers as (
 
     union
 
-    -- new buyers, and buyers whose channel and cohort month has another CAC (more spend delivered)
+    -- new buyers, buyers whose channel and cohort month has another CAC (more spend delivered), and
+    -- buyers with another number of tickets than were costed (a person's last ticket that left
+    -- staging takes their support summary with it)
     select buyers.customer_id
     from buyers
     left join {{ this }} as built on built.customer_id = buyers.customer_id
-    where built.customer_id is null or built.acquisition_cost is distinct from buyers.acquisition_cost
+    left join {{ ref('int_customer_support_summaries') }} as support on support.customer_id = buyers.customer_id
+    where built.customer_id is null
+        or built.acquisition_cost is distinct from buyers.acquisition_cost
+        or built.tickets <> coalesce(support.tickets, 0)
 
 ),
 
@@ -106,6 +110,8 @@ paid_back as (
 select
     buyers.customer_id,
     buyers.acquisition_cost,
+    -- the tickets costed: what the next incremental build compares against
+    {{ dbt.cast('coalesce(support.tickets, 0)', 'bigint') }} as tickets,
     paid_back.profitable_since,
     {%- set profitable_day = dbt.cast(to_reporting_time('paid_back.profitable_since'), 'date') %}
     12 * (extract(year from {{ profitable_day }}) - extract(year from buyers.cohort_month))
@@ -114,3 +120,4 @@ select
     {{ dbt.cast(dbt.current_timestamp(), "timestamp") }} as costed_at
 from {{ buyers }} as buyers
 left join paid_back on paid_back.customer_id = buyers.customer_id
+left join {{ ref('int_customer_support_summaries') }} as support on support.customer_id = buyers.customer_id
