@@ -17,6 +17,8 @@
 ) }}
 
 {%- set incremental = is_incremental_with('computed_at') %}
+{#- Before the earliest changed month; every month when nothing was converted. -#}
+{%- set before_first_changed = "coalesce(changed_from.first_month, " ~ dbt.cast("'9999-12-01'", 'date') ~ ")" %}
 
 with
 
@@ -25,7 +27,7 @@ converted_since as (
 
     select customer_id, order_month
     from {{ ref('int_orders_converted') }}
-    where converted_at > (select max(built.computed_at) from {{ this }} as built)
+    where converted_at > {{ built_watermark('computed_at') }}
 
 ),
 
@@ -42,18 +44,18 @@ recompute_from as (
             when exists (
                 select 1
                 from {{ ref('int_customer_order_summaries') }} as summaries
-                where summaries.summarised_at > (select max(built.computed_at) from {{ this }} as built)
+                where summaries.summarised_at > {{ built_watermark('computed_at') }}
                     and summaries.customer_id not in (select customer_id from converted_since)
             )
             or (
                 select count(*)
                 from {{ ref('int_customer_order_summaries') }} as summaries
                 where summaries.completed_orders > 0
-                    and summaries.cohort_month < coalesce(changed_from.first_month, {{ dbt.cast("'9999-12-01'", 'date') }})
+                    and summaries.cohort_month < {{ before_first_changed }}
             ) <> (
                 select coalesce(sum(built.new_customers), 0)
                 from {{ this }} as built
-                where built.flow_month < coalesce(changed_from.first_month, {{ dbt.cast("'9999-12-01'", 'date') }})
+                where built.flow_month < {{ before_first_changed }}
             )
             then {{ dbt.cast("'1900-01-01'", 'date') }}
             else changed_from.first_month
