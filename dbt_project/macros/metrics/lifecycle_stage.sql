@@ -28,11 +28,12 @@
     purchase day as days since 1970 × 10^5 + the gap before it + 1 (0 for none); `answer_key`, the
     latest NPS answer day as days since 1970 × 100 + the score; `first_purchase_day`. -#}
 {% macro lifecycle_stage_from_keys(purchase_key, answer_key, first_purchase_day, judged_on) -%}
-    {%- set last_purchase_day = dbt.cast(dbt.dateadd(
-        'day', 'cast(floor(' ~ purchase_key ~ ' / 100000) as integer)', "cast('1970-01-01' as date)"), 'date') %}
+    {#- Whole days as integers: the judgement day's number less the purchase day's. -#}
+    {%- set days_since_last_purchase = days_between("cast('1970-01-01' as date)", judged_on)
+        ~ ' - cast(floor(' ~ purchase_key ~ ' / 100000) as integer)' %}
     {{- lifecycle_stage(
         'case when ' ~ purchase_key ~ ' is null then 0 else 1 end',
-        days_between(last_purchase_day, judged_on),
+        days_since_last_purchase,
         days_between(first_purchase_day, judged_on),
         'nullif(' ~ purchase_key ~ ' % 100000, 0) - 1',
         answer_key ~ ' % 100'

@@ -68,17 +68,22 @@ changed_buyers as (
 {% endif -%}
 {%- set buyers = 'changed_buyers' if incremental else 'buyers' %}
 
--- margin earned and support cost incurred, in the order they happened (a ticket before an order of the same moment)
+-- margin earned and support cost incurred, in the order they happened (a ticket before an order of
+-- the same moment); each order with the buyer's acquisition cost, which its balance must cover
 ledger as (
 
-    select orders.customer_id, orders.ordered_at as happened_at, 1 as is_order, coalesce(orders.net_margin, 0) as amount
+    select
+        orders.customer_id, orders.ordered_at as happened_at, 1 as is_order, coalesce(orders.net_margin, 0) as amount,
+        coalesce(buyers.acquisition_cost, 0) as acquisition_cost
     from {{ ref('int_orders_converted') }} as orders
     inner join {{ buyers }} as buyers on buyers.customer_id = orders.customer_id
     where orders.is_completed
 
     union all
 
-    select tickets.customer_id, tickets.created_at as happened_at, 0 as is_order, -{{ contact_cost('tickets.ticket_channel') }} as amount
+    select
+        tickets.customer_id, tickets.created_at as happened_at, 0 as is_order, -{{ contact_cost('tickets.ticket_channel') }} as amount,
+        null as acquisition_cost
     from {{ ref('stg_support__tickets') }} as tickets
     inner join {{ buyers }} as buyers on buyers.customer_id = tickets.customer_id
 
@@ -90,6 +95,7 @@ balances as (
         customer_id,
         happened_at,
         is_order,
+        acquisition_cost,
         sum(amount) over (
             partition by customer_id order by happened_at, is_order rows between unbounded preceding and current row
         ) as balance
@@ -99,11 +105,10 @@ balances as (
 
 paid_back as (
 
-    select balances.customer_id, min(balances.happened_at) as profitable_since
+    select customer_id, min(happened_at) as profitable_since
     from balances
-    inner join {{ buyers }} as buyers on buyers.customer_id = balances.customer_id
-    where balances.is_order = 1 and balances.balance >= coalesce(buyers.acquisition_cost, 0)
-    group by balances.customer_id
+    where is_order = 1 and balance >= acquisition_cost
+    group by customer_id
 
 )
 

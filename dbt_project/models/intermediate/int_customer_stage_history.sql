@@ -14,8 +14,8 @@
     again only those people (all of them when the rules or the reporting time zone changed, or the
     as-of date moved back). Changed means: an order converted or a summary recomputed since the last
     judgement, a buyer left without a completed order, a first-seen month other than the one the
-    history starts in, or NPS answers other than those judged (their number and the sum of their
-    keys, kept on each month's row). People no longer known are removed afterwards. -#}
+    history starts in, NPS answers staged since, or another number of them than judged (kept on
+    each month's row). People no longer known are removed afterwards. -#}
 -- depends_on: {{ ref('int_customer_order_summaries') }}
 {{ incremental_where_supported(
     'customer_id',
@@ -25,36 +25,13 @@
 {%- set judged_with = 'new ' ~ var('new_customer_days') ~ ', at risk ' ~ var('at_risk_days') ~ ', churned '
     ~ var('churn_days') ~ ', ' ~ var('reporting_timezone') %}
 {%- set epoch = "cast('1970-01-01' as date)" %}
-{%- set incremental = is_incremental_with('nps_answer_key_sum') %}
+{%- set incremental = is_incremental_with('nps_responses') %}
 
 with
 
 as_of as (
 
     select as_of_date from {{ ref('int_as_of_dates') }}
-
-),
-
--- each day's latest NPS answer, as one number: days since 1970 × 100 + score
-nps_days as (
-
-    select
-        customer_id,
-        answer_day,
-        {{ days_between(epoch, 'answer_day') }} * 100 + score as answer_key
-    from (
-        select
-            customer_id,
-            {{ dbt.cast(to_reporting_time('responded_at'), 'date') }} as answer_day,
-            score,
-            row_number() over (
-                partition by customer_id, {{ dbt.cast(to_reporting_time('responded_at'), 'date') }}
-                order by responded_at desc, response_id desc
-            ) as latest_of_the_day
-        from {{ ref('stg_surveys__responses') }}
-        where survey_type = 'nps'
-    ) as answers
-    where latest_of_the_day = 1
 
 ),
 
@@ -79,9 +56,9 @@ latest_rows as (
 
 judged_answers as (
 
-    select customer_id, sum(nps_answer_days) as answer_days, sum(nps_answer_key_sum) as answer_key_sum
+    select customer_id, sum(nps_responses) as responses
     from {{ this }}
-    where nps_answer_days > 0
+    where nps_responses > 0
     group by customer_id
 
 ),
@@ -105,8 +82,8 @@ changed_customers as (
     cross join as_of
     where orders.is_completed and (
         {%- for threshold in [0, var('new_customer_days') + 1, var('at_risk_days') + 1, var('churn_days') + 1] %}
-        (orders.order_date > {{ dbt.dateadd('day', -threshold, 'previous_judgement.as_of_date') }}
-            and orders.order_date <= {{ dbt.dateadd('day', -threshold, 'as_of.as_of_date') }})
+        (orders.order_date > {{ days_after('previous_judgement.as_of_date', -threshold) }}
+            and orders.order_date <= {{ days_after('as_of.as_of_date', -threshold) }})
         {{- ' or' if not loop.last }}
         {%- endfor %}
     )
@@ -145,24 +122,55 @@ changed_customers as (
 
     union
 
-    -- NPS answers other than those judged
+    -- NPS answers staged since the last judgement (new, or reloaded), or another number of them up
+    -- to the as-of date than were judged (some left, or the as-of date passed them)
+    select customer_id
+    from {{ ref('stg_surveys__responses') }}
+    where survey_type = 'nps' and loaded_at > (select judged_at from previous_judgement)
+
+    union
+
     select coalesce(answered.customer_id, judged_answers.customer_id)
     from (
-        select nps_days.customer_id, count(*) as answer_days, sum(nps_days.answer_key) as answer_key_sum
-        from nps_days
+        select responses.customer_id, count(*) as responses
+        from {{ ref('stg_surveys__responses') }} as responses
         cross join as_of
-        where nps_days.answer_day <= as_of.as_of_date
-        group by nps_days.customer_id
+        where responses.survey_type = 'nps'
+            and {{ dbt.cast(to_reporting_time('responses.responded_at'), 'date') }} <= as_of.as_of_date
+        group by responses.customer_id
     ) as answered
     full outer join judged_answers on judged_answers.customer_id = answered.customer_id
-    where coalesce(answered.answer_days, 0) <> coalesce(judged_answers.answer_days, 0)
-        or coalesce(answered.answer_key_sum, 0) <> coalesce(judged_answers.answer_key_sum, 0)
+    where coalesce(answered.responses, 0) <> coalesce(judged_answers.responses, 0)
 
 ),
 
 {% endif -%}
 {#- An incremental build reads only the changed customers' rows. -#}
 {%- set changed_only = 'customer_id in (select customer_id from changed_customers)' %}
+
+-- each day's latest NPS answer, as one number: days since 1970 × 100 + score; and the day's number of answers
+nps_days as (
+
+    select
+        customer_id,
+        answer_day,
+        {{ days_between(epoch, 'answer_day') }} * 100 + score as answer_key,
+        responses
+    from (
+        select
+            customer_id,
+            {{ dbt.cast(to_reporting_time('responded_at'), 'date') }} as answer_day,
+            score,
+            {%- set the_day = 'partition by customer_id, ' ~ dbt.cast(to_reporting_time('responded_at'), 'date')
+                ~ ' order by responded_at desc, response_id desc' %}
+            row_number() over ({{ the_day }}) as latest_of_the_day,
+            count(*) over ({{ the_day }} rows between unbounded preceding and unbounded following) as responses
+        from {{ ref('stg_surveys__responses') }}
+        where survey_type = 'nps'{% if incremental %} and {{ changed_only }}{% endif %}
+    ) as answers
+    where latest_of_the_day = 1
+
+),
 
 -- each purchase day, the gap before it and the next one
 purchase_days as (
@@ -186,7 +194,7 @@ change_days as (
     select
         known.customer_id, {{ dbt.cast(to_reporting_time('known.first_seen_at'), 'date') }} as change_day,
         {{ dbt.cast('null', 'bigint') }} as purchase_key, {{ dbt.cast('null', 'date') }} as first_purchase_day,
-        {{ dbt.cast('null', 'bigint') }} as answer_key
+        {{ dbt.cast('null', 'bigint') }} as answer_key, {{ dbt.cast('null', 'bigint') }} as responses
     from {{ ref('int_customers_known') }} as known
     {%- if incremental %}
     where known.{{ changed_only }}
@@ -199,42 +207,39 @@ change_days as (
         customer_id, purchase_day as change_day,
         {{ days_between(epoch, 'purchase_day') }} * 100000 + coalesce(gap_days + 1, 0) as purchase_key,
         case when gap_days is null then purchase_day end as first_purchase_day,
-        null as answer_key
+        null as answer_key, null as responses
     from purchase_days
 
     union all
 
-    select customer_id, answer_day as change_day, null as purchase_key, null as first_purchase_day, answer_key
+    select customer_id, answer_day as change_day, null as purchase_key, null as first_purchase_day, answer_key, responses
     from nps_days
-    {%- if incremental %}
-    where nps_days.{{ changed_only }}
-    {%- endif %}
 
     {% for threshold in ('at_risk_days', 'churn_days') %}
     union all
 
     -- the first day idle longer than the threshold, unless a purchase came first
     select
-        customer_id, {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'purchase_day'), 'date') }} as change_day,
-        null as purchase_key, null as first_purchase_day, null as answer_key
+        customer_id, {{ days_after('purchase_day', var(threshold) + 1) }} as change_day,
+        null as purchase_key, null as first_purchase_day, null as answer_key, null as responses
     from purchase_days
     where next_purchase_day is null
-        or next_purchase_day > {{ dbt.cast(dbt.dateadd('day', var(threshold) + 1, 'purchase_day'), 'date') }}
+        or next_purchase_day > {{ days_after('purchase_day', var(threshold) + 1) }}
     {% endfor %}
 
     union all
 
     -- the first day no longer new
     select
-        customer_id, {{ dbt.cast(dbt.dateadd('day', var('new_customer_days') + 1, 'purchase_day'), 'date') }} as change_day,
-        null as purchase_key, null as first_purchase_day, null as answer_key
+        customer_id, {{ days_after('purchase_day', var('new_customer_days') + 1) }} as change_day,
+        null as purchase_key, null as first_purchase_day, null as answer_key, null as responses
     from purchase_days
     where gap_days is null
 
 ),
 
 -- the last change day of each month (the stage at that month's end is judged on it), the month's
--- latest purchase, first purchase and latest answer, and its answers' count and key sum
+-- latest purchase, first purchase and latest answer, and its number of NPS answers
 months as (
 
     select
@@ -244,8 +249,7 @@ months as (
         max(change_days.purchase_key) as purchase_key,
         min(change_days.first_purchase_day) as first_purchase_day,
         max(change_days.answer_key) as answer_key,
-        count(change_days.answer_key) as answer_days,
-        sum(change_days.answer_key) as answer_key_sum
+        sum(change_days.responses) as responses
     from change_days
     cross join as_of
     where change_days.change_day <= as_of.as_of_date
@@ -266,8 +270,7 @@ carried as (
         max(purchase_key) over ({{ through_this }}) as purchase_key,
         max(answer_key) over ({{ through_this }}) as answer_key,
         min(first_purchase_day) over ({{ through_this }}) as first_purchase_day,
-        answer_days,
-        answer_key_sum,
+        responses,
         lag(judged_on) over ({{ history }}) as previous_judged_on,
         max(purchase_key) over ({{ through_before }}) as previous_purchase_key,
         max(answer_key) over ({{ through_before }}) as previous_answer_key,
@@ -294,7 +297,6 @@ select
     as_of.as_of_date,
     {{ dbt.cast("'" ~ judged_with ~ "'", dbt.type_string()) }} as judged_with,
     {{ dbt.cast(dbt.current_timestamp(), 'timestamp') }} as judged_at,
-    {{ dbt.cast('coalesce(carried.answer_days, 0)', 'bigint') }} as nps_answer_days,
-    {{ dbt.cast('coalesce(carried.answer_key_sum, 0)', 'bigint') }} as nps_answer_key_sum
+    {{ dbt.cast('coalesce(carried.responses, 0)', 'bigint') }} as nps_responses
 from carried
 cross join as_of
