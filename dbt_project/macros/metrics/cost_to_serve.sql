@@ -9,3 +9,10 @@
         else {{ costs['other'] }}
     end
 {%- endmacro %}
+
+{#- The channel a contact is costed and grouped as: its own when var `cost_per_contact` names it,
+    `other` when it does not. -#}
+{% macro contact_channel(ticket_channel) -%}
+    {%- set named = var('cost_per_contact').keys() | reject('equalto', 'other') | list -%}
+    case when {{ ticket_channel }} in ('{{ named | join("', '") }}') then {{ ticket_channel }} else 'other' end
+{%- endmacro %}

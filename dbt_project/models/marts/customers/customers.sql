@@ -41,6 +41,7 @@ order_recency as (
         summaries.net_margin,
         coalesce(summaries.has_estimated_margin, false) as has_estimated_margin,
         summaries.first_completed_order_at,
+        summaries.second_completed_order_at,
         summaries.cohort_month,
         summaries.acquisition_channel,
         summaries.last_gap_days,
@@ -267,6 +268,7 @@ select
     {{ dbt.cast('first_order_at', 'timestamp') }} as first_order_at,
     {{ dbt.cast('last_order_at', 'timestamp') }} as last_order_at,
     {{ dbt.cast('first_completed_order_at', 'timestamp') }} as first_completed_order_at,
+    {{ dbt.cast('second_completed_order_at', 'timestamp') }} as second_completed_order_at,
     {{ dbt.cast('last_completed_order_at', 'timestamp') }} as last_completed_order_at,
 
     -- orders

@@ -15,11 +15,11 @@ buyers as (
         customers.predicted_clv_12m,
         customers.latest_nps_score,
         -- a 90-day repeat can be told once the first completed order is 90 days old
-        {{ days_between(dbt.cast(to_reporting_time('summaries.first_completed_order_at'), 'date'), 'customers.as_of_date') }} >= 90
+        {{ days_between(dbt.cast(to_reporting_time('customers.first_completed_order_at'), 'date'), 'customers.as_of_date') }} >= 90
             as can_tell_repeat_90d,
         {{ days_between(
-            dbt.cast(to_reporting_time('summaries.first_completed_order_at'), 'date'),
-            dbt.cast(to_reporting_time('summaries.second_completed_order_at'), 'date')
+            dbt.cast(to_reporting_time('customers.first_completed_order_at'), 'date'),
+            dbt.cast(to_reporting_time('customers.second_completed_order_at'), 'date')
         ) }} <= 90 as repeated_within_90d,
         case when experience.customer_id is null then 'no tickets' else 'with tickets' end as tickets_group,
         case
@@ -38,15 +38,18 @@ buyers as (
             when experience.avg_ticket_csat <= 2 then 'low (1-2)'
             when experience.avg_ticket_csat >= 4 then 'high (4-5)'
             else 'middling'
-        end as ticket_csat_group
+        end as ticket_csat_group,
+        {%- for channel in var('cost_per_contact') %}
+        coalesce(experience.contacted_by_{{ channel }}, false) as contacted_by_{{ channel }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from {{ ref('customers') }} as customers
-    inner join {{ ref('int_customer_order_summaries') }} as summaries on summaries.customer_id = customers.customer_id
     left join {{ ref('int_customer_support_summaries') }} as experience on experience.customer_id = customers.customer_id
     where customers.is_buyer
 
 ),
 
--- a buyer's row once per dimension, in its group (ticket channel: once per channel they used)
+-- a buyer's row once per dimension, in its group (ticket channel: once per channel they used,
+-- as the cost of a contact names it)
 groups as (
 
     {% for dimension, column in [
@@ -62,10 +65,12 @@ groups as (
     union all
 
     {% endfor -%}
-    select 'ticket channel' as dimension, channels.ticket_channel as support_group,
-        {%- for measure in measures.split(', ') %} buyers.{{ measure }}{{ ',' if not loop.last }}{% endfor %}
-    from (select distinct customer_id, ticket_channel from {{ ref('stg_support__tickets') }}) as channels
-    inner join buyers on buyers.customer_id = channels.customer_id
+    {%- for channel in var('cost_per_contact') -%}
+    select 'ticket channel' as dimension, '{{ channel }}' as support_group, {{ measures }}
+    from buyers
+    where contacted_by_{{ channel }}
+    {{- '\n\n    union all\n\n    ' if not loop.last }}
+    {%- endfor %}
 
 )
 
