@@ -195,45 +195,26 @@ def ingest_sources(
     of `sources`; an error of one source is raised once all are done.
 
     The orders are started first: tickets and answers read, judge and validate their files beside
-    them, and wait for the orders' merge only to count the customers those files name. A source
-    waiting gives up its turn meanwhile, so that the next source's files are read while the orders
-    are still merging rather than after."""
+    them, and wait for the orders' merge only to count the customers those files name."""
     ledger.ensure_ledger(connection)
     for source in sources:  # the DDL first, on one cursor: concurrent catalog writes conflict
         ensure_tables(connection, source)
     orders_merged = threading.Event()
     if ORDERS not in sources:
         orders_merged.set()
-    turns = threading.Semaphore(PARALLEL_SOURCES)
-    orders_started = threading.Event()
-
-    def wait_for_orders() -> None:
-        if orders_merged.is_set():
-            return
-        turns.release()
-        try:
-            orders_merged.wait()
-        finally:
-            turns.acquire()
 
     def ingest_one(source: Source) -> tuple[IngestReport, object]:
-        if source != ORDERS and ORDERS in sources:
-            orders_started.wait()  # the orders take the first turn: the others wait for them
         try:
-            with turns:
-                if source == ORDERS:
-                    orders_started.set()
-                with session_cursor(connection) as cursor:
-                    report = ingest_source(cursor, source, landing_root, thresholds, wait_for_orders)
-                    return report, then(cursor, source) if then else None
+            with session_cursor(connection) as cursor:
+                report = ingest_source(cursor, source, landing_root, thresholds, orders_merged.wait)
+                return report, then(cursor, source) if then else None
         finally:
             if source == ORDERS:
-                orders_started.set()
                 orders_merged.set()
 
-    # a thread per source (a waiting one holds no turn); `turns` bounds the sources at work
-    with ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="ingest") as pool:
-        futures = {source: pool.submit(ingest_one, source) for source in sources}
+    in_order = sorted(sources, key=lambda source: source != ORDERS)  # a stable sort: the orders first
+    with ThreadPoolExecutor(max_workers=PARALLEL_SOURCES, thread_name_prefix="ingest") as pool:
+        futures = {source: pool.submit(ingest_one, source) for source in in_order}
     return [futures[source].result() for source in sources]
 
 
