@@ -37,7 +37,7 @@ tickets as (
         resolved_at,
         {{ hours_between('created_at', 'first_response_at') }} as first_response_hours,
         {{ hours_between('created_at', 'resolved_at') }} as resolution_hours,
-        ticket_channel,
+        {{ contact_channel('ticket_channel') }} as contact_channel,
         {{ contact_cost('ticket_channel') }} as contact_cost
     from {{ ref('stg_support__tickets') }}
     {%- if is_incremental() %}
@@ -62,7 +62,7 @@ select
     -- the contact channels used, one flag per channel of var `cost_per_contact` (any other channel
     -- counts as `other`, as in the cost)
     {%- for channel in var('cost_per_contact') %}
-    max(case when {{ contact_channel('ticket_channel') }} = '{{ channel }}' then 1 else 0 end) = 1 as contacted_by_{{ channel }},
+    max(case when contact_channel = '{{ channel }}' then 1 else 0 end) = 1 as contacted_by_{{ channel }},
     {%- endfor %}
     -- when this summary was computed, and with which SLA and contact costs: what the next incremental build compares against
     {{ dbt.cast(dbt.current_timestamp(), "timestamp") }} as summarised_at,

@@ -48,28 +48,32 @@ buyers as (
 
 ),
 
+{#- Each branch: the dimension, the buyer's group in it, and which buyers are in a group of it. -#}
+{%- set branches = [] %}
+{%- for dimension, column in [
+    ('tickets', 'tickets_group'),
+    ('first response', 'first_response_group'),
+    ('resolution', 'resolution_group'),
+    ('ticket csat', 'ticket_csat_group'),
+] %}
+    {%- do branches.append((dimension, column, column ~ ' is not null')) %}
+{%- endfor %}
+{%- for channel in var('cost_per_contact') %}
+    {%- do branches.append(('ticket channel', "'" ~ channel ~ "'", 'contacted_by_' ~ channel)) %}
+{%- endfor %}
 -- a buyer's row once per dimension, in its group (ticket channel: once per channel they used,
 -- as the cost of a contact names it)
 groups as (
 
-    {% for dimension, column in [
-        ('tickets', 'tickets_group'),
-        ('first response', 'first_response_group'),
-        ('resolution', 'resolution_group'),
-        ('ticket csat', 'ticket_csat_group'),
-    ] -%}
-    select '{{ dimension }}' as dimension, {{ column }} as support_group, {{ measures }}
+    {% for dimension, support_group, in_dimension in branches -%}
+    select '{{ dimension }}' as dimension, {{ support_group }} as support_group, {{ measures }}
     from buyers
-    where {{ column }} is not null
+    where {{ in_dimension }}
+    {%- if not loop.last %}
 
     union all
 
-    {% endfor -%}
-    {%- for channel in var('cost_per_contact') -%}
-    select 'ticket channel' as dimension, '{{ channel }}' as support_group, {{ measures }}
-    from buyers
-    where contacted_by_{{ channel }}
-    {{- '\n\n    union all\n\n    ' if not loop.last }}
+    {% endif %}
     {%- endfor %}
 
 )
