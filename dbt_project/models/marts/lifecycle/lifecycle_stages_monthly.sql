@@ -1,20 +1,21 @@
 {#- How many people are in each lifecycle stage at every month end (the as-of month: on the as-of
-    date), from each person's stage history: a stage holds from the month it was reached until the
-    month of the next change. -#}
+    date): each stage's count is the running sum of the flows into it less the flows out of it
+    (`lifecycle_stage_transitions_monthly`). Someone whose stage stayed adds nothing to either, so the
+    small table of flows holds all a count needs, without a second pass over every person's history. -#}
 {%- set stages = ['prospect', 'new', 'active', 'advocate', 'at risk', 'reactivated', 'churned'] %}
 
 with
 
-history as (
+transitions as (
 
-    select * from {{ ref('int_customer_stage_history') }}
+    select * from {{ ref('lifecycle_stage_transitions_monthly') }}
 
 ),
 
 months as (
 
     select {{ dbt.cast(dbt.dateadd('month', 'offsets.month_offset', 'first_month.first_month'), 'date') }} as stage_month
-    from (select min(stage_month) as first_month from history) as first_month
+    from (select min(transition_month) as first_month from transitions) as first_month
     cross join {{ ref('int_as_of_dates') }} as as_of
     inner join {{ ref('int_month_offsets') }} as offsets
         on offsets.month_offset <= {{ dbt.datediff('first_month.first_month', month_start('as_of.as_of_date'), 'month') }}
@@ -30,23 +31,23 @@ stages as (
 
 ),
 
-changes as (
+flows as (
 
-    select stage_month, lifecycle_stage, 1 as stage_change
-    from history
+    select transition_month as stage_month, to_stage as lifecycle_stage, customers as stage_change
+    from transitions
 
     union all
 
-    select next_stage_month as stage_month, lifecycle_stage, -1 as stage_change
-    from history
-    where next_stage_month is not null
+    select transition_month as stage_month, from_stage as lifecycle_stage, -customers as stage_change
+    from transitions
+    where from_stage <> 'first seen'
 
 ),
 
 net_changes as (
 
     select stage_month, lifecycle_stage, sum(stage_change) as stage_change
-    from changes
+    from flows
     group by stage_month, lifecycle_stage
 
 ),
