@@ -3,7 +3,9 @@
     since: the first completed order at which the buyer's cumulative net margin covered the
     acquisition cost and the cost of every ticket they had opened by then (each at the contact cost
     of its channel, var `cost_per_contact`); null while it has not. The cost to serve itself is in
-    `int_customer_support_summaries`.
+    `int_customer_support_summaries`. Most buyers are paid back by their first completed order, whose
+    margin the order summaries keep: only the others' orders and tickets are put in sequence for the
+    running balance.
     Incremental: a daily run works out again only the buyers with an order converted, orders or
     tickets summarised again, another number of tickets, or another acquisition cost since the last
     build; people no longer buyers are removed afterwards. -#}
@@ -17,7 +19,12 @@ with
 
 buyers as (
 
-    select acquired.customer_id, acquired.cohort_month, costs.cac as acquisition_cost
+    select
+        acquired.customer_id,
+        acquired.cohort_month,
+        acquired.first_completed_order_at,
+        coalesce(acquired.first_completed_order_margin, 0) as first_order_margin,
+        costs.cac as acquisition_cost
     from {{ ref('int_customers_acquired') }} as acquired
     left join {{ ref('int_acquisition_costs') }} as costs
         on costs.acquisition_channel = acquired.acquisition_channel and costs.cohort_month = acquired.cohort_month
@@ -68,24 +75,48 @@ changed_buyers as (
 {% endif -%}
 {%- set buyers = 'changed_buyers' if incremental else 'buyers' %}
 
--- margin earned and support cost incurred, in the order they happened (a ticket before an order of
--- the same moment); each order with the buyer's acquisition cost, which its balance must cover
+-- each ticket at the contact cost of its channel
+tickets as (
+
+    select tickets.customer_id, tickets.created_at, {{ contact_cost('tickets.ticket_channel') }} as contact_cost
+    from {{ ref('stg_support__tickets') }} as tickets
+    inner join {{ buyers }} as buyers on buyers.customer_id = tickets.customer_id
+
+),
+
+-- the balance after the first completed order: its margin less the tickets opened up to it (a
+-- ticket before an order of the same moment)
+first_orders as (
+
+    select
+        buyers.customer_id,
+        buyers.first_completed_order_at,
+        coalesce(buyers.acquisition_cost, 0) as acquisition_cost,
+        buyers.first_order_margin - coalesce(sum(tickets.contact_cost), 0) >= coalesce(buyers.acquisition_cost, 0)
+            as paid_back_at_first_order
+    from {{ buyers }} as buyers
+    left join tickets on tickets.customer_id = buyers.customer_id and tickets.created_at <= buyers.first_completed_order_at
+    group by buyers.customer_id, buyers.first_completed_order_at, buyers.first_order_margin, buyers.acquisition_cost
+
+),
+
+-- the others: margin earned and support cost incurred, in the order they happened (a ticket before
+-- an order of the same moment); each order with the buyer's acquisition cost, which its balance must cover
 ledger as (
 
     select
         orders.customer_id, orders.ordered_at as happened_at, 1 as is_order, coalesce(orders.net_margin, 0) as amount,
-        coalesce(buyers.acquisition_cost, 0) as acquisition_cost
+        first_orders.acquisition_cost
     from {{ ref('int_orders_converted') }} as orders
-    inner join {{ buyers }} as buyers on buyers.customer_id = orders.customer_id
-    where orders.is_completed
+    inner join first_orders on first_orders.customer_id = orders.customer_id
+    where orders.is_completed and not first_orders.paid_back_at_first_order
 
     union all
 
-    select
-        tickets.customer_id, tickets.created_at as happened_at, 0 as is_order, -{{ contact_cost('tickets.ticket_channel') }} as amount,
-        null as acquisition_cost
-    from {{ ref('stg_support__tickets') }} as tickets
-    inner join {{ buyers }} as buyers on buyers.customer_id = tickets.customer_id
+    select tickets.customer_id, tickets.created_at as happened_at, 0 as is_order, -tickets.contact_cost as amount, null as acquisition_cost
+    from tickets
+    inner join first_orders on first_orders.customer_id = tickets.customer_id
+    where not first_orders.paid_back_at_first_order
 
 ),
 
@@ -104,6 +135,12 @@ balances as (
 ),
 
 paid_back as (
+
+    select customer_id, first_completed_order_at as profitable_since
+    from first_orders
+    where paid_back_at_first_order
+
+    union all
 
     select customer_id, min(happened_at) as profitable_since
     from balances

@@ -41,6 +41,7 @@ completed_orders as (
         order_date,
         order_month,
         coalesce(order_channel, 'unknown') as order_channel,
+        net_margin,
         row_number() over customer_orders as order_number,
         {{ days_between('lag(order_date) over customer_orders', 'order_date') }} as days_since_previous_order,
         max(order_date) over (partition by customer_id) as last_completed_order_date
@@ -57,6 +58,7 @@ completed_totals as (
         max(case when order_number = 1 then ordered_at end) as first_completed_order_at,
         max(case when order_number = 1 then order_month end) as cohort_month,
         max(case when order_number = 1 then order_channel end) as acquisition_channel,
+        max(case when order_number = 1 then net_margin end) as first_completed_order_margin,
         max(case when order_number = 2 then ordered_at end) as second_completed_order_at,
         max(case when order_date = last_completed_order_date then days_since_previous_order end) as last_gap_days
     from completed_orders
@@ -91,6 +93,7 @@ select
     completed_totals.first_completed_order_at,
     completed_totals.cohort_month,
     completed_totals.acquisition_channel,
+    completed_totals.first_completed_order_margin,
     completed_totals.second_completed_order_at,
     completed_totals.last_gap_days,
     -- when this summary was computed: the watermark of the next incremental build
