@@ -15,6 +15,9 @@ For each tier, in one run:
 4. **daily run**: the last day's files are delivered and the pipeline runs again on the same
    warehouse; its time as a share of the full build.
 
+Each run also records every dbt node's own time and its file's checksum (from each dbt step's
+`run_results.json` and manifest), which `benchmarks.compare` uses to set two runs side by side.
+
 Prints a table and writes JSON. Linux only (memory is read from /proc).
 """
 
@@ -55,6 +58,7 @@ class Measured:
     peak_rss_mb: float
     exit_code: int
     stages: dict[str, float] = field(default_factory=dict)
+    dbt_nodes: dict[str, dict] = field(default_factory=dict)
 
 
 def generated_once(root: Path, generate_files: Callable[[], dict]) -> dict:
@@ -153,6 +157,27 @@ def stage_seconds(dagster_home: Path) -> dict[str, float]:
     return {stage: round(seconds, 2) for stage, seconds in stages.items()}
 
 
+def dbt_node_seconds(steps_dir: Path, since: float) -> dict[str, dict]:
+    """Every dbt node the run's dbt steps ran: its own seconds (dbt's `execution_time`) and the
+    checksum of its file (the manifest's), by unique id; from each step's artifacts folder, where
+    written since `since` (a step that did not run keeps an earlier run's)."""
+    nodes: dict[str, dict] = {}
+    for step in sorted(steps_dir.glob("*")):
+        results = step / "run_results.json"
+        if not results.exists() or results.stat().st_mtime < since:
+            continue
+        manifest = json.loads((step / "manifest.json").read_text())
+        checksums = {unique_id: node["checksum"]["checksum"] for unique_id, node in manifest["nodes"].items()}
+        for result in json.loads(results.read_text())["results"]:
+            unique_id = result["unique_id"]
+            nodes[unique_id] = {
+                "seconds": round(result["execution_time"], 3),
+                "checksum": checksums.get(unique_id),
+                "step": step.name,
+            }
+    return nodes
+
+
 def pipeline_env(landing: Path, work: Path, engine: str = "duckdb") -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -193,8 +218,10 @@ def run_pipeline(landing: Path, work: Path, log: Path, engine: str = "duckdb") -
     home = Path(env["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    started = time.time()
     measured = measure([sys.executable, "-m", "orchestration.cli", "run"], env, log)
     measured.stages = stage_seconds(home)
+    measured.dbt_nodes = dbt_node_seconds(PROJECT_ROOT / "dbt_project" / "target" / "steps", since=started)
     measured.stages["process start + orchestration"] = round(measured.seconds - sum(measured.stages.values()), 2)
     return measured
 
