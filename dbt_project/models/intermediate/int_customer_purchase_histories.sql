@@ -3,33 +3,24 @@
     purchases on the same day are one purchase; frequency = repeat purchase days; recency = days
     from the first to the last purchase day; T = days from the first purchase day to the as-of
     date; monetary_value = mean net margin of the repeat purchase days (0 without repeats), to 4 decimals.
-    Orders after the as-of date, and orders without an exchange rate, are left out. -#}
+    Orders after the as-of date, and orders without an exchange rate, are left out. The days come
+    from `int_customer_purchase_days`, each customer's orders grouped by day once. -#}
 with
 
-purchase_days as (
-
-    select
-        orders.customer_id,
-        orders.order_date as purchase_date,
-        sum(orders.net_margin) as margin,
-        row_number() over (partition by orders.customer_id order by orders.order_date) as purchase_number
-    from {{ ref('int_orders_converted') }} as orders
-    cross join {{ ref('int_as_of_dates') }} as as_of
-    where orders.is_completed and orders.has_fx_rate and orders.order_date <= as_of.as_of_date
-    group by orders.customer_id, orders.order_date
-
-),
-
+-- the purchase days with an order that has an exchange rate, up to the as-of date
 histories as (
 
     select
-        customer_id,
+        days.customer_id,
         count(*) - 1 as frequency,
-        min(purchase_date) as first_purchase_date,
-        max(purchase_date) as last_purchase_date,
-        sum(case when purchase_number > 1 then margin else 0 end) as repeat_margin
-    from purchase_days
-    group by customer_id
+        min(days.purchase_day) as first_purchase_date,
+        max(days.purchase_day) as last_purchase_date,
+        -- the margin of every purchase day but the first
+        sum(days.margin) - min_by(days.margin, days.purchase_day) as repeat_margin
+    from {{ ref('int_customer_purchase_days') }} as days
+    cross join {{ ref('int_as_of_dates') }} as as_of
+    where days.fx_orders > 0 and days.purchase_day <= as_of.as_of_date
+    group by days.customer_id
 
 )
 

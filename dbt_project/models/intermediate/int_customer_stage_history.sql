@@ -12,10 +12,10 @@
     Incremental: a person's rows change only when something of theirs changes or when one of their
     change days falls between the last judgement's as-of date and this one's, so a daily run judges
     again only those people (all of them when the rules or the reporting time zone changed, or the
-    as-of date moved back). Changed means: an order converted or a summary recomputed since the last
-    judgement, a buyer left without a completed order, a first-seen month other than the one the
-    history starts in, NPS answers staged since, or another number of them than judged (kept on
-    each month's row). People no longer known are removed afterwards. -#}
+    as-of date moved back). Changed means: purchase days listed again or a summary recomputed since
+    the last judgement, a buyer left without a completed order, a first-seen month other than the
+    one the history starts in, NPS answers staged since, or another number of them than judged (kept
+    on each month's row). People no longer known are removed afterwards. -#}
 -- depends_on: {{ ref('int_customer_order_summaries') }}
 {{ incremental_where_supported(
     'customer_id',
@@ -76,24 +76,24 @@ changed_customers as (
 
     -- a purchase, or a threshold crossed since a purchase, after the last judgement's as-of date (a
     -- superset: every threshold from every purchase day)
-    select orders.customer_id
-    from {{ ref('int_orders_converted') }} as orders
+    select days.customer_id
+    from {{ ref('int_customer_purchase_days') }} as days
     cross join previous_judgement
     cross join as_of
-    where orders.is_completed and (
+    where
         {%- for threshold in [0, var('new_customer_days') + 1, var('at_risk_days') + 1, var('churn_days') + 1] %}
-        (orders.order_date > {{ days_after('previous_judgement.as_of_date', -threshold) }}
-            and orders.order_date <= {{ days_after('as_of.as_of_date', -threshold) }})
+        (days.purchase_day > {{ days_after('previous_judgement.as_of_date', -threshold) }}
+            and days.purchase_day <= {{ days_after('as_of.as_of_date', -threshold) }})
         {{- ' or' if not loop.last }}
         {%- endfor %}
-    )
 
     union
 
-    -- orders converted, or a customer's orders summarised, since the last judgement
+    -- purchase days listed again (an order converted), or a customer's orders summarised, since the
+    -- last judgement
     select customer_id
-    from {{ ref('int_orders_converted') }}
-    where converted_at > (select judged_at from previous_judgement)
+    from {{ ref('int_customer_purchase_days') }}
+    where listed_at > (select judged_at from previous_judgement)
 
     union
 
@@ -175,16 +175,11 @@ nps_days as (
 -- each purchase day, the gap before it and the next one
 purchase_days as (
 
-    select
-        customer_id,
-        order_date as purchase_day,
-        {{ days_between('lag(order_date) over (partition by customer_id order by order_date)', 'order_date') }} as gap_days,
-        lead(order_date) over (partition by customer_id order by order_date) as next_purchase_day
-    from (
-        select distinct orders.customer_id, orders.order_date
-        from {{ ref('int_orders_converted') }} as orders
-        where orders.is_completed{% if incremental %} and orders.{{ changed_only }}{% endif %}
-    ) as completed_days
+    select customer_id, purchase_day, gap_days, next_purchase_day
+    from {{ ref('int_customer_purchase_days') }}
+    {%- if incremental %}
+    where {{ changed_only }}
+    {%- endif %}
 
 ),
 
