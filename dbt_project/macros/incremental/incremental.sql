@@ -51,3 +51,18 @@
     ) as current_rows on current_rows.customer_id = built.customer_id
     where current_rows.rows_now is distinct from built.{{ count_column }}
 {%- endmacro %}
+
+{#- The customers whose orders changed since the last build of the incremental model being built
+    (its build-time stamp `column`): an order of theirs converted since, or their orders summarised
+    again (which also catches an order fewer). -#}
+{% macro customers_with_changed_orders(column) -%}
+    select customer_id
+    from {{ ref('int_orders_converted') }}
+    where converted_at > {{ built_watermark(column) }}
+
+    union
+
+    select customer_id
+    from {{ ref('int_customer_order_summaries') }}
+    where summarised_at > {{ built_watermark(column) }}
+{%- endmacro %}

@@ -35,15 +35,7 @@ buyers as (
 {% if incremental -%}
 changed_customers as (
 
-    select customer_id
-    from {{ ref('int_orders_converted') }}
-    where converted_at > {{ built_watermark('costed_at') }}
-
-    union
-
-    select customer_id
-    from {{ ref('int_customer_order_summaries') }}
-    where summarised_at > {{ built_watermark('costed_at') }}
+    {{ customers_with_changed_orders('costed_at') }}
 
     union
 

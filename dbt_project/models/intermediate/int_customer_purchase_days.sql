@@ -21,15 +21,7 @@ with
 {% if incremental -%}
 changed_customers as (
 
-    select customer_id
-    from {{ ref('int_orders_converted') }}
-    where converted_at > {{ built_watermark('listed_at') }}
-
-    union
-
-    select customer_id
-    from {{ ref('int_customer_order_summaries') }}
-    where summarised_at > {{ built_watermark('listed_at') }}
+    {{ customers_with_changed_orders('listed_at') }}
 
 ),
 
