@@ -53,15 +53,10 @@
 {%- endmacro %}
 
 {#- The customers whose orders changed since the last build of the incremental model being built
-    (its build-time stamp `column`): an order of theirs converted since, or their orders summarised
-    again (which also catches an order fewer). -#}
+    (its build-time stamp `column`). The order summaries, built earlier in every run, summarise
+    again everyone with an order converted since their own last build or with an order fewer, so a
+    summary stamped after `column` marks every such customer; the converted orders need no scan. -#}
 {% macro customers_with_changed_orders(column) -%}
-    select customer_id
-    from {{ ref('int_orders_converted') }}
-    where converted_at > {{ built_watermark(column) }}
-
-    union
-
     select customer_id
     from {{ ref('int_customer_order_summaries') }}
     where summarised_at > {{ built_watermark(column) }}

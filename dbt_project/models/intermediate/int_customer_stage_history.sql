@@ -12,8 +12,8 @@
     Incremental: a person's rows change only when something of theirs changes or when one of their
     change days falls between the last judgement's as-of date and this one's, so a daily run judges
     again only those people (all of them when the rules or the reporting time zone changed, or the
-    as-of date moved back). Changed means: purchase days listed again or a summary recomputed since
-    the last judgement, a buyer left without a completed order, a first-seen month other than the
+    as-of date moved back). Changed means: a summary of their orders recomputed since the last
+    judgement (an order converted or gone), a buyer left without a completed order, a first-seen month other than the
     one the history starts in, NPS answers staged since, or another number of them than judged (kept
     on each month's row). People no longer known are removed afterwards. -#}
 -- depends_on: {{ ref('int_customer_order_summaries') }}
@@ -89,14 +89,8 @@ changed_customers as (
 
     union
 
-    -- purchase days listed again (an order converted), or a customer's orders summarised, since the
-    -- last judgement
-    select customer_id
-    from {{ ref('int_customer_purchase_days') }}
-    where listed_at > (select judged_at from previous_judgement)
-
-    union
-
+    -- a customer's orders summarised since the last judgement: the summaries summarise again everyone
+    -- with an order converted (which is also when their purchase days are listed again) or one fewer
     select customer_id
     from {{ ref('int_customer_order_summaries') }}
     where summarised_at > (select judged_at from previous_judgement)
