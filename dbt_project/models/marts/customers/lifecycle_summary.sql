@@ -15,12 +15,14 @@ customer_counts as (
         count(first_order_at) as customers,
         sum(case when is_buyer then 1 else 0 end) as buyers,
         {{ percentile('case when completed_orders > 0 then historical_clv_margin end', 0.5) }} as median_historical_clv_margin,
-        {{ percentile('case when completed_orders > 0 then historical_clv_revenue end', 0.5) }} as median_historical_clv_revenue
+        {{ percentile('case when completed_orders > 0 then historical_clv_revenue end', 0.5) }} as median_historical_clv_revenue,
+        {{ percentile('case when completed_orders > 0 then predicted_clv_12m end', 0.5) }} as median_predicted_clv_12m
     from {{ ref('customers') }}
 
 ),
 
-nps_12m as (
+{%- for window, after, up_to in [('nps_12m', -12, 0), ('nps_prior_12m', -24, -12)] %}
+{{ window }} as (
 
     select
         sum(nps.promoters) as promoters,
@@ -28,9 +30,13 @@ nps_12m as (
         sum(nps.nps_responses) as nps_responses
     from {{ ref('nps_monthly') }} as nps
     cross join as_of
-    where nps.response_month > {{ dbt.dateadd('month', -12, 'as_of.as_of_date') }}
+    where nps.response_month > {{ dbt.dateadd('month', after, 'as_of.as_of_date') }}
+      {%- if up_to %}
+      and nps.response_month <= {{ dbt.dateadd('month', up_to, 'as_of.as_of_date') }}
+      {%- endif %}
 
 ),
+{% endfor %}
 
 -- the newest cohort whose month 12 has ended before the as-of month
 latest_complete_cohort as (
@@ -93,6 +99,10 @@ select
     {{ dbt.cast(round_half_up('100.0 * (nps_12m.promoters - nps_12m.detractors) / nullif(nps_12m.nps_responses, 0)', 2), 'double') }} as nps_12m,
     {{ to_money('customer_counts.median_historical_clv_margin') }} as median_historical_clv_margin,
     {{ to_money('customer_counts.median_historical_clv_revenue') }} as median_historical_clv_revenue,
+    {{ to_money('customer_counts.median_predicted_clv_12m') }} as median_predicted_clv_12m,
+    {{ dbt.cast('coalesce(nps_prior_12m.nps_responses, 0)', 'bigint') }} as nps_responses_prior_12m,
+    {{ dbt.cast(round_half_up('100.0 * (nps_prior_12m.promoters - nps_prior_12m.detractors) / nullif(nps_prior_12m.nps_responses, 0)', 2), 'double') }}
+        as nps_prior_12m,
     {{ dbt.cast('retention_12m.cohort_month', 'date') }} as retention_12m_cohort_month,
     {{ dbt.cast('retention_12m.retention_rate', 'double') }} as retention_12m,
     {{ dbt.cast('last_month_flows.flow_month', 'date') }} as last_month,
@@ -107,6 +117,7 @@ select
 from as_of
 cross join customer_counts
 cross join nps_12m
+cross join nps_prior_12m
 cross join below_zero
 left join retention_12m on 1 = 1
 left join last_month_flows on 1 = 1
