@@ -11,6 +11,7 @@ from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transform.assets import dbt_models_before_clv
 from orchestration.lib import clv, settings
 from orchestration.lib.clv.pipeline import (
+    OUTPUT_TABLES,
     PREDICTION_COLUMNS,
     WAREHOUSE_HISTORY_COLUMNS,
     fit_and_predict,
@@ -20,6 +21,9 @@ from orchestration.lib.clv.pipeline import (
     typed_select_list,
 )
 from orchestration.lib.warehouse import relations
+
+# A typed, empty tracking table: what the CLV step writes when no holdout could be evaluated.
+_NO_TRACKING = pd.DataFrame({name: [] for name in OUTPUT_TABLES["clv_holdout_tracking"]})
 
 HISTORIES_KEY = get_asset_key_for_model([dbt_models_before_clv], "int_customer_purchase_histories")
 ORDERS_KEY = get_asset_key_for_model([dbt_models_before_clv], "int_orders_converted")
@@ -87,6 +91,16 @@ def _holdout(connection, config: ClvConfig, as_of) -> tuple[dict, pd.DataFrame |
             kinds={"python", "duckdb"},
             description="Parameters of every fitted model (BG/NBD, MBG/NBD, Gamma-Gamma), one row per parameter.",
         ),
+        dg.AssetSpec(
+            ["clv", "clv_holdout_tracking"],
+            deps=[HISTORIES_KEY, ORDERS_KEY],
+            group_name="clv",
+            kinds={"python", "duckdb"},
+            description=(
+                "The chosen purchase model fitted before the holdout window: weekly cumulative repeat purchases of "
+                "its calibration cohort, actual against predicted, through calibration and holdout."
+            ),
+        ),
     ],
     pool=WAREHOUSE_POOL,
 )
@@ -122,13 +136,13 @@ def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb:
                 JOIN predictions_by_history AS predicted USING ({", ".join(WAREHOUSE_HISTORY_COLUMNS)})
             """,
             "clv_model_fits": f"SELECT {typed_select_list('clv_model_fits')} FROM fits_frame",
+            # Empty (typed) when no holdout could be evaluated, so the mart always exists.
+            "clv_holdout_tracking": f"SELECT {typed_select_list('clv_holdout_tracking')} FROM tracking_frame"
+            + ("" if tracking is not None else " WHERE false"),
         }
+        connection.register("tracking_frame", tracking if tracking is not None else _NO_TRACKING)
         for table, query in outputs.items():
             relations.write_clv_output(connection, table, query)
-        if tracking is not None:  # a diagnostic no model reads: in the warehouse whatever the engine
-            connection.register("tracking_frame", tracking)
-            connection.execute("CREATE SCHEMA IF NOT EXISTS clv")
-            connection.execute("CREATE OR REPLACE TABLE clv.clv_holdout_tracking AS SELECT * FROM tracking_frame")
         context.log.info(f"CLV outputs written for the {settings.engine()} engine: {', '.join(outputs)}")
 
     customers = histories[clv.CUSTOMERS_COLUMN].to_numpy()
@@ -147,4 +161,8 @@ def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb:
     yield dg.MaterializeResult(
         asset_key=["clv", "clv_model_fits"],
         metadata={"dagster/row_count": len(fits), "as_of_date": str(as_of), **parameters},
+    )
+    yield dg.MaterializeResult(
+        asset_key=["clv", "clv_holdout_tracking"],
+        metadata={"dagster/row_count": len(tracking) if tracking is not None else 0},
     )

@@ -37,6 +37,15 @@ OUTPUT_TABLES: dict[str, dict[str, str]] = {
         "fitted_at": "TIMESTAMP",
         "as_of_date": "DATE",
     },
+    # The chosen purchase model fitted before the holdout window: weekly cumulative repeat purchases of
+    # its calibration cohort, actual against predicted (`holdout.tracking_table`); empty without a holdout.
+    "clv_holdout_tracking": {
+        "week": "BIGINT",
+        "period_end": "TIMESTAMP",
+        "actual_cumulative": "BIGINT",
+        "predicted_cumulative": "DOUBLE",
+        "holdout": "BOOLEAN",
+    },
 }
 # The columns the models predict, per customer.
 PREDICTION_COLUMNS = tuple(
