@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 SPARK_INSTALLED := $(VENV)/.spark-installed
 
-.PHONY: run test test-unit test-e2e test-spark test-crash lint format dev sample bench bench-engines bench-clv install manifest clean
+.PHONY: run report test test-unit test-e2e test-spark test-crash lint format dev sample bench bench-engines bench-clv install manifest clean
 
 # LIFECYCLE_ENGINE=spark make run: the same pipeline with the dbt models built on Spark (installs pyspark).
 ENGINE_DEPS := $(if $(filter spark,$(shell echo '$(LIFECYCLE_ENGINE)' | tr A-Z a-z)),$(SPARK_INSTALLED))
@@ -26,6 +26,10 @@ run: $(INSTALLED) $(ENGINE_DEPS) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@if [ -z "$$LIFECYCLE_LANDING_DIR" ] && [ -z "$$(find data/landing -type f ! -name .gitkeep | head -n 1)" ]; then \
 		$(MAKE) --no-print-directory sample; fi
 	$(PY) -m orchestration.cli run $(if $(FULL_REFRESH),--full-refresh)
+
+# The lifecycle report `make run` published beside the serving file: prints its path, opens it on a desktop.
+report: $(INSTALLED)
+	@$(PY) -m orchestration.cli report
 
 # The unit and pipeline tiers: what CI runs and the README shows.
 test: $(INSTALLED) $(MANIFEST)

@@ -40,9 +40,9 @@ def _skipped_files(result: dg.ExecuteInProcessResult) -> list[str]:
 
 
 def _published(result: dg.ExecuteInProcessResult) -> bool:
-    from orchestration.defs.publish.assets import published_marts
+    from orchestration.defs.publish.assets import PUBLISHED_MARTS
 
-    return any(event.asset_key == published_marts.key for event in result.get_asset_materialization_events())
+    return any(event.asset_key == PUBLISHED_MARTS for event in result.get_asset_materialization_events())
 
 
 def full_refresh_config() -> dict:
@@ -125,6 +125,7 @@ def run_pipeline(full_refresh: bool = False) -> int:
     print(f"Engine:    {settings.engine()} (LIFECYCLE_ENGINE)")
     print(f"Warehouse: {warehouse} (private to the pipeline)")
     print(f"Serving:   {settings.serving_path()} and its parquet/ folder (what BI tools read)")
+    print(f"Report:    {settings.report_path()} (make report opens it)")
     print(f"UI:        make dev, then http://127.0.0.1:3000 (run history in {os.environ.get('DAGSTER_HOME', '-')})")
     return 0 if result.success and published else 1
 
@@ -167,6 +168,21 @@ def skip_landing_file(relative_path: str, reason: str | None) -> int:
     return 0
 
 
+def show_report(open_it: bool) -> int:
+    """Print the published report's path and, where there is a desktop to show it on, open it."""
+    report = settings.report_path()
+    if not report.is_file():
+        print(f"No report at {report} yet: `make run` publishes it with the marts.", file=sys.stderr)
+        return 1
+    print(report)
+    desktop = sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if open_it and desktop:
+        import webbrowser
+
+        webbrowser.open(report.as_uri())
+    return 0
+
+
 def run_dbt(arguments: list[str]) -> int:
     """dbt in the project folder, with the settings the pipeline resolved (profiles.yml keeps no defaults)."""
     environment = {
@@ -193,11 +209,15 @@ def main(argv: list[str] | None = None) -> int:
     skip = commands.add_parser("skip", help="leave a known-bad landing file unread without deleting it")
     skip.add_argument("path", help="its path under the landing folder, e.g. orders/2024-03.csv")
     skip.add_argument("--reason", help="why, recorded beside it in ingest.skipped_files")
+    report = commands.add_parser("report", help="print the published report's path, and open it on a desktop")
+    report.add_argument("--no-open", action="store_true", help="only print the path")
     dbt = commands.add_parser("dbt", help="run dbt with the pipeline's settings, e.g. `dbt build -s customers`")
     dbt.add_argument("arguments", nargs=argparse.REMAINDER, help="dbt's own arguments")
     arguments = parser.parse_args(argv)
     if arguments.command == "dbt":
         return run_dbt(arguments.arguments)
+    if arguments.command == "report":
+        return show_report(open_it=not arguments.no_open)
     if arguments.command == "skip":
         return skip_landing_file(arguments.path, arguments.reason)
     if arguments.command == "quarantine":

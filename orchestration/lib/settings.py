@@ -108,6 +108,27 @@ def serving_path() -> Path:
     return _path_setting("LIFECYCLE_SERVING", "data/serving/lifecycle.duckdb")
 
 
+def report_path() -> Path:
+    """The lifecycle report: `report.html` beside the serving file, published with it."""
+    return serving_path().parent / "report.html"
+
+
+def report_window_months() -> int:
+    """Months the report's time charts show, up to the as-of month (`LIFECYCLE_REPORT_MONTHS`, default 24)."""
+    months = int(_float_setting("LIFECYCLE_REPORT_MONTHS", 24))
+    if months < 1:
+        raise ValueError(f"LIFECYCLE_REPORT_MONTHS must be at least 1, got {months}")
+    return months
+
+
+def dbt_project_var(name: str):
+    """A var as `dbt_project.yml` sets it, for the Python steps that show what dbt applied (the support SLA)."""
+    import yaml  # dbt's own dependency; only this setting needs it
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    return project["vars"][name]
+
+
 ENGINES = ("duckdb", "spark")
 
 

@@ -1,4 +1,5 @@
-"""The marts as BI reads them: published only after every mart of the run was built and passed its checks."""
+"""The marts as BI reads them, and the report rendered from them: published together, only after every
+mart of the run was built and passed its checks."""
 
 import dagster as dg
 
@@ -6,39 +7,85 @@ from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transform.assets import DBT_STEPS
 from orchestration.lib import settings
 from orchestration.lib.publish.serving import publish_marts
+from orchestration.lib.report.page import ReportSummary, render_report
 from orchestration.lib.warehouse import relations
 
 # Every mart, and the audits that reconcile them.
 MART_KEYS = sorted(
     (key for step in DBT_STEPS for key in step.keys if key.path[0] in ("marts", "audits")), key=lambda key: key.path
 )
+PUBLISHED_MARTS = dg.AssetKey("published_marts")
+LIFECYCLE_REPORT = dg.AssetKey("lifecycle_report")
 
 
-@dg.asset(
-    key="published_marts",
-    deps=MART_KEYS,
-    group_name="publish",
-    kinds={"duckdb", "parquet"},
+def _report_metadata(report: ReportSummary) -> dict:
+    """The report's path, and its headline figures as numbers, so the UI plots them run over run."""
+    figures = {f"headline/{h.key}": dg.MetadataValue.float(h.value) for h in report.headline if h.value is not None}
+    return {
+        "report_path": dg.MetadataValue.path(str(report.path)),
+        "as_of_date": str(report.as_of),
+        "charts": report.panels,
+        "panels_without_data": report.sentences,
+        "bytes_written": report.bytes_written,
+        **figures,
+    }
+
+
+@dg.multi_asset(
+    name="published_marts",
+    specs=[
+        dg.AssetSpec(
+            PUBLISHED_MARTS,
+            deps=MART_KEYS,
+            group_name="publish",
+            kinds={"duckdb", "parquet"},
+            description=(
+                "Write-audit-publish: the marts copied to a new DuckDB file and Parquet files, audited against the "
+                "warehouse, then swapped in atomically at LIFECYCLE_SERVING. Runs only when every upstream step and "
+                "blocking check of the run passed."
+            ),
+        ),
+        dg.AssetSpec(
+            LIFECYCLE_REPORT,
+            deps=[PUBLISHED_MARTS],
+            group_name="publish",
+            kinds={"html", "plotly"},
+            description=(
+                "The lifecycle report (report.html beside the serving file): one self-contained page of charts, "
+                "rendered from the new serving file alone and swapped in with it, so it always shows the published "
+                "marts of the same run. `make report` prints its path."
+            ),
+        ),
+    ],
     pool=WAREHOUSE_POOL,
-    description=(
-        "Write-audit-publish: the marts copied to a new DuckDB file and Parquet files, audited against the "
-        "warehouse, then swapped in atomically at LIFECYCLE_SERVING. Runs only when every upstream step and "
-        "blocking check of the run passed."
-    ),
 )
-def published_marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource) -> dg.MaterializeResult:
+def published_marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     marts = None  # DuckDB: the warehouse's own marts schema
     if settings.engine() == "spark":  # every mart of the dbt project; a missing one fails the step
         marts = {key.path[1]: relations.relation("marts", key.path[1]) for key in MART_KEYS if key.path[0] == "marts"}
+    report_path = settings.report_path()
+    window_months, sla_hours = settings.report_window_months(), float(settings.dbt_project_var("support_sla_hours"))
+
+    def write_report(serving_file, out):
+        return render_report(serving_file, out, window_months=window_months, sla_hours=sla_hours)
+
     with duckdb.get_connection() as connection:
-        report = publish_marts(connection, settings.serving_path(), marts)
-    context.log.info(f"Published {len(report.row_counts)} marts to {report.serving_path} and {report.parquet_folder}/")
-    return dg.MaterializeResult(
-        metadata={
-            "serving_path": str(report.serving_path),
-            "parquet_folder": str(report.parquet_folder),
-            "row_counts": dg.MetadataValue.json(report.row_counts),
-            "bytes_written": report.bytes_written,
-            "dagster/uri": dg.MetadataValue.path(str(report.serving_path)),
-        }
+        published = publish_marts(
+            connection, settings.serving_path(), marts, companions={report_path.name: write_report}
+        )
+    report: ReportSummary = published.companions[report_path]
+    context.log.info(
+        f"Published {len(published.row_counts)} marts to {published.serving_path} and {published.parquet_folder}/, "
+        f"and the report to {report_path}"
     )
+    yield dg.MaterializeResult(
+        asset_key=PUBLISHED_MARTS,
+        metadata={
+            "serving_path": str(published.serving_path),
+            "parquet_folder": str(published.parquet_folder),
+            "row_counts": dg.MetadataValue.json(published.row_counts),
+            "bytes_written": published.bytes_written,
+            "dagster/uri": dg.MetadataValue.path(str(published.serving_path)),
+        },
+    )
+    yield dg.MaterializeResult(asset_key=LIFECYCLE_REPORT, metadata=_report_metadata(report))

@@ -7,6 +7,9 @@ mart, both under temporary names beside the serving path; audits them against th
   open keeps reading it, a new connection sees the new one;
 - the Parquet set through `parquet`, a symbolic link replaced atomically to point at the new
   `parquet-<token>` folder, so readers never see a mix of two runs.
+Files derived from the new serving file (the lifecycle report) are rendered from it after the audit,
+under temporary names too, and swapped in right after the marts: a reader finds them from the same
+run as the marts, and a failure in any of them swaps nothing in.
 Any failure removes the temporary files and leaves the serving files byte-identical; leftovers of
 a killed run are removed at the start of the next publish.
 """
@@ -14,7 +17,8 @@ a killed run are removed at the start of the next publish.
 import os
 import shutil
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -27,16 +31,22 @@ class PublishAuditError(RuntimeError):
     """The new serving files do not match the warehouse; nothing was swapped in."""
 
 
+# Writes a file derived from the serving file: (the new, audited serving file, where to write) -> anything
+# the caller wants back (the report's summary, say).
+Companion = Callable[[Path, Path], object]
+
+
 @dataclass(frozen=True)
 class PublishReport:
     serving_path: Path
     parquet_folder: Path
     row_counts: dict[str, int]
     bytes_written: int
+    companions: dict[Path, object] = field(default_factory=dict)  # each companion's path and what it returned
 
 
-def _temporaries(folder: Path, serving_name: str) -> list[Path]:
-    prefixes = (f"{serving_name}{TEMP_MARKER}", f"parquet{TEMP_MARKER}")
+def _temporaries(folder: Path, serving_name: str, companion_names: tuple[str, ...] = ()) -> list[Path]:
+    prefixes = tuple(f"{name}{TEMP_MARKER}" for name in (serving_name, "parquet", *companion_names))
     return [path for path in folder.iterdir() if path.name.startswith(prefixes)] if folder.is_dir() else []
 
 
@@ -47,10 +57,10 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def clean_leftovers(serving_path: Path) -> list[Path]:
+def clean_leftovers(serving_path: Path, companion_names: tuple[str, ...] = ()) -> list[Path]:
     """Remove what an interrupted publish left behind (temporary files, unused Parquet folders)."""
     folder = serving_path.parent
-    leftovers = _temporaries(folder, serving_path.name)
+    leftovers = _temporaries(folder, serving_path.name, companion_names)
     link = folder / "parquet"
     current = link.resolve() if link.is_symlink() else None
     leftovers += [p for p in folder.glob("parquet-*") if p.is_dir() and p.resolve() != current]
@@ -126,16 +136,21 @@ def warehouse_marts(warehouse: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def publish_marts(
-    warehouse: duckdb.DuckDBPyConnection, serving_path: Path, marts: dict[str, str] | None = None
+    warehouse: duckdb.DuckDBPyConnection,
+    serving_path: Path,
+    marts: dict[str, str] | None = None,
+    companions: Mapping[str, Companion] | None = None,
 ) -> PublishReport:
     """Copy, audit and swap in the marts; see the module docstring for the guarantees.
 
     `marts` maps each mart's name to a relation `warehouse` can read it from (default: the warehouse's
-    own schema `marts`; with Spark, the Parquet files of its tables).
+    own schema `marts`; with Spark, the Parquet files of its tables). `companions` maps a file name
+    beside the serving file to what writes it from the new serving file.
     """
+    companions = dict(companions or {})
     folder = serving_path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    clean_leftovers(serving_path)
+    clean_leftovers(serving_path, tuple(companions))
     _relink_copied_parquet_folder(folder)
     token = uuid.uuid4().hex[:12]
     new_database = folder / f"{serving_path.name}{TEMP_MARKER}{token}"
@@ -156,15 +171,21 @@ def publish_marts(
                 f"COPY (SELECT * FROM {tables[table]}) TO '{new_parquet / f'{table}.parquet'}' (FORMAT parquet)"
             )
         counts = _audit(warehouse, new_database, new_parquet, tables)
+        written = {name: (folder / f"{name}{TEMP_MARKER}{token}", write) for name, write in companions.items()}
+        returned = {folder / name: write(new_database, temporary) for name, (temporary, write) in written.items()}
 
         bytes_written = new_database.stat().st_size + sum(p.stat().st_size for p in new_parquet.iterdir())
         os.replace(new_database, serving_path)
         versioned = folder / f"parquet-{token}"
         new_parquet.rename(versioned)
         _point_parquet_link_at(versioned)
+        for name, (temporary, _) in written.items():
+            os.replace(temporary, folder / name)
     except BaseException:
         for path in (new_database, Path(f"{new_database}.wal"), new_parquet):
             _remove(path)
+        for name in companions:
+            _remove(folder / f"{name}{TEMP_MARKER}{token}")
         raise
-    clean_leftovers(serving_path)
-    return PublishReport(serving_path, folder / "parquet", counts, bytes_written)
+    clean_leftovers(serving_path, tuple(companions))
+    return PublishReport(serving_path, folder / "parquet", counts, bytes_written, returned)

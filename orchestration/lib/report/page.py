@@ -1,0 +1,127 @@
+"""The lifecycle report: one self-contained HTML page rendered from a serving file, a BI consumer like any other.
+
+Everything the page needs is inside it: plotly's JavaScript once, and each chart as a JSON spec the
+page draws with it, so it opens from `file://` with no network. The figures are embedded as data
+too (`#report-data`), which is what the tests compare with the marts.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import jinja2
+import markupsafe
+from plotly.offline import get_plotlyjs
+
+from orchestration.lib.report.headline import Headline, headline_figures
+from orchestration.lib.report.panels import Section, Window
+from orchestration.lib.report.sections import cohorts, experience, flows, value
+from orchestration.lib.report.sections.acquisition import ltv_cac_by_channel
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("orchestration.lib.report", "templates"),
+    autoescape=jinja2.select_autoescape(["html", "j2"]),
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def _code_spans(text: str) -> markupsafe.Markup:
+    """A definition's `model.column` names as code, the rest escaped."""
+    parts = str(markupsafe.escape(text)).split("`")
+    return markupsafe.Markup("".join(f"<code>{part}</code>" if index % 2 else part for index, part in enumerate(parts)))
+
+
+TEMPLATES.filters["code_spans"] = _code_spans
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    path: Path
+    as_of: date | None
+    headline: list[Headline]
+    panels: int  # charts drawn
+    sentences: int  # panels without data, shown as a sentence
+    bytes_written: int
+
+
+def _script_safe(text: str) -> str:
+    """JSON inside a <script> element: `</` would end the element early; `<\\/` is the same JSON string."""
+    return text.replace("</", "<\\/")
+
+
+def _inline_javascript() -> str:
+    """plotly.js as it ships, to be inlined: only `</script` could end its element early, and it has none."""
+    javascript = get_plotlyjs()
+    if "</script" in javascript.lower():
+        raise ValueError("plotly.js contains '</script' and cannot be inlined as it is")
+    return javascript
+
+
+def format_figure(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "rate":
+        return f"{value:.1%}"
+    if unit == "score":
+        return f"{value:+.1f}"
+    return f"{value:,.2f}"
+
+
+def format_change(headline: Headline) -> str:
+    if headline.value is None or headline.previous is None:
+        return "no earlier value"
+    change = headline.value - headline.previous
+    if headline.unit == "rate":
+        return f"{change * 100:+.1f} pts vs {headline.previous:.1%} ({headline.previous_period})"
+    if headline.unit == "count":
+        return f"{change:+,.0f} vs {headline.previous:,.0f} ({headline.previous_period})"
+    if headline.unit == "score":
+        return f"{change:+.1f} vs {headline.previous:+.1f} ({headline.previous_period})"
+    return f"{change:+,.2f} vs {headline.previous:,.2f} ({headline.previous_period})"
+
+
+def _sections(connection: duckdb.DuckDBPyConnection, window: Window, sla_hours: float) -> list[Section]:
+    return [
+        Section("headline", "Headline", [ltv_cac_by_channel(connection, window)]),
+        cohorts.section(connection, window),
+        flows.section(connection, window),
+        value.section(connection, window),
+        experience.section(connection, window, sla_hours),
+    ]
+
+
+def render_report(serving_file: Path, out: Path, *, window_months: int, sla_hours: float) -> ReportSummary:
+    """Read the marts of `serving_file` (read-only) and write the report to `out`."""
+    with duckdb.connect(str(serving_file), read_only=True) as connection:
+        headline = headline_figures(connection)
+        as_of_row = connection.execute("SELECT as_of_date FROM marts.lifecycle_summary").fetchone()
+        as_of = as_of_row[0] if as_of_row else None
+        window = Window(as_of or date.today(), window_months)
+        sections = _sections(connection, window, sla_hours)
+    panels = [panel for section in sections for panel in section.panels]
+    data = {
+        "as_of": as_of.isoformat() if as_of else None,
+        "window": {"months": window_months, "from": window.start.isoformat(), "to": window.as_of.isoformat()},
+        "headline": {h.key: {"value": h.value, "previous": h.previous, "label": h.label} for h in headline},
+        "panels": {panel.key: "chart" if panel.figure is not None else "sentence" for panel in panels},
+    }
+    html = TEMPLATES.get_template("report.html.j2").render(
+        as_of=as_of,
+        window=window,
+        rendered_at=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        serving_file=serving_file.name,
+        headline=headline,
+        sections=sections,
+        figure_json={panel.key: _script_safe(panel.figure.to_json()) for panel in panels if panel.figure is not None},
+        report_data=_script_safe(json.dumps(data)),
+        plotly_js=_inline_javascript(),
+        format_figure=format_figure,
+        format_change=format_change,
+    )
+    out.write_text(html, encoding="utf-8")
+    charts = sum(panel.figure is not None for panel in panels)
+    return ReportSummary(out, as_of, headline, charts, len(panels) - charts, out.stat().st_size)

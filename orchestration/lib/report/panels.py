@@ -1,0 +1,69 @@
+"""What every chart of the report shares: a panel (a chart or, without data, a sentence saying why),
+the report's time window, and how the marts are read."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+# One look for every chart; the page sets the fonts.
+LAYOUT = dict(
+    template="plotly_white",
+    margin=dict(l=60, r=30, t=30, b=50),
+    height=380,
+    legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+    hovermode="closest",
+)
+HEALTHY_LTV_CAC = 3.0  # the field's rule of thumb, as `ltv_cac.is_healthy` defines it
+
+
+@dataclass(frozen=True)
+class Window:
+    """The months a time-series chart shows: `months` whole months up to the as-of date's month."""
+
+    as_of: date
+    months: int
+
+    @property
+    def start(self) -> date:
+        month_index = self.as_of.year * 12 + self.as_of.month - 1 - (self.months - 1)
+        return date(month_index // 12, month_index % 12 + 1, 1)
+
+    def describe(self) -> str:
+        return f"{self.start:%Y-%m} to {self.as_of:%Y-%m}"
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str  # the chart's element id
+    title: str
+    how_to_read: str
+    definition: str
+    figure: go.Figure | None = None
+    empty: str | None = None  # shown instead of a chart: why there is nothing to draw yet
+
+    @classmethod
+    def chart(cls, key: str, title: str, how_to_read: str, definition: str, figure: go.Figure) -> "Panel":
+        figure.update_layout(**LAYOUT)
+        return cls(key, title, how_to_read, definition, figure=figure)
+
+    @classmethod
+    def sentence(cls, key: str, title: str, how_to_read: str, definition: str, empty: str) -> "Panel":
+        return cls(key, title, how_to_read, definition, empty=empty)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    panels: list[Panel]
+
+
+def frame(connection: duckdb.DuckDBPyConnection, sql: str, parameters: list | None = None) -> pd.DataFrame:
+    return connection.execute(sql, parameters or []).fetchdf()
+
+
+def months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month

@@ -1,0 +1,50 @@
+"""Section 1's chart: LTV:CAC by channel against the 3:1 line."""
+
+import duckdb
+import plotly.graph_objects as go
+
+from orchestration.lib.report.panels import HEALTHY_LTV_CAC, Panel, Window, frame, months_between
+
+
+def ltv_cac_by_channel(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
+    key, title = "ltv-cac-by-channel", "LTV:CAC by acquisition channel"
+    how = "Bars at or above the dashed 3:1 line pay for their acquisition three times over in 12 months."
+    definition = (
+        "Per paid channel, pooled over its cohorts that have had 12 full months: the cohorts' 12-month net margin "
+        "over their marketing spend (`ltv_cac_by_channel.ltv_cac_ratio_12m`). Payback: the median month in "
+        "which a cohort's cumulative margin per customer reached its CAC."
+    )
+    channels = frame(
+        connection,
+        "SELECT acquisition_channel, ltv_cac_ratio_12m, cohorts, median_cac_payback_months "
+        "FROM marts.ltv_cac_by_channel WHERE ltv_cac_ratio_12m IS NOT NULL ORDER BY ltv_cac_ratio_12m DESC",
+    )
+    if channels.empty:
+        oldest = connection.execute("SELECT min(cohort_month) FROM marts.ltv_cac").fetchone()[0]
+        if oldest is None:
+            why = "LTV:CAC needs marketing spend per channel; none has been delivered."
+        else:
+            age = months_between(oldest, window.as_of)
+            why = f"LTV:CAC needs a cohort 12 months old; the oldest is {age} month{'s' if age != 1 else ''}."
+        return Panel.sentence(key, title, how, definition, why)
+    payback = [
+        f"pays back in {months:g} months" if months == months and months is not None else "not paid back yet"
+        for months in channels["median_cac_payback_months"]
+    ]
+    figure = go.Figure(
+        go.Bar(
+            x=channels["acquisition_channel"],
+            y=channels["ltv_cac_ratio_12m"],
+            text=[f"{ratio:.2f}" for ratio in channels["ltv_cac_ratio_12m"]],
+            textposition="outside",
+            customdata=list(zip(channels["cohorts"], payback, strict=True)),
+            hovertemplate="%{x}: LTV:CAC %{y:.2f}<br>%{customdata[0]} cohorts, %{customdata[1]}<extra></extra>",
+            marker_color=[
+                "#2a9d8f" if ratio >= HEALTHY_LTV_CAC else "#e76f51" for ratio in channels["ltv_cac_ratio_12m"]
+            ],
+            name="LTV:CAC (12 months)",
+        )
+    )
+    figure.add_hline(y=HEALTHY_LTV_CAC, line_dash="dash", annotation_text="3:1", annotation_position="top left")
+    figure.update_layout(yaxis_title="12-month margin / acquisition cost", showlegend=False)
+    return Panel.chart(key, title, how, definition, figure)
