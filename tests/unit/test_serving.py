@@ -97,6 +97,46 @@ def test_a_failed_audit_leaves_the_serving_files_byte_identical(warehouse, tmp_p
     assert not any(".tmp-" in p.name for p in serving.parent.iterdir())
 
 
+def count_customers_into(serving_file, out):
+    """A companion: reads the new serving file it is handed, as the report does."""
+    with duckdb.connect(str(serving_file), read_only=True) as connection:
+        customers = connection.execute("SELECT count(*) FROM marts.customers").fetchone()[0]
+    out.write_text(f"{customers} customers")
+    return customers
+
+
+def test_a_companion_is_written_from_the_new_serving_file_and_swapped_in_with_it(warehouse, tmp_path):
+    serving = tmp_path / "serving" / "lifecycle.duckdb"
+    publish(warehouse, serving)
+    make_warehouse(warehouse, 200)
+
+    with duckdb.connect(str(warehouse)) as connection:
+        report = publish_marts(connection, serving, companions={"count.txt": count_customers_into})
+
+    assert (serving.parent / "count.txt").read_text() == "200 customers"
+    assert report.companions == {serving.parent / "count.txt": 200}
+    assert not any(".tmp-" in p.name for p in serving.parent.iterdir())
+
+
+def test_a_failing_companion_swaps_nothing_in(warehouse, tmp_path):
+    serving = tmp_path / "serving" / "lifecycle.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        publish_marts(connection, serving, companions={"count.txt": count_customers_into})
+    before = fingerprint(serving.parent)
+    make_warehouse(warehouse, 200)
+
+    def failing(serving_file, out):
+        out.write_text("half a report")
+        raise RuntimeError("the chart library broke")
+
+    with duckdb.connect(str(warehouse)) as connection, pytest.raises(RuntimeError, match="chart library"):
+        publish_marts(connection, serving, companions={"count.txt": failing})
+
+    assert fingerprint(serving.parent) == before  # the marts and the companion of the run before
+    assert (serving.parent / "count.txt").read_text() == "100 customers"
+    assert not any(".tmp-" in p.name for p in serving.parent.iterdir())
+
+
 def test_the_audit_compares_rows_and_columns(warehouse, tmp_path, monkeypatch):
     serving = tmp_path / "serving" / "lifecycle.duckdb"
     real_copy = "COPY (SELECT * FROM marts.customers) TO"

@@ -18,11 +18,12 @@ PUBLISHED_MARTS = dg.AssetKey("published_marts")
 LIFECYCLE_REPORT = dg.AssetKey("lifecycle_report")
 
 
-def _report_metadata(report: ReportSummary) -> dict:
+def _report_metadata(report: ReportSummary, path) -> dict:
     """The report's path, and its headline figures as numbers, so the UI plots them run over run."""
     figures = {f"headline/{h.key}": dg.MetadataValue.float(h.value) for h in report.headline if h.value is not None}
     return {
-        "report_path": dg.MetadataValue.path(str(report.path)),
+        "report_path": dg.MetadataValue.path(str(path)),
+        "dagster/uri": dg.MetadataValue.path(path.as_uri()),
         "as_of_date": str(report.as_of),
         "charts": report.panels,
         "panels_without_data": report.sentences,
@@ -88,4 +89,4 @@ def published_marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource
             "dagster/uri": dg.MetadataValue.path(str(published.serving_path)),
         },
     )
-    yield dg.MaterializeResult(asset_key=LIFECYCLE_REPORT, metadata=_report_metadata(report))
+    yield dg.MaterializeResult(asset_key=LIFECYCLE_REPORT, metadata=_report_metadata(report, report_path))

@@ -33,11 +33,12 @@ def _month(value: date | None) -> str:
 
 def headline_figures(connection: duckdb.DuckDBPyConnection) -> list[Headline]:
     """The headline figures of a serving file (schema `marts`), in the order the report shows them."""
-    summary = connection.execute("SELECT * FROM marts.lifecycle_summary").fetchdf()
-    if summary.empty:
+    cursor = connection.execute("SELECT * FROM marts.lifecycle_summary")
+    row = cursor.fetchone()
+    if row is None:
         return []
-    current = summary.iloc[0].to_dict()
-    as_of: date = current["as_of_date"].date()
+    current = dict(zip([column[0] for column in cursor.description], row, strict=True))
+    as_of: date = current["as_of_date"]
 
     # People and prospects at the end of the month before the as-of month, from the stage history.
     people_before, prospects_before, stage_month_before = connection.execute(
@@ -52,14 +53,14 @@ def headline_figures(connection: duckdb.DuckDBPyConnection) -> list[Headline]:
     # The last whole month's flows and the month before's.
     last_month = current["last_month"]
     flows = []
-    if last_month is not None and last_month == last_month:  # not NaT
+    if last_month is not None:
         flows = connection.execute(
             """
             SELECT flow_month, active_customers, customer_churn_rate, quick_ratio
             FROM marts.growth_accounting_monthly
             WHERE flow_month <= ? ORDER BY flow_month DESC LIMIT 2
             """,
-            [last_month.date()],
+            [last_month],
         ).fetchall()
     this_month, month_before = (flows + [None, None])[:2]
 

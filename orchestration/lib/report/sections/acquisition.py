@@ -1,6 +1,7 @@
 """Section 1's chart: LTV:CAC by channel against the 3:1 line."""
 
 import duckdb
+import pandas as pd
 import plotly.graph_objects as go
 
 from orchestration.lib.report.panels import HEALTHY_LTV_CAC, Panel, Window, frame, months_between
@@ -28,7 +29,7 @@ def ltv_cac_by_channel(connection: duckdb.DuckDBPyConnection, window: Window) ->
             why = f"LTV:CAC needs a cohort 12 months old; the oldest is {age} month{'s' if age != 1 else ''}."
         return Panel.sentence(key, title, how, definition, why)
     payback = [
-        f"pays back in {months:g} months" if months == months and months is not None else "not paid back yet"
+        f"pays back in {months:g} months" if pd.notna(months) else "not paid back yet"
         for months in channels["median_cac_payback_months"]
     ]
     figure = go.Figure(

@@ -1,6 +1,7 @@
 """Section 2: the cohort retention triangle and the cohorts' lifetime value against acquisition cost."""
 
 import duckdb
+import pandas as pd
 import plotly.graph_objects as go
 
 from orchestration.lib.report.panels import Panel, Section, Window, frame
@@ -102,7 +103,7 @@ def cohort_value_curves(connection: duckdb.DuckDBPyConnection, window: Window) -
             showlegend=False,
             hovertemplate=f"CAC {cohort.acquisition_channel}: %{{y:,.2f}}<extra></extra>",
         )
-        if cohort.cac_payback_months == cohort.cac_payback_months and cohort.cac_payback_months is not None:
+        if pd.notna(cohort.cac_payback_months):
             figure.add_scatter(
                 x=[int(cohort.cac_payback_months)],
                 y=[float(cohort.cac)],

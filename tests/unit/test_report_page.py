@@ -1,0 +1,53 @@
+"""The report's small pure parts: the time window, the headline's changes, definitions' code names."""
+
+from datetime import date
+
+import pytest
+
+from orchestration.lib.report.headline import Headline
+from orchestration.lib.report.page import _code_spans, format_change, format_figure
+from orchestration.lib.report.panels import Window, months_between
+
+
+@pytest.mark.parametrize(
+    ("as_of", "months", "start"),
+    [
+        (date(2025, 12, 31), 24, date(2024, 1, 1)),
+        (date(2025, 3, 15), 3, date(2025, 1, 1)),
+        (date(2025, 1, 1), 1, date(2025, 1, 1)),
+        (date(2025, 2, 28), 14, date(2024, 1, 1)),
+    ],
+)
+def test_the_window_is_whole_months_up_to_the_as_of_month(as_of, months, start):
+    assert Window(as_of, months).start == start
+
+
+def test_months_between_counts_calendar_months():
+    assert months_between(date(2025, 5, 1), date(2025, 12, 31)) == 7
+    assert months_between(date(2024, 12, 1), date(2025, 1, 2)) == 1
+
+
+def headline(value, previous, unit):
+    return Headline("k", "label", value, previous, "2025-11", "2025-10", unit, "definition")
+
+
+@pytest.mark.parametrize(
+    ("figure", "shown", "change"),
+    [
+        (headline(5000, 4825, "count"), "5,000", "+175 vs 4,825 (2025-10)"),
+        (headline(0.7567, 0.7321, "rate"), "75.7%", "+2.5 pts vs 73.2% (2025-10)"),
+        (headline(28.91, 33.51, "score"), "+28.9", "-4.6 vs +33.5 (2025-10)"),
+        (headline(1.0088, 1.0473, "ratio"), "1.01", "-0.04 vs 1.05 (2025-10)"),
+        (headline(18.16, None, "money"), "18.16", "no earlier value"),
+        (headline(None, 3.0, "ratio"), "n/a", "no earlier value"),
+    ],
+)
+def test_a_headline_figure_and_its_change(figure, shown, change):
+    assert format_figure(figure.value, figure.unit) == shown
+    assert format_change(figure) == change
+
+
+def test_definitions_show_model_names_as_code_and_escape_the_rest():
+    assert str(_code_spans("`customers.p_alive` < 1 & `nps`")) == (
+        "<code>customers.p_alive</code> &lt; 1 &amp; <code>nps</code>"
+    )
