@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 SPARK_INSTALLED := $(VENV)/.spark-installed
 
-.PHONY: run report test test-unit test-e2e test-spark test-crash lint format dev sample bench bench-engines bench-clv install manifest clean
+.PHONY: run report docs test test-unit test-e2e test-spark test-crash lint format dev sample bench bench-engines bench-clv install manifest clean
 
 # LIFECYCLE_ENGINE=spark make run: the same pipeline with the dbt models built on Spark (installs pyspark).
 ENGINE_DEPS := $(if $(filter spark,$(shell echo '$(LIFECYCLE_ENGINE)' | tr A-Z a-z)),$(SPARK_INSTALLED))
@@ -30,6 +30,12 @@ run: $(INSTALLED) $(ENGINE_DEPS) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 # The lifecycle report `make run` published beside the serving file: prints its path, opens it on a desktop.
 report: $(INSTALLED)
 	@$(PY) -m orchestration.cli report
+
+# The metric catalogue: dbt's docs site (every model and column with its formula, tests, lineage down to
+# the report and BI tools) built beside the serving file and served on 127.0.0.1 (DOCS_PORT).
+DOCS_PORT ?= 8580
+docs: $(INSTALLED) $(MANIFEST)
+	$(PY) -m orchestration.cli docs --port $(DOCS_PORT)
 
 # The unit and pipeline tiers: what CI runs and the README shows.
 test: $(INSTALLED) $(MANIFEST)

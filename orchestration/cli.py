@@ -2,12 +2,19 @@
 `python -m orchestration.cli quarantine orders fix.csv`: export quarantined rows to correct and replay.
 `python -m orchestration.cli skip orders/2024-03.csv`: leave a known-bad landing file unread, without deleting it.
 `python -m orchestration.cli dbt build -s customers`: dbt by hand, with the pipeline's resolved settings.
+`python -m orchestration.cli report`: the published report's path (opened on a desktop).
+`python -m orchestration.cli docs`: dbt's docs site beside the serving file, served on 127.0.0.1.
 """
 
 import argparse
+import contextlib
+import functools
+import http.server
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import dagster as dg
@@ -183,6 +190,29 @@ def show_report(open_it: bool) -> int:
     return 0
 
 
+def build_docs() -> Path | None:
+    """dbt's docs site for the project (models, columns with their formulas, tests, lineage with the
+    exposures), as one static page that needs no server, beside the serving file: `docs/index.html`."""
+    folder = settings.serving_path().parent / "docs"
+    with tempfile.TemporaryDirectory(prefix="dbt-docs-") as target:
+        if run_dbt(["docs", "generate", "--static", "--target-path", target, "--quiet"]) != 0:
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = folder / ".index.html.tmp"
+        shutil.copyfile(Path(target) / "static_index.html", staged)
+        os.replace(staged, folder / "index.html")  # a reader never sees half a page
+    return folder / "index.html"
+
+
+def serve_docs(page: Path, port: int) -> None:
+    """Serve the docs folder on 127.0.0.1 only, until interrupted."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(page.parent))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        print(f"Serving the dbt docs at http://127.0.0.1:{server.server_port}/ (Ctrl-C stops)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+
+
 def run_dbt(arguments: list[str]) -> int:
     """dbt in the project folder, with the settings the pipeline resolved (profiles.yml keeps no defaults)."""
     environment = {
@@ -211,11 +241,25 @@ def main(argv: list[str] | None = None) -> int:
     skip.add_argument("--reason", help="why, recorded beside it in ingest.skipped_files")
     report = commands.add_parser("report", help="print the published report's path, and open it on a desktop")
     report.add_argument("--no-open", action="store_true", help="only print the path")
+    docs = commands.add_parser("docs", help="build dbt's docs site beside the serving file and serve it on 127.0.0.1")
+    docs.add_argument("--no-serve", action="store_true", help="only build docs/index.html")
+    docs.add_argument("--port", type=int, default=8580, help="port on 127.0.0.1 (default 8580)")
     dbt = commands.add_parser("dbt", help="run dbt with the pipeline's settings, e.g. `dbt build -s customers`")
     dbt.add_argument("arguments", nargs=argparse.REMAINDER, help="dbt's own arguments")
     arguments = parser.parse_args(argv)
     if arguments.command == "dbt":
         return run_dbt(arguments.arguments)
+    if arguments.command == "docs":
+        page = build_docs()
+        if page is None:
+            print(
+                "dbt docs generate failed (see above); `make run` first builds the warehouse it reads.", file=sys.stderr
+            )
+            return 1
+        print(f"dbt docs: {page} (opens from the file too)", flush=True)
+        if not arguments.no_serve:
+            serve_docs(page, arguments.port)
+        return 0
     if arguments.command == "report":
         return show_report(open_it=not arguments.no_open)
     if arguments.command == "skip":

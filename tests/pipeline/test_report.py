@@ -2,8 +2,13 @@
 
 import base64
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import urllib.request
 from html.parser import HTMLParser
 
 import dagster as dg
@@ -13,6 +18,7 @@ import pytest
 
 from orchestration.defs.publish.assets import LIFECYCLE_REPORT
 from orchestration.lib.report.page import render_report
+from orchestration.lib.settings import PROJECT_ROOT
 from tests.helpers import run_lifecycle_job
 from tools.sample_data import generate
 
@@ -208,3 +214,39 @@ def test_young_and_empty_marts_render_as_sentences(published, tmp_path):
     assert summary.panels == 0 and page.figures == {}
     assert all(sentence and not re.search(r"nan|None", sentence) for sentence in page.sentences.values())
     assert summary.headline == []
+
+
+def test_make_docs_builds_the_catalogue_beside_the_serving_file_and_serves_it_on_loopback(published):
+    serving, _, _ = published
+    environment = {
+        **os.environ,
+        "LIFECYCLE_WAREHOUSE": str(serving.parent.parent / "warehouse.duckdb"),
+        "LIFECYCLE_SERVING": str(serving),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "docs", "--port", "0"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        lines = []
+        for line in server.stdout:
+            lines.append(line)
+            if line.startswith("Serving the dbt docs at "):
+                break
+        url = re.search(r"http://127\.0\.0\.1:\d+/", lines[-1]).group(0)
+        page = serving.parent / "docs" / "index.html"
+        assert f"dbt docs: {page}" in "".join(lines)
+        with urllib.request.urlopen(url, timeout=10) as response:
+            served = response.read()
+        assert served == page.read_bytes()
+        # The catalogue holds the marts' columns with their formulas, and who reads them.
+        assert b"exposure.lifecycle.lifecycle_report" in served and b"exposure.lifecycle.bi_tools" in served
+        assert b"historical_clv_margin + predicted_clv_12m" in served
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+    assert server.poll() is not None
