@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 SPARK_INSTALLED := $(VENV)/.spark-installed
 
-.PHONY: run report docs test test-unit test-e2e test-spark test-crash lint format dev sample bench bench-engines bench-clv install manifest clean
+.PHONY: run report docs test test-unit test-browser test-e2e test-spark test-crash lint format dev sample bench bench-engines bench-clv install manifest clean
 
 # LIFECYCLE_ENGINE=spark make run: the same pipeline with the dbt models built on Spark (installs pyspark).
 ENGINE_DEPS := $(if $(filter spark,$(shell echo '$(LIFECYCLE_ENGINE)' | tr A-Z a-z)),$(SPARK_INSTALLED))
@@ -51,6 +51,14 @@ test-e2e: $(INSTALLED) $(MANIFEST)
 # `make run` killed with SIGKILL in each stage, then run again; and a run waiting for a live one.
 test-crash: $(INSTALLED) $(MANIFEST)
 	$(PY) -m pytest -m crash tests/crash
+
+# The report and the Dagster UI in headless Chromium, driven by Playwright. Chromium comes from the
+# distribution's packages (Playwright's own download is unreachable): installed here when missing (as root).
+CHROMIUM ?= /usr/bin/chromium
+test-browser: $(INSTALLED) $(MANIFEST)
+	@test -x $(CHROMIUM) || (apt-get install -y --no-install-recommends chromium || \
+		(apt-get update && apt-get install -y --no-install-recommends chromium))
+	LIFECYCLE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -m browser tests/browser
 
 # ruff (lint and format) on the Python; sqlfluff on the dbt models, compiled by dbt (.sqlfluff).
 lint: $(INSTALLED)
