@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import yaml
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "models"
@@ -69,3 +70,20 @@ def declared_sources() -> dict[tuple[str, str], list[tuple[str, str | None]]]:
                 assert key not in declared, f"source {key} declared twice"
                 declared[key] = [(column["name"], column.get("data_type")) for column in table.get("columns") or []]
     return declared
+
+
+def publish_generated_data(root: Path, customers: int, seed: int) -> tuple[Path, dg.ExecuteInProcessResult]:
+    """Generate a landing zone under `root`, run the whole job on it with a warehouse and serving file of
+    its own; return the serving file (the report is beside it) and the run's result."""
+    from tools.sample_data import generate
+
+    serving = root / "serving" / "lifecycle.duckdb"
+    generate(root / "landing", customers=customers, seed=seed)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LIFECYCLE_LANDING_DIR", str(root / "landing"))
+        patch.setenv("LIFECYCLE_WAREHOUSE", str(root / "warehouse.duckdb"))
+        patch.setenv("LIFECYCLE_SERVING", str(serving))
+        patch.delenv("LIFECYCLE_AS_OF", raising=False)
+        result = run_lifecycle_job()
+    assert result.success, [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
+    return serving, result

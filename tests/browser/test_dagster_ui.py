@@ -107,7 +107,8 @@ def dagster_dev(tmp_path_factory):
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"dagster dev did not start: {(root / 'dagster_dev.log').read_text()[-3000:]}")
+                    log_tail = (root / "dagster_dev.log").read_text()[-3000:]
+                    raise AssertionError(f"dagster dev did not start: {log_tail}") from None
                 time.sleep(1)
         yield base, root
     finally:

@@ -4,8 +4,7 @@ every chart holds data, and the headline shows the marts' numbers."""
 import duckdb
 import pytest
 
-from tests.helpers import run_lifecycle_job
-from tools.sample_data import generate
+from tests.helpers import publish_generated_data
 
 pytestmark = pytest.mark.browser
 
@@ -14,15 +13,7 @@ LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    root = tmp_path_factory.mktemp("report")
-    serving = root / "serving" / "lifecycle.duckdb"
-    generate(root / "landing", customers=400, seed=3)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LIFECYCLE_LANDING_DIR", str(root / "landing"))
-        patch.setenv("LIFECYCLE_WAREHOUSE", str(root / "warehouse.duckdb"))
-        patch.setenv("LIFECYCLE_SERVING", str(serving))
-        patch.delenv("LIFECYCLE_AS_OF", raising=False)
-        assert run_lifecycle_job().success
+    serving, _ = publish_generated_data(tmp_path_factory.mktemp("report"), customers=400, seed=3)
     return serving, serving.parent / "report.html"
 
 

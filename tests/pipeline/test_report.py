@@ -19,23 +19,13 @@ import pytest
 from orchestration.defs.publish.assets import LIFECYCLE_REPORT
 from orchestration.lib.report.page import render_report
 from orchestration.lib.settings import PROJECT_ROOT
-from tests.helpers import run_lifecycle_job
-from tools.sample_data import generate
+from tests.helpers import publish_generated_data
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     """One run on generated data: its serving file, its report, and the report's materialization."""
-    root = tmp_path_factory.mktemp("report")
-    serving = root / "serving" / "lifecycle.duckdb"
-    generate(root / "landing", customers=400, seed=5)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LIFECYCLE_LANDING_DIR", str(root / "landing"))
-        patch.setenv("LIFECYCLE_WAREHOUSE", str(root / "warehouse.duckdb"))
-        patch.setenv("LIFECYCLE_SERVING", str(serving))
-        patch.delenv("LIFECYCLE_AS_OF", raising=False)
-        result = run_lifecycle_job()
-    assert result.success
+    serving, result = publish_generated_data(tmp_path_factory.mktemp("report"), customers=400, seed=5)
     materialization = next(
         event.materialization
         for event in result.get_asset_materialization_events()

@@ -65,5 +65,10 @@ def frame(connection: duckdb.DuckDBPyConnection, sql: str, parameters: list | No
     return connection.execute(sql, parameters or []).fetchdf()
 
 
+def month_labels(months: pd.Series) -> list[str]:
+    """Months as the charts label them (YYYY-MM): one category per month, not a point in time."""
+    return [f"{month:%Y-%m}" for month in months]
+
+
 def months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month

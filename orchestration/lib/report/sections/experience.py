@@ -3,7 +3,7 @@
 import duckdb
 import plotly.graph_objects as go
 
-from orchestration.lib.report.panels import Panel, Section, Window, frame
+from orchestration.lib.report.panels import Panel, Section, Window, frame, month_labels
 
 CHANNEL_LINE = dict(width=1)
 
@@ -28,7 +28,7 @@ def _survey_trend(connection: duckdb.DuckDBPyConnection, window: Window, measure
     for is_buyer, rows in overall.groupby("is_buyer", sort=False):
         who = "buyers" if is_buyer else "prospects"
         figure.add_scatter(
-            x=[f"{month:%Y-%m}" for month in rows["response_month"]],
+            x=month_labels(rows["response_month"]),
             y=rows["value"],
             name=f"all {who}",
             mode="lines+markers",
@@ -37,7 +37,7 @@ def _survey_trend(connection: duckdb.DuckDBPyConnection, window: Window, measure
         )
     for channel, rows in by_channel.groupby("acquisition_channel", sort=True):
         figure.add_scatter(
-            x=[f"{month:%Y-%m}" for month in rows["response_month"]],
+            x=month_labels(rows["response_month"]),
             y=rows["value"],
             name=str(channel),
             mode="lines",
@@ -89,7 +89,7 @@ def _support_by_channel(
     figure = go.Figure()
     for channel, channel_rows in rows.groupby("ticket_channel", sort=True):
         figure.add_scatter(
-            x=[f"{month:%Y-%m}" for month in channel_rows["ticket_month"]],
+            x=month_labels(channel_rows["ticket_month"]),
             y=channel_rows["hours"],
             customdata=channel_rows["tickets_created"],
             name=str(channel),

@@ -6,7 +6,7 @@ import duckdb
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from orchestration.lib.report.panels import Panel, Section, Window, frame
+from orchestration.lib.report.panels import Panel, Section, Window, frame, month_labels
 
 FLOW_COLOURS = {"new": "#2a9d8f", "retained": "#264653", "resurrected": "#e9c46a", "churned": "#e76f51"}
 STAGE_COLOURS = {
@@ -39,7 +39,7 @@ def growth_accounting(connection: duckdb.DuckDBPyConnection, window: Window) -> 
     )
     if flows.empty:
         return Panel.sentence(key, title, how, definition, "No month in the window has a completed order yet.")
-    months = [f"{month:%Y-%m}" for month in flows["flow_month"]]
+    months = month_labels(flows["flow_month"])
     figure = make_subplots(specs=[[{"secondary_y": True}]])
     for flow, sign in (("new", 1), ("retained", 1), ("resurrected", 1), ("churned", -1)):
         figure.add_bar(
@@ -86,7 +86,7 @@ def stages_over_time(connection: duckdb.DuckDBPyConnection, window: Window) -> P
     figure = go.Figure()
     for stage, rows in stages.groupby("lifecycle_stage", sort=False):
         figure.add_scatter(
-            x=[f"{month:%Y-%m}" for month in rows["stage_month"]],
+            x=month_labels(rows["stage_month"]),
             y=rows["customers"],
             name=stage,
             stackgroup="stages",
