@@ -201,7 +201,7 @@ def test_young_and_empty_marts_render_as_sentences(published, tmp_path):
             connection.execute(f"DELETE FROM marts.{table}")
     summary = render_report(empty, tmp_path / "empty.html", window_months=24, sla_hours=4)
     page = Page((tmp_path / "empty.html").read_text(encoding="utf-8"))
-    assert summary.panels == 0 and page.figures == {}
+    assert summary.charts == 0 and page.figures == {}
     assert all(sentence and not re.search(r"nan|None", sentence) for sentence in page.sentences.values())
     assert summary.headline == []
 

@@ -25,7 +25,7 @@ def _report_metadata(report: ReportSummary, path) -> dict:
         "report_path": dg.MetadataValue.path(str(path)),
         "dagster/uri": dg.MetadataValue.path(path.as_uri()),
         "as_of_date": str(report.as_of),
-        "charts": report.panels,
+        "charts": report.charts,
         "panels_without_data": report.sentences,
         "bytes_written": report.bytes_written,
         **figures,

@@ -41,7 +41,7 @@ class ReportSummary:
     path: Path
     as_of: date | None
     headline: list[Headline]
-    panels: int  # charts drawn
+    charts: int  # panels drawn as a chart
     sentences: int  # panels without data, shown as a sentence
     bytes_written: int
 
