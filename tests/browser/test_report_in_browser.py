@@ -53,6 +53,7 @@ def test_every_chart_holds_data(opened, screenshots):
     assert len(points) == page.locator("[data-panel]").count() == 16  # no panel fell back to a sentence
     for chart, traces in points:
         assert traces and all(count > 0 for count in traces), chart
+    page.add_style_tag(content="nav { position: static; }")  # the sticky menu would cover each section's title
     for section in page.locator("main > section").all():
         section.screenshot(path=str(screenshots / f"report-{section.get_attribute('id')}.png"))
 

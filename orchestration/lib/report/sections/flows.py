@@ -119,7 +119,11 @@ def stage_flows(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
         return Panel.sentence(key, title, how, definition, "No stage has changed yet.")
     month = transitions["transition_month"].iloc[0]
     before = (month - timedelta(days=1)).strftime("%Y-%m")
-    sources = [f"{stage} ({before})" for stage in transitions["from_stage"]]
+    # People first seen in the month had no stage the month before: their node says so, without a month.
+    sources = [
+        f"{stage} in {month:%Y-%m}" if stage == "first seen" else f"{stage} ({before})"
+        for stage in transitions["from_stage"]
+    ]
     targets = [f"{stage} ({month:%Y-%m})" for stage in transitions["to_stage"]]
     nodes = list(dict.fromkeys(sources + targets))
     colour = {node: STAGE_COLOURS.get(node.rsplit(" (", 1)[0], "#adb5bd") for node in nodes}
