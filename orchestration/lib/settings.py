@@ -32,6 +32,12 @@ def landing_dir() -> Path:
     return _path_setting("LIFECYCLE_LANDING_DIR", "data/landing")
 
 
+def landing_settle_seconds() -> float:
+    """How long a new or changed landing file must be left alone before the landing sensor starts a run
+    (`LIFECYCLE_LANDING_SETTLE_SECONDS`, default 60): a file still being copied keeps changing."""
+    return max(0.0, _float_setting("LIFECYCLE_LANDING_SETTLE_SECONDS", 60))
+
+
 def warehouse_path() -> Path:
     """The private, working DuckDB file (`LIFECYCLE_WAREHOUSE`); BI never opens it."""
     return _path_setting("LIFECYCLE_WAREHOUSE", "data/warehouse/warehouse.duckdb")

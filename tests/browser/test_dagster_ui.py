@@ -85,6 +85,8 @@ def dagster_dev(tmp_path_factory):
         "LIFECYCLE_WAREHOUSE": str(root / "warehouse" / "warehouse.duckdb"),
         "LIFECYCLE_SERVING": str(root / "serving" / "lifecycle.duckdb"),
         "LIFECYCLE_LAKE_DIR": str(root / "lake"),
+        # The landing sensor would start a run of its own on the new landing folder: not during this test.
+        "LIFECYCLE_LANDING_SETTLE_SECONDS": "86400",
         "DBT_PROJECT_DIR": str(PROJECT_ROOT / "dbt_project"),
         "DBT_PROFILES_DIR": str(PROJECT_ROOT / "dbt_project"),
         "PATH": f"{DAGSTER.parent}{os.pathsep}{os.environ['PATH']}",

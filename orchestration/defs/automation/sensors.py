@@ -1,5 +1,13 @@
+import hashlib
+import json
+import time
+
 import dagster as dg
 
+from orchestration.defs.automation.jobs import lifecycle_job
+from orchestration.lib import settings
+from orchestration.lib.ingest.arrivals import arrivals, landing_state
+from orchestration.lib.ingest.contract import SOURCES
 from orchestration.runs import recover_dead_runs
 
 
@@ -17,3 +25,32 @@ def dead_runs_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     for line in recovered:
         context.log.warning(line)
     return dg.SkipReason("; ".join(recovered) or "no dead run")
+
+
+@dg.sensor(
+    name="landing_files_sensor",
+    job=lifecycle_job,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Starts lifecycle_job when files in the landing folder are new or changed since its last request, once "
+        "every one of them has been left alone for LIFECYCLE_LANDING_SETTLE_SECONDS (a file still being copied "
+        "keeps changing). The cursor remembers each file's size and modification time, so a file triggers once."
+    ),
+)
+def landing_files_sensor(context: dg.SensorEvaluationContext):
+    current = landing_state(settings.landing_dir(), SOURCES)
+    seen = json.loads(context.cursor) if context.cursor else {}
+    found = arrivals(current, seen, time.time_ns(), settings.landing_settle_seconds())
+    if not found.changed:
+        if current.keys() != seen.keys():  # files removed: forget them, so one put back counts as new
+            context.update_cursor(json.dumps(current))
+        return dg.SkipReason("no new or changed landing file")
+    if found.settling:
+        return dg.SkipReason(f"waiting for {len(found.settling)} file(s) to settle: {', '.join(found.settling[:5])}")
+    context.update_cursor(json.dumps(current))
+    run_key = hashlib.sha256(json.dumps({path: current[path] for path in found.changed}).encode()).hexdigest()[:16]
+    return dg.RunRequest(
+        run_key=f"landing-{run_key}",
+        tags={"lifecycle/trigger": "landing_files_sensor", "lifecycle/files": str(len(found.changed))},
+    )
