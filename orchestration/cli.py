@@ -21,6 +21,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.lib import settings
+from orchestration.lib.alerts import read_alerts
 from orchestration.lib.report.summary import business_summary, table_row_counts
 from orchestration.lib.warehouse.connection import WarehouseLockedError, open_warehouse
 
@@ -128,6 +129,13 @@ def run_pipeline(full_refresh: bool = False) -> int:
         print("\nBusiness summary:")
         for label, value in summary:
             print(f"  {label:<42} {value}")
+    alerts = read_alerts(settings.alerts_log_path())
+    if alerts:
+        print(
+            f"\nAlerts: {len(alerts)} run failure(s) seen by the UI's sensors, in {settings.alerts_log_path()}; latest:"
+        )
+        for alert in alerts[-3:]:
+            print(f"  {alert.at} {alert.job} run {alert.run_id[:8]} failed: {', '.join(alert.failed_steps) or '-'}")
     print(f"\nLanding:   {settings.landing_dir()}")
     print(f"Engine:    {settings.engine()} (LIFECYCLE_ENGINE)")
     print(f"Warehouse: {warehouse} (private to the pipeline)")

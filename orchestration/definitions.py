@@ -3,7 +3,7 @@
 import dagster as dg
 
 from orchestration.defs.automation.jobs import lifecycle_daily_schedule, lifecycle_job
-from orchestration.defs.automation.sensors import dead_runs_sensor, landing_files_sensor
+from orchestration.defs.automation.sensors import dead_runs_sensor, landing_files_sensor, run_failure_alert_sensor
 from orchestration.defs.clv.assets import fit_clv_models
 from orchestration.defs.ingest.assets import ingest_landing_files
 from orchestration.defs.publish.assets import published_marts
@@ -14,6 +14,6 @@ defs = dg.Definitions(
     assets=[ingest_landing_files, dbt_models_before_clv, fit_clv_models, dbt_marts_after_clv, published_marts],
     jobs=[lifecycle_job],
     schedules=[lifecycle_daily_schedule],
-    sensors=[dead_runs_sensor, landing_files_sensor],
+    sensors=[dead_runs_sensor, landing_files_sensor, run_failure_alert_sensor],
     resources=build_resources(),
 )

@@ -32,6 +32,7 @@ def _set_outputs(patch: pytest.MonkeyPatch, folder: Path) -> None:
     patch.setenv("LIFECYCLE_LAKE_DIR", str(folder / "lake"))
     patch.setenv("LIFECYCLE_SPARK_DIR", str(folder / "spark"))
     patch.setenv("LIFECYCLE_SERVING", str(folder / "serving" / "lifecycle.duckdb"))
+    patch.setenv("LIFECYCLE_ALERTS_LOG", str(folder / "alerts" / "alerts.jsonl"))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -135,6 +135,42 @@ def dbt_project_var(name: str):
     return project["vars"][name]
 
 
+def alerts_log_path() -> Path:
+    """Where run-failure alerts are appended, one JSON line each (`LIFECYCLE_ALERTS_LOG`)."""
+    return _path_setting("LIFECYCLE_ALERTS_LOG", "data/alerts/alerts.jsonl")
+
+
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+def alert_mail():
+    """Where failure alerts are mailed, or None when `LIFECYCLE_SMTP_HOST` is unset (the log only).
+    `LIFECYCLE_SMTP_PORT` (default 587), `LIFECYCLE_SMTP_FROM`, `LIFECYCLE_SMTP_TO` (comma-separated),
+    `LIFECYCLE_SMTP_SECURITY` (starttls, the default; ssl; none), and for a server that wants a login
+    `LIFECYCLE_SMTP_USER` and `LIFECYCLE_SMTP_PASSWORD`, from the environment only."""
+    from orchestration.lib.alerts import MailSettings
+
+    host = os.environ.get("LIFECYCLE_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    security = os.environ.get("LIFECYCLE_SMTP_SECURITY", "").strip().lower() or "starttls"
+    if security not in SMTP_SECURITY:
+        raise ValueError(f"LIFECYCLE_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, got {security!r}")
+    recipients = tuple(r.strip() for r in os.environ.get("LIFECYCLE_SMTP_TO", "").split(",") if r.strip())
+    sender = os.environ.get("LIFECYCLE_SMTP_FROM", "").strip()
+    if not recipients or not sender:
+        raise ValueError("LIFECYCLE_SMTP_HOST is set: LIFECYCLE_SMTP_FROM and LIFECYCLE_SMTP_TO are needed too")
+    return MailSettings(
+        host=host,
+        port=int(_float_setting("LIFECYCLE_SMTP_PORT", 587)),
+        sender=sender,
+        recipients=recipients,
+        security=security,
+        user=os.environ.get("LIFECYCLE_SMTP_USER") or None,
+        password=os.environ.get("LIFECYCLE_SMTP_PASSWORD") or None,
+    )
+
+
 ENGINES = ("duckdb", "spark")
 
 

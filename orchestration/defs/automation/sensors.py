@@ -1,11 +1,13 @@
 import hashlib
 import json
 import time
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from orchestration.defs.automation.jobs import lifecycle_job
 from orchestration.lib import settings
+from orchestration.lib.alerts import Alert, append_alert, send_alert_mail
 from orchestration.lib.ingest.arrivals import arrivals, landing_state
 from orchestration.lib.ingest.contract import SOURCES
 from orchestration.runs import recover_dead_runs
@@ -54,3 +56,31 @@ def landing_files_sensor(context: dg.SensorEvaluationContext):
         run_key=f"landing-{run_key}",
         tags={"lifecycle/trigger": "landing_files_sensor", "lifecycle/files": str(len(found.changed))},
     )
+
+
+@dg.run_failure_sensor(
+    name="run_failure_alert_sensor",
+    monitored_jobs=[lifecycle_job],
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "When a run of lifecycle_job fails (the schedule's, a sensor's or a UI launch), appends an alert to "
+        "LIFECYCLE_ALERTS_LOG and, when LIFECYCLE_SMTP_HOST is set, e-mails it to LIFECYCLE_SMTP_TO."
+    ),
+)
+def run_failure_alert_sensor(context: dg.RunFailureSensorContext) -> None:
+    run = context.dagster_run
+    alert = Alert(
+        at=datetime.now(UTC).isoformat(timespec="seconds"),
+        run_id=run.run_id,
+        job=run.job_name,
+        what="run failed",
+        message=(context.failure_event.message or "").strip(),
+        failed_steps=tuple(sorted({event.step_key for event in context.get_step_failure_events() if event.step_key})),
+    )
+    log = settings.alerts_log_path()
+    append_alert(alert, log)
+    context.log.warning(f"{alert.subject()}: written to {log}")
+    mail = settings.alert_mail()
+    if mail is not None:
+        send_alert_mail(alert, mail)
+        context.log.info(f"Alert mailed to {', '.join(mail.recipients)} through {mail.host}:{mail.port}")
