@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 SPARK_INSTALLED := $(VENV)/.spark-installed
 
-.PHONY: run report docs test test-unit test-browser test-e2e test-spark test-crash lint format dev sample bench bench-engines bench-clv install manifest clean
+.PHONY: run report docs test test-unit test-browser test-ops test-e2e test-spark test-crash lint format dev sample bench bench-engines bench-clv install manifest clean
 
 # LIFECYCLE_ENGINE=spark make run: the same pipeline with the dbt models built on Spark (installs pyspark).
 ENGINE_DEPS := $(if $(filter spark,$(shell echo '$(LIFECYCLE_ENGINE)' | tr A-Z a-z)),$(SPARK_INSTALLED))
@@ -59,6 +59,11 @@ test-browser: $(INSTALLED) $(MANIFEST)
 	@test -x $(CHROMIUM) || (apt-get install -y --no-install-recommends chromium || \
 		(apt-get update && apt-get install -y --no-install-recommends chromium))
 	LIFECYCLE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -m browser tests/browser
+
+# The landing sensor and the run queue under a real `dagster dev`: dropped files ingested without a click,
+# two runs launched together one after the other.
+test-ops: $(INSTALLED) $(MANIFEST)
+	$(PY) -m pytest -m ops tests/ops
 
 # ruff (lint and format) on the Python; sqlfluff on the dbt models, compiled by dbt (.sqlfluff).
 lint: $(INSTALLED)

@@ -2,135 +2,39 @@
 instance settings, every asset and group listed, lifecycle_job launched by a click and succeeding, its checks
 passed on a mart's page, the schedule running; then the server stopped by its process group, and gone."""
 
-import json
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from orchestration.lib.settings import PROJECT_ROOT
+from tests.dagster_dev import dagster_dev
 from tools.sample_data import generate
 
 pytestmark = pytest.mark.browser
 
-RUN_TIMEOUT_SECONDS = 300
-DAGSTER = Path(sys.executable).parent / "dagster"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def group_alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def stop(server: subprocess.Popen) -> None:
-    """SIGTERM to `dagster dev`'s whole process group (webserver, daemon, code servers, run workers), then
-    SIGKILL to whatever is left after a grace period."""
-    if group_alive(server.pid):
-        os.killpg(server.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 60
-    while group_alive(server.pid) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    if group_alive(server.pid):
-        os.killpg(server.pid, signal.SIGKILL)
-    server.wait(timeout=30)
-
-
-def graphql(base: str, query: str, variables: dict | None = None) -> dict:
-    request = urllib.request.Request(
-        f"{base}/graphql",
-        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())["data"]
-
-
-RUNS = """
-query Runs { runsOrError(filter: {pipelineName: "lifecycle_job"}) {
-  ... on Runs { results { runId status } } } }
-"""
-
 
 @pytest.fixture(scope="module")
-def dagster_dev(tmp_path_factory):
-    """`dagster dev` on a free port of 127.0.0.1, with a temporary instance (the project's dagster.yaml:
-    no first-visit newsletter, one run at a time) and a landing folder of its own."""
+def server(tmp_path_factory):
+    """`dagster dev` with the project's instance settings (no first-visit newsletter, one run at a time)."""
     root = tmp_path_factory.mktemp("dagster_ui")
-    home = root / "dagster_home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
     generate(root / "landing", customers=200, seed=9)
-    port = free_port()
-    environment = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "LIFECYCLE_LANDING_DIR": str(root / "landing"),
-        "LIFECYCLE_WAREHOUSE": str(root / "warehouse" / "warehouse.duckdb"),
-        "LIFECYCLE_SERVING": str(root / "serving" / "lifecycle.duckdb"),
-        "LIFECYCLE_LAKE_DIR": str(root / "lake"),
-        # The landing sensor would start a run of its own on the new landing folder: not during this test.
-        "LIFECYCLE_LANDING_SETTLE_SECONDS": "86400",
-        "DBT_PROJECT_DIR": str(PROJECT_ROOT / "dbt_project"),
-        "DBT_PROFILES_DIR": str(PROJECT_ROOT / "dbt_project"),
-        "PATH": f"{DAGSTER.parent}{os.pathsep}{os.environ['PATH']}",
-    }
-    log = (root / "dagster_dev.log").open("w")
-    server = subprocess.Popen(
-        [str(DAGSTER), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT_ROOT,
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so the test can stop all of it
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/server_info", timeout=5):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log_tail = (root / "dagster_dev.log").read_text()[-3000:]
-                    raise AssertionError(f"dagster dev did not start: {log_tail}") from None
-                time.sleep(1)
-        yield base, root
-    finally:
-        stop(server)
-        log.close()
-        assert not group_alive(server.pid), "a process of dagster dev outlived the test"
+    # The landing sensor would start a run of its own on the new landing folder: not during this test.
+    with dagster_dev(root, LIFECYCLE_LANDING_SETTLE_SECONDS="86400") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def ui(browser, dagster_dev):
+def ui(browser, server):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(30_000)
-    yield page, dagster_dev[0]
+    yield page, server
     page.close()
 
 
 def test_every_asset_and_group_is_listed(ui, screenshots):
     from orchestration.definitions import defs
 
-    page, base = ui
+    page, server = ui
+    base = server.base
     specs = defs.resolve_all_asset_specs()
     page.set_viewport_size({"width": 1400, "height": 60 * len(specs) + 800})  # the catalog renders what fits
     page.goto(f"{base}/assets")
@@ -148,7 +52,8 @@ def test_every_asset_and_group_is_listed(ui, screenshots):
 
 
 def test_the_schedule_is_running(ui, screenshots):
-    page, base = ui
+    page, server = ui
+    base = server.base
     page.goto(f"{base}/automation")
     page.get_by_text("lifecycle_daily_schedule", exact=True).wait_for()
     # The schedule's row: the nearest element around its name holding both the row's selection box and
@@ -167,19 +72,13 @@ def test_the_schedule_is_running(ui, screenshots):
 
 
 def test_lifecycle_job_launched_by_a_click_succeeds_and_its_checks_pass(ui, screenshots):
-    page, base = ui
-    before = {run["runId"] for run in graphql(base, RUNS)["runsOrError"]["results"]}
+    page, server = ui
+    base = server.base
+    before = {run["runId"] for run in server.runs()}
     page.goto(f"{base}/locations/lifecycle/jobs/lifecycle_job")
     page.get_by_role("button", name="Materialize all").click()
 
-    deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
-    while True:
-        runs = [run for run in graphql(base, RUNS)["runsOrError"]["results"] if run["runId"] not in before]
-        if runs and runs[0]["status"] in ("SUCCESS", "FAILURE", "CANCELED"):
-            break
-        assert time.monotonic() < deadline, f"the run did not finish in {RUN_TIMEOUT_SECONDS} s: {runs}"
-        time.sleep(2)
-    (run,) = runs
+    (run,) = server.wait_for_runs(new_since=before)
     assert run["status"] == "SUCCESS"
 
     page.goto(f"{base}/runs/{run['runId']}")
