@@ -86,13 +86,21 @@ def run_pipeline(full_refresh: bool = False) -> int:
     )
 
     published = _published(result)
-    checks = result.get_asset_check_evaluations()
+    # Each raw source's freshness, now that this run has recorded its last delivery.
+    freshness = defs.resolve_job_def("freshness_checks_job").execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
+    checks = result.get_asset_check_evaluations() + freshness.get_asset_check_evaluations()
     failed_checks = [c for c in checks if not c.passed]
     status = "FAILURE" if not result.success else "SUCCESS" if published else "NOT PUBLISHED"
     print(f"\nRun {result.run_id}: {status}")
     print(f"Checks: {len(checks) - len(failed_checks)} passed, {len(failed_checks)} failed")
     for check in failed_checks:
         print(f"  FAILED {check.asset_key.to_user_string()} :: {check.check_name} ({check.severity.value})")
+        if check.check_name == "freshness_check" and check.description:
+            print(f"    {check.description}")
         for line in _listed(check.metadata, "files_ignored", "ignored"):
             print(f"    ignored in the landing folder: {line}")
     for path in _skipped_files(result):

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.defs.automation.freshness import FRESHNESS_CHECKS, freshness_checks_job, freshness_checks_sensor
 from orchestration.defs.automation.jobs import lifecycle_daily_schedule, lifecycle_job
 from orchestration.defs.automation.sensors import dead_runs_sensor, landing_files_sensor, run_failure_alert_sensor
 from orchestration.defs.clv.assets import fit_clv_models
@@ -12,8 +13,9 @@ from orchestration.defs.transform.assets import dbt_marts_after_clv, dbt_models_
 
 defs = dg.Definitions(
     assets=[ingest_landing_files, dbt_models_before_clv, fit_clv_models, dbt_marts_after_clv, published_marts],
-    jobs=[lifecycle_job],
+    asset_checks=FRESHNESS_CHECKS,
+    jobs=[lifecycle_job, freshness_checks_job],
     schedules=[lifecycle_daily_schedule],
-    sensors=[dead_runs_sensor, landing_files_sensor, run_failure_alert_sensor],
+    sensors=[dead_runs_sensor, landing_files_sensor, run_failure_alert_sensor, freshness_checks_sensor],
     resources=build_resources(),
 )

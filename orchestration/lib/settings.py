@@ -38,6 +38,30 @@ def landing_settle_seconds() -> float:
     return max(0.0, _float_setting("LIFECYCLE_LANDING_SETTLE_SECONDS", 60))
 
 
+# Days a source may go without a delivery before its freshness check warns: orders, tickets and exchange
+# rates arrive daily, survey answers and marketing spend in weekly batches.
+FRESHNESS_DAYS = {"orders": 2, "support_tickets": 2, "survey_responses": 7, "marketing_spend": 8, "fx_rates": 3}
+
+
+def freshness_days() -> dict[str, float]:
+    """The freshness window of each source folder, in days (`LIFECYCLE_FRESHNESS_DAYS`, e.g.
+    `orders=1,marketing_spend=0` over the defaults; 0 leaves a source unchecked). Read when the
+    definitions load: a changed window takes effect when the code location reloads."""
+    windows = dict(FRESHNESS_DAYS)
+    for item in os.environ.get("LIFECYCLE_FRESHNESS_DAYS", "").split(","):
+        if not item.strip():
+            continue
+        source, _, days = item.partition("=")
+        source = source.strip()
+        if source not in windows:
+            raise ValueError(f"LIFECYCLE_FRESHNESS_DAYS names {source!r}, not a source ({', '.join(windows)})")
+        try:
+            windows[source] = float(days)
+        except ValueError as error:
+            raise ValueError(f"LIFECYCLE_FRESHNESS_DAYS: {source} needs a number of days, got {days!r}") from error
+    return {source: days for source, days in windows.items() if days > 0}
+
+
 def warehouse_path() -> Path:
     """The private, working DuckDB file (`LIFECYCLE_WAREHOUSE`); BI never opens it."""
     return _path_setting("LIFECYCLE_WAREHOUSE", "data/warehouse/warehouse.duckdb")

@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.lib import settings
-from orchestration.lib.ingest import lake
+from orchestration.lib.ingest import lake, ledger
 from orchestration.lib.ingest.contract import LOAD_METADATA_COLUMNS, ORDERS, SOURCES, Source
 from orchestration.lib.ingest.discover import Stray, strays
 from orchestration.lib.ingest.gates import Thresholds
@@ -76,13 +76,21 @@ def _check_result(report: IngestReport, ignored: list[Stray]) -> dg.AssetCheckRe
     )
 
 
-def _materialization(report: IngestReport, lake_sync: lake.LakeSync | None) -> dg.MaterializeResult:
+NEVER_DELIVERED = 1.0
+
+
+def _materialization(
+    report: IngestReport, lake_sync: lake.LakeSync | None, last_delivery: float | None
+) -> dg.MaterializeResult:
     lake_metadata = (
         {"lake_files_written": lake_sync.written, "lake_files_removed": lake_sync.removed} if lake_sync else {}
     )
     return dg.MaterializeResult(
         asset_key=report.source.asset_key,
         metadata={
+            # What the freshness checks measure: when the source last delivered rows, not when this run
+            # looked. Never: a second after the epoch (Dagster reads 0 as unset and would take the run's time).
+            "dagster/last_updated_timestamp": dg.MetadataValue.timestamp(last_delivery or NEVER_DELIVERED),
             **lake_metadata,
             "dagster/row_count": report.table_rows,
             "rows_loaded": report.rows_loaded,
@@ -131,6 +139,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
             thresholds,
             then=(lambda cursor, source: lake.sync_source(cursor, source, settings.lake_dir())) if keep_lake else None,
         )
+        last_deliveries = ledger.latest_loads(connection)
     found = strays(landing_root, SOURCES)
     for stray in found:
         context.log.warning(f"Ignored in the landing folder: {stray.path}: {stray.reason}")
@@ -142,7 +151,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
             f"{report.count('skipped')} skipped on purpose"
         )
         problems += [outcome.problem for outcome in report.blocked]
-        yield _materialization(report, lake_sync)
+        yield _materialization(report, lake_sync, last_deliveries.get(report.source.folder))
         yield _check_result(report, [stray for stray in found if stray.source == report.source.folder])
     if ROOT_CHECK.key in context.selected_asset_check_keys:
         at_root = [stray for stray in found if stray.source is None]

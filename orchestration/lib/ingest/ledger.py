@@ -127,6 +127,11 @@ def record_delivery(
     )
 
 
+def latest_loads(connection) -> dict[str, float]:
+    """Per source folder, when a file of it last brought rows (seconds since the epoch; `loaded_at` is UTC)."""
+    return dict(connection.execute(f"SELECT source, epoch(max(loaded_at)) FROM {LEDGER} GROUP BY source").fetchall())
+
+
 def record_block(connection, *, source: str, path: str, sha256: str | None, rule: str, detail: str) -> datetime | None:
     """Record that this version of the file is blocked; a version blocked before keeps its one row, with
     its last time and count brought up to date. Returns when it was first blocked if it was before."""

@@ -1,0 +1,42 @@
+"""How fresh each raw source must be, with Dagster's last-update freshness checks.
+
+The raw assets materialize on every run, delivery or not, so each materialization carries the time the
+source last delivered rows (`dagster/last_updated_timestamp`, from the file ledger), which these checks
+read instead of the run's time. They warn (never block): a source that stopped delivering shows as
+late on its asset in the UI (the sensor evaluates them between runs) and in `make run`'s summary (which
+runs `freshness_checks_job` after the pipeline), while the other sources go on.
+"""
+
+import warnings
+from datetime import timedelta
+
+import dagster as dg
+
+from orchestration.lib import settings
+from orchestration.lib.ingest.contract import SOURCES
+
+# Dagster marks these factories superseded by `FreshnessPolicy`, but a policy measures the time of the last
+# materialization, which the raw assets have on every run: only the checks read the last delivery.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", dg.SupersessionWarning)
+    FRESHNESS_CHECKS = [
+        check
+        for source in SOURCES
+        if source.folder in (windows := settings.freshness_days())
+        for check in dg.build_last_update_freshness_checks(
+            assets=[dg.AssetKey(source.asset_key)], lower_bound_delta=timedelta(days=windows[source.folder])
+        )
+    ]
+    freshness_checks_sensor = dg.build_sensor_for_freshness_checks(
+        freshness_checks=FRESHNESS_CHECKS,
+        name="freshness_checks_sensor",
+        minimum_interval_seconds=600,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+
+freshness_checks_job = dg.define_asset_job(
+    name="freshness_checks_job",
+    selection=dg.AssetSelection.checks(*FRESHNESS_CHECKS),
+    executor_def=dg.in_process_executor,
+    description="Evaluates how long ago each raw source last delivered rows, against its window.",
+)
