@@ -101,6 +101,12 @@ def run_pipeline(full_refresh: bool = False) -> int:
         print(f"  FAILED {check.asset_key.to_user_string()} :: {check.check_name} ({check.severity.value})")
         if check.check_name == "freshness_check" and check.description:
             print(f"    {check.description}")
+        if "raised" in check.metadata:  # a metric flag: what it is about, the month's value and its baseline
+            month = check.metadata["flag_month"].value
+            for flag in check.metadata["raised"].value:
+                print(
+                    f"    {month[:7]}: {flag['subject']} {flag['value']:g} against {flag['baseline']:g} ({check.description})"
+                )
         for line in _listed(check.metadata, "files_ignored", "ignored"):
             print(f"    ignored in the landing folder: {line}")
     for path in _skipped_files(result):

@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.defs.automation.freshness import FRESHNESS_CHECKS, freshness_checks_job, freshness_checks_sensor
 from orchestration.defs.automation.jobs import lifecycle_daily_schedule, lifecycle_job
+from orchestration.defs.automation.metric_flags import metric_flag_checks
 from orchestration.defs.automation.sensors import dead_runs_sensor, landing_files_sensor, run_failure_alert_sensor
 from orchestration.defs.clv.assets import fit_clv_models
 from orchestration.defs.ingest.assets import ingest_landing_files
@@ -13,7 +14,7 @@ from orchestration.defs.transform.assets import dbt_marts_after_clv, dbt_models_
 
 defs = dg.Definitions(
     assets=[ingest_landing_files, dbt_models_before_clv, fit_clv_models, dbt_marts_after_clv, published_marts],
-    asset_checks=FRESHNESS_CHECKS,
+    asset_checks=[*FRESHNESS_CHECKS, metric_flag_checks],
     jobs=[lifecycle_job, freshness_checks_job],
     schedules=[lifecycle_daily_schedule],
     sensors=[dead_runs_sensor, landing_files_sensor, run_failure_alert_sensor, freshness_checks_sensor],

@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import pytest
 
+from orchestration.defs.automation.metric_flags import FLAG_MARTS
 from orchestration.defs.publish.assets import LIFECYCLE_REPORT
 from orchestration.lib.report.page import render_report
 from orchestration.lib.settings import PROJECT_ROOT
@@ -24,14 +25,14 @@ from tests.helpers import publish_generated_data
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    """One run on generated data: its serving file, its report, and the report's materialization."""
+    """One run on generated data: its serving file, its report, the report's materialization and the run."""
     serving, result = publish_generated_data(tmp_path_factory.mktemp("report"), customers=400, seed=5)
     materialization = next(
         event.materialization
         for event in result.get_asset_materialization_events()
         if event.asset_key == LIFECYCLE_REPORT
     )
-    return serving, serving.parent / "report.html", materialization
+    return serving, serving.parent / "report.html", materialization, result
 
 
 class Page(HTMLParser):
@@ -87,7 +88,7 @@ def page(published):
 
 
 def test_the_report_is_published_beside_the_marts_and_needs_nothing_else(published, page):
-    serving, report, _ = published
+    serving, report, *_ = published
     assert report.parent == serving.parent
     assert page.external == []  # no script, style sheet or image from anywhere
     assert b"Plotly.newPlot" in report.read_bytes()
@@ -104,7 +105,7 @@ def test_every_panel_draws_a_chart_with_data(page):
 
 
 def test_the_headline_equals_the_marts(published, page):
-    serving, _, _ = published
+    serving, *_ = published
     headline = page.data["headline"]
     with duckdb.connect(str(serving), read_only=True) as connection:
 
@@ -145,7 +146,7 @@ def test_the_headline_equals_the_marts(published, page):
 
 
 def test_the_charts_show_the_marts_numbers(published, page):
-    serving, _, _ = published
+    serving, *_ = published
     with duckdb.connect(str(serving), read_only=True) as connection:
         tiers = dict(
             connection.execute("SELECT value_tier, count(*) FROM marts.customers WHERE is_buyer GROUP BY 1").fetchall()
@@ -169,7 +170,7 @@ def test_the_charts_show_the_marts_numbers(published, page):
 
 
 def test_the_reports_headline_reaches_dagster_as_numbers(published, page):
-    _, report, materialization = published
+    _, report, materialization, _ = published
     metadata = materialization.metadata
     assert metadata["report_path"] == dg.MetadataValue.path(str(report))
     assert metadata["headline/people"].value == page.data["headline"]["people"]["value"]
@@ -177,7 +178,7 @@ def test_the_reports_headline_reaches_dagster_as_numbers(published, page):
 
 
 def test_young_and_empty_marts_render_as_sentences(published, tmp_path):
-    serving, _, _ = published
+    serving, *_ = published
     young = tmp_path / "young.duckdb"
     shutil.copy(serving, young)
     with duckdb.connect(str(young)) as connection:
@@ -207,7 +208,7 @@ def test_young_and_empty_marts_render_as_sentences(published, tmp_path):
 
 
 def test_make_docs_builds_the_catalogue_beside_the_serving_file_and_serves_it_on_loopback(published):
-    serving, _, _ = published
+    serving, *_ = published
     environment = {
         **os.environ,
         "LIFECYCLE_WAREHOUSE": str(serving.parent.parent / "warehouse.duckdb"),
@@ -240,3 +241,21 @@ def test_make_docs_builds_the_catalogue_beside_the_serving_file_and_serves_it_on
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)
     assert server.poll() is not None
+
+
+def test_metric_flags_warn_on_the_marts_they_watch_and_never_block(published):
+    serving, _, _, result = published
+    with duckdb.connect(str(serving), read_only=True) as connection:
+        raised = dict(
+            connection.execute("SELECT flag, bool_or(is_raised) FROM marts.metric_flags GROUP BY flag").fetchall()
+        )
+    flags = {
+        evaluation.check_name: evaluation
+        for evaluation in result.get_asset_check_evaluations()
+        if evaluation.check_name in FLAG_MARTS
+    }
+    assert set(flags) == set(FLAG_MARTS) and result.success
+    for flag, evaluation in flags.items():
+        assert evaluation.asset_key.path == ["marts", FLAG_MARTS[flag]]
+        assert evaluation.severity == dg.AssetCheckSeverity.WARN
+        assert evaluation.passed == (not raised.get(flag, False)), flag

@@ -1,0 +1,67 @@
+"""The metric flags as warnings on the marts they are about: one check per flag of `metric_flags`, which
+defines and judges them (dbt). They never block: the marts are published whatever they say."""
+
+import dagster as dg
+
+from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.defs.transform.assets import DBT_STEPS
+from orchestration.lib.warehouse import relations
+
+# Each flag, and the mart whose figure it watches.
+FLAG_MARTS = {
+    "nps_drop": "nps_monthly",
+    "churn_rise": "growth_accounting_monthly",
+    "quick_ratio_low": "growth_accounting_monthly",
+    "month1_retention_drop": "cohort_retention",
+    "ltv_cac_below_1": "ltv_cac_by_channel",
+    "first_response_over_sla": "support_monthly",
+}
+
+
+def _mart_key(name: str) -> dg.AssetKey:
+    return next(key for step in DBT_STEPS for key in step.keys if key.path == ["marts", name])
+
+
+METRIC_FLAGS = _mart_key("metric_flags")
+
+
+@dg.multi_asset_check(
+    name="metric_flag_checks",
+    specs=[
+        dg.AssetCheckSpec(
+            flag,
+            asset=_mart_key(mart),
+            additional_deps=[METRIC_FLAGS],
+            blocking=False,
+            description=f"Warns when `metric_flags` raises {flag} for the last whole month.",
+        )
+        for flag, mart in FLAG_MARTS.items()
+    ],
+    pool=WAREHOUSE_POOL,
+    can_subset=True,
+)
+def metric_flag_checks(context: dg.AssetCheckExecutionContext, duckdb: WarehouseResource):
+    with duckdb.get_connection() as connection:
+        rows = connection.execute(
+            f"SELECT flag, subject, flag_month, value, baseline, threshold, is_raised, rule "
+            f"FROM {relations.relation('marts', 'metric_flags')} ORDER BY flag, subject"
+        ).fetchall()
+    for key in context.selected_asset_check_keys:
+        judged = [row for row in rows if row[0] == key.name]
+        raised = [row for row in judged if row[6]]
+        yield dg.AssetCheckResult(
+            asset_key=key.asset_key,
+            check_name=key.name,
+            passed=not raised,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=judged[0][7] if judged else "no figure to judge yet",
+            metadata={
+                "flag_month": str(judged[0][2]) if judged else "-",
+                "raised": dg.MetadataValue.json(
+                    [{"subject": s, "value": v, "baseline": b} for _, s, _, v, b, _, _, _ in raised]
+                ),
+                "judged": dg.MetadataValue.json(
+                    [{"subject": s, "value": v, "baseline": b, "threshold": t} for _, s, _, v, b, t, _, _ in judged]
+                ),
+            },
+        )
