@@ -100,7 +100,9 @@ def test_every_panel_draws_a_chart_with_data(page):
     for key, figure in page.figures.items():
         assert figure["data"], key
         for trace in figure["data"]:
-            points = trace.get("y", trace.get("z", trace.get("link", {}).get("value")))
+            points = trace.get(
+                "y", trace.get("z", trace.get("link", {}).get("value", trace.get("cells", {}).get("values")))
+            )
             assert points is not None and len(values(points)) > 0, (key, trace.get("name"))
 
 

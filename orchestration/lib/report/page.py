@@ -18,7 +18,7 @@ from plotly.offline import get_plotlyjs
 from orchestration.lib.report.headline import Headline, headline_figures
 from orchestration.lib.report.panels import Section, Window
 from orchestration.lib.report.sections import cohorts, experience, flows, value
-from orchestration.lib.report.sections.acquisition import ltv_cac_by_channel
+from orchestration.lib.report.sections.acquisition import ltv_cac_by_channel, metric_flags
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("orchestration.lib.report", "templates"),
@@ -86,7 +86,7 @@ def format_change(headline: Headline) -> str:
 
 def _sections(connection: duckdb.DuckDBPyConnection, window: Window, sla_hours: float) -> list[Section]:
     return [
-        Section("headline", "Headline", [ltv_cac_by_channel(connection, window)]),
+        Section("headline", "Headline", [ltv_cac_by_channel(connection, window), metric_flags(connection, window)]),
         cohorts.section(connection, window),
         flows.section(connection, window),
         value.section(connection, window),

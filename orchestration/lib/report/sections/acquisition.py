@@ -1,4 +1,4 @@
-"""Section 1's chart: LTV:CAC by channel against the 3:1 line."""
+"""Section 1's panels: LTV:CAC by channel against the 3:1 line, and the metric flags of the last whole month."""
 
 import duckdb
 import pandas as pd
@@ -49,3 +49,45 @@ def ltv_cac_by_channel(connection: duckdb.DuckDBPyConnection, window: Window) ->
     figure.add_hline(y=HEALTHY_LTV_CAC, line_dash="dash", annotation_text="3:1", annotation_position="top left")
     figure.update_layout(yaxis_title="12-month margin / acquisition cost", showlegend=False)
     return Panel.chart(key, title, how, definition, figure)
+
+
+def metric_flags(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
+    key, title = "metric-flags", "Metric flags, last whole month"
+    how = "Each signal a lifecycle team watches, judged on the last whole month: raised ones first, in red."
+    definition = (
+        "`metric_flags`: NPS drop against the three months before, churn rise against their average, quick ratio "
+        "below 1, the newest cohort's month-1 retention against the three cohorts before, LTV:CAC under 1 per "
+        "channel, p90 first response over the SLA per ticket channel; thresholds are the `flag_*` dbt vars."
+    )
+    flags = frame(
+        connection,
+        "SELECT flag_month, flag, subject, value, baseline, threshold, is_raised FROM marts.metric_flags "
+        "ORDER BY is_raised DESC, flag, subject",
+    )
+    if flags.empty:
+        return Panel.sentence(key, title, how, definition, "No month has ended yet to judge.")
+    raised = flags["is_raised"].astype(bool)
+    shading = ["#fde2dc" if flag else "#ffffff" for flag in raised]
+
+    def shown(values) -> list[str]:
+        return ["-" if pd.isna(value) else f"{value:,.4g}" for value in values]
+
+    figure = go.Figure(
+        go.Table(
+            header=dict(values=["flag", "about", "value", "baseline", "threshold", "raised"], align="left"),
+            cells=dict(
+                values=[
+                    flags["flag"],
+                    flags["subject"],
+                    shown(flags["value"]),
+                    shown(flags["baseline"]),
+                    shown(flags["threshold"]),
+                    ["raised" if flag else "quiet" for flag in raised],
+                ],
+                fill_color=[shading] * 6,
+                align="left",
+            ),
+        )
+    )
+    figure.update_layout(height=60 + 28 * len(flags), margin=dict(l=10, r=10, t=10, b=10))
+    return Panel.chart(key, f"{title} ({flags['flag_month'].iloc[0]:%Y-%m})", how, definition, figure)
