@@ -65,14 +65,16 @@ retention as (
 
 ),
 
+-- every figure as a double in every branch: a union takes its column types from the first branch on
+-- DuckDB, which would round the later ones to its scale
 flags as (
 
     select
         'nps_drop' as flag,
         'buyers' as subject,
-        {{ round_half_up('100.0 * nps.net_this / nullif(nps.answers_this, 0)', 2) }} as value,
-        {{ round_half_up('100.0 * nps.net_before / nullif(nps.answers_before, 0)', 2) }} as baseline,
-        {{ var('flag_nps_drop_points') }} as threshold,
+        cast({{ round_half_up('100.0 * nps.net_this / nullif(nps.answers_this, 0)', 2) }} as double) as value,
+        cast({{ round_half_up('100.0 * nps.net_before / nullif(nps.answers_before, 0)', 2) }} as double) as baseline,
+        cast({{ var('flag_nps_drop_points') }} as double) as threshold,
         'NPS more than threshold points below the three months before' as rule
     from nps
 
@@ -81,9 +83,9 @@ flags as (
     select
         'churn_rise' as flag,
         'customers' as subject,
-        churn.this_month as value,
-        {{ round_half_up('churn.months_before', 4) }} as baseline,
-        {{ var('flag_churn_rise_points') }} as threshold,
+        cast(churn.this_month as double) as value,
+        cast({{ round_half_up('churn.months_before', 4) }} as double) as baseline,
+        cast({{ var('flag_churn_rise_points') }} as double) as threshold,
         'monthly churn more than threshold above the average of the three months before' as rule
     from churn
 
@@ -92,9 +94,9 @@ flags as (
     select
         'quick_ratio_low' as flag,
         'customers' as subject,
-        churn.quick_ratio as value,
-        {{ var('flag_quick_ratio_min') }} as baseline,
-        {{ var('flag_quick_ratio_min') }} as threshold,
+        cast(churn.quick_ratio as double) as value,
+        cast({{ var('flag_quick_ratio_min') }} as double) as baseline,
+        cast({{ var('flag_quick_ratio_min') }} as double) as threshold,
         'quick ratio below threshold: the active base shrinks' as rule
     from churn
 
@@ -103,9 +105,9 @@ flags as (
     select
         'month1_retention_drop' as flag,
         {{ dbt.cast("retention.cohort_month", dbt.type_string()) }} as subject,
-        retention.this_cohort as value,
-        {{ round_half_up('retention.cohorts_before', 4) }} as baseline,
-        {{ var('flag_retention_drop_points') }} as threshold,
+        cast(retention.this_cohort as double) as value,
+        cast({{ round_half_up('retention.cohorts_before', 4) }} as double) as baseline,
+        cast({{ var('flag_retention_drop_points') }} as double) as threshold,
         'month-1 retention of the newest cohort more than threshold below the three cohorts before' as rule
     from retention
 
@@ -114,9 +116,9 @@ flags as (
     select
         'ltv_cac_below_1' as flag,
         channels.acquisition_channel as subject,
-        channels.ltv_cac_ratio_12m as value,
-        1.0 as baseline,
-        1.0 as threshold,
+        cast(channels.ltv_cac_ratio_12m as double) as value,
+        cast(1.0 as double) as baseline,
+        cast(1.0 as double) as threshold,
         'a paid channel whose 12-month margin does not pay back its acquisition cost' as rule
     from {{ ref('ltv_cac_by_channel') }} as channels
 
@@ -125,9 +127,9 @@ flags as (
     select
         'first_response_over_sla' as flag,
         support.ticket_channel as subject,
-        support.p90_first_response_hours as value,
-        {{ var('support_sla_hours') }} as baseline,
-        {{ var('support_sla_hours') }} as threshold,
+        cast(support.p90_first_response_hours as double) as value,
+        cast({{ var('support_sla_hours') }} as double) as baseline,
+        cast({{ var('support_sla_hours') }} as double) as threshold,
         'p90 first response to buyers in the month above the SLA' as rule
     from {{ ref('support_monthly') }} as support
     cross join as_of
