@@ -42,26 +42,30 @@ METRIC_FLAGS = _mart_key("metric_flags")
 )
 def metric_flag_checks(context: dg.AssetCheckExecutionContext, duckdb: WarehouseResource):
     with duckdb.get_connection() as connection:
-        rows = connection.execute(
+        cursor = connection.execute(
             f"SELECT flag, subject, flag_month, value, baseline, threshold, is_raised, rule "
             f"FROM {relations.relation('marts', 'metric_flags')} ORDER BY flag, subject"
-        ).fetchall()
+        )
+        columns = [column[0] for column in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     for key in context.selected_asset_check_keys:
-        judged = [row for row in rows if row[0] == key.name]
-        raised = [row for row in judged if row[6]]
+        judged = [row for row in rows if row["flag"] == key.name]
+        raised = [row for row in judged if row["is_raised"]]
         yield dg.AssetCheckResult(
             asset_key=key.asset_key,
             check_name=key.name,
             passed=not raised,
             severity=dg.AssetCheckSeverity.WARN,
-            description=judged[0][7] if judged else "no figure to judge yet",
+            description=judged[0]["rule"] if judged else "no figure to judge yet",
             metadata={
-                "flag_month": str(judged[0][2]) if judged else "-",
-                "raised": dg.MetadataValue.json(
-                    [{"subject": s, "value": v, "baseline": b} for _, s, _, v, b, _, _, _ in raised]
-                ),
+                "flag_month": str(judged[0]["flag_month"]) if judged else "-",
+                "raised": dg.MetadataValue.json([_figures(row, "subject", "value", "baseline") for row in raised]),
                 "judged": dg.MetadataValue.json(
-                    [{"subject": s, "value": v, "baseline": b, "threshold": t} for _, s, _, v, b, t, _, _ in judged]
+                    [_figures(row, "subject", "value", "baseline", "threshold") for row in judged]
                 ),
             },
         )
+
+
+def _figures(row: dict, *columns: str) -> dict:
+    return {column: row[column] for column in columns}
