@@ -25,7 +25,7 @@ ENGINE_DEPS := $(if $(filter spark,$(shell echo '$(LIFECYCLE_ENGINE)' | tr A-Z a
 run: $(INSTALLED) $(ENGINE_DEPS) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@if [ -z "$$LIFECYCLE_LANDING_DIR" ] && [ -z "$$(find data/landing -type f ! -name .gitkeep | head -n 1)" ]; then \
 		$(MAKE) --no-print-directory sample; fi
-	$(PY) -m orchestration.cli run $(if $(FULL_REFRESH),--full-refresh)
+	$(PY) -m orchestration.cli run $(if $(FULL_REFRESH),--full-refresh) $(if $(AS_OF),--as-of $(AS_OF)) $(if $(REPLACE_PUBLISHED),--replace-published)
 
 # The lifecycle report `make run` published beside the serving file: prints its path, opens it on a desktop.
 report: $(INSTALLED)

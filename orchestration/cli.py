@@ -1,4 +1,5 @@
 """`python -m orchestration.cli run`: materialize the whole pipeline through Dagster and summarise it.
+`python -m orchestration.cli run --as-of 2025-03-31`: the marts as they were that day, published beside the current ones.
 `python -m orchestration.cli quarantine orders fix.csv`: export quarantined rows to correct and replay.
 `python -m orchestration.cli skip orders/2024-03.csv`: leave a known-bad landing file unread, without deleting it.
 `python -m orchestration.cli dbt build -s customers`: dbt by hand, with the pipeline's resolved settings.
@@ -60,10 +61,22 @@ def full_refresh_config() -> dict:
     return {"ops": {step.op.name: {"config": {"full_refresh": True}} for step in DBT_STEPS}}
 
 
-def run_pipeline(full_refresh: bool = False) -> int:
+def as_of_config(as_of: str, replace_published: bool = False) -> dict:
+    """Run config that builds the marts as of a past date (the `as_of` resource, as in the launchpad)."""
+    return {"resources": {"as_of": {"config": {"date": as_of, "replace_published": replace_published}}}}
+
+
+def run_pipeline(full_refresh: bool = False, as_of: str = "", replace_published: bool = False) -> int:
     from orchestration.definitions import defs
-    from orchestration.defs.resources import WAREHOUSE_POOL
+    from orchestration.defs.resources import WAREHOUSE_POOL, AsOfResource
     from orchestration.runs import WarehouseBusyError, recover_dead_runs, wait_for_warehouse
+
+    as_of_resource = AsOfResource(date=as_of, replace_published=replace_published)
+    try:
+        past_date = as_of_resource.past_date
+    except dg.Failure as error:
+        print(f"--as-of: {error.description}", file=sys.stderr)
+        return 2
 
     if not os.environ.get("DAGSTER_HOME"):
         print("DAGSTER_HOME is not set: the run is not recorded (use `make run`).", file=sys.stderr)
@@ -82,7 +95,9 @@ def run_pipeline(full_refresh: bool = False) -> int:
         run_config={
             "loggers": {"console": {"config": {"log_level": "INFO"}}},
             **(full_refresh_config() if full_refresh else {}),
+            **(as_of_config(past_date.isoformat(), replace_published) if past_date else {}),
         },
+        tags={"lifecycle/as_of": past_date.isoformat()} if past_date else None,
     )
 
     published = _published(result)
@@ -120,7 +135,8 @@ def run_pipeline(full_refresh: bool = False) -> int:
         ]
         print(f"  NOT PUBLISHED: the serving files were left as they were (skipped steps: {', '.join(skipped) or '-'})")
 
-    warehouse, serving = settings.warehouse_path(), settings.serving_path()
+    warehouse = settings.past_warehouse_path(past_date) if past_date else settings.warehouse_path()
+    serving = as_of_resource.serving_path
     if warehouse.exists():
         try:
             with open_warehouse(warehouse, read_only=True) as connection:
@@ -152,9 +168,11 @@ def run_pipeline(full_refresh: bool = False) -> int:
             print(f"  {alert.at} {alert.job} run {alert.run_id[:8]} failed: {', '.join(alert.failed_steps) or '-'}")
     print(f"\nLanding:   {settings.landing_dir()}")
     print(f"Engine:    {settings.engine()} (LIFECYCLE_ENGINE)")
+    if past_date:
+        print(f"As of:     {past_date} (every event after it left out; the working warehouse untouched)")
     print(f"Warehouse: {warehouse} (private to the pipeline)")
-    print(f"Serving:   {settings.serving_path()} and its parquet/ folder (what BI tools read)")
-    print(f"Report:    {settings.report_path()} (make report opens it)")
+    print(f"Serving:   {serving} and its parquet/ folder (what BI tools read)")
+    print(f"Report:    {settings.report_path(serving)} (make report opens the current one)")
     print(f"UI:        make dev, then http://127.0.0.1:3000 (run history in {os.environ.get('DAGSTER_HOME', '-')})")
     return 0 if result.success and published else 1
 
@@ -253,6 +271,15 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="materialize lifecycle_job and print a summary")
     run.add_argument("--full-refresh", action="store_true", help="rebuild the incremental dbt models whole")
+    run.add_argument(
+        "--as-of",
+        default="",
+        metavar="YYYY-MM-DD",
+        help="build the marts as of this past date, without the events after it, published under as_of/<date>/",
+    )
+    run.add_argument(
+        "--replace-published", action="store_true", help="with --as-of: publish over the current marts instead"
+    )
     quarantine = commands.add_parser(
         "quarantine", help="export a source's quarantined rows as CSV, to correct and replay"
     )
@@ -288,7 +315,11 @@ def main(argv: list[str] | None = None) -> int:
         return skip_landing_file(arguments.path, arguments.reason)
     if arguments.command == "quarantine":
         return export_quarantined(arguments.source, arguments.target)
-    return run_pipeline(full_refresh=arguments.full_refresh)
+    if arguments.replace_published and not arguments.as_of:
+        parser.error("--replace-published goes with --as-of")
+    return run_pipeline(
+        full_refresh=arguments.full_refresh, as_of=arguments.as_of, replace_published=arguments.replace_published
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -18,21 +19,63 @@ from orchestration.lib.warehouse.connection import WarehouseLockedError, connect
 WAREHOUSE_POOL = "warehouse"
 
 
+class AsOfResource(dg.ConfigurableResource):
+    """The date a run builds the marts as of, set in the launchpad (`resources: as_of: config: date:`).
+    Empty: today's build in the working warehouse. A past date: the marts as they were that day, built
+    in a warehouse of their own and published beside the current ones (docs/operations.md)."""
+
+    date: str = Field(
+        default="",
+        description=(
+            "YYYY-MM-DD: rebuild the marts as of this past date, leaving out every event after it. "
+            "Empty: the usual build, as of LIFECYCLE_AS_OF or the latest event."
+        ),
+    )
+    replace_published: bool = Field(
+        default=False,
+        description="Publish a past date's marts and report over the current ones instead of beside them.",
+    )
+
+    @property
+    def past_date(self) -> datetime.date | None:
+        try:
+            day = settings.parse_as_of(self.date, "The as_of resource's date")
+        except ValueError as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from error
+        if day and day > datetime.date.today():
+            raise dg.Failure(description=f"The as_of resource's date {day} is after today", allow_retries=False)
+        return day
+
+    @property
+    def serving_path(self) -> Path:
+        """Where this run publishes the marts (and the report beside them)."""
+        day = self.past_date
+        return settings.past_serving_path(day) if day and not self.replace_published else settings.serving_path()
+
+
 class WarehouseResource(DuckDBResource):
-    """dagster-duckdb's resource on the working warehouse, opened the pipeline's one way
+    """dagster-duckdb's resource on the warehouse a run builds in, opened the pipeline's one way
     (`connect`: UTC session, the memory bound, and bounded retries with a clear error while another
-    process holds the file), read-only when asked."""
+    process holds the file), read-only when asked: the working warehouse, or a past date's (`as_of`)."""
 
     database: str = Field(default="", description="The DuckDB file; empty: LIFECYCLE_WAREHOUSE, read at run time.")
+    as_of: AsOfResource = Field(default_factory=AsOfResource)
+
+    @property
+    def working_path(self) -> Path:
+        """The working warehouse, which ingest loads whatever date a run builds as of."""
+        return Path(self.database) if self.database else settings.warehouse_path()
 
     @property
     def database_path(self) -> Path:
-        return Path(self.database) if self.database else settings.warehouse_path()
+        day = self.as_of.past_date
+        return settings.past_warehouse_path(day) if day else self.working_path
 
     @contextmanager
-    def get_connection(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def get_connection(self, read_only: bool = False, working: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the warehouse this run builds in (`working`: to the working one)."""
         try:
-            connection = connect(self.database_path, read_only=read_only)
+            connection = connect(self.working_path if working else self.database_path, read_only=read_only)
         except WarehouseLockedError as error:
             raise dg.Failure(description=str(error), allow_retries=False) from error
         try:
@@ -42,7 +85,9 @@ class WarehouseResource(DuckDBResource):
 
 
 def build_resources() -> dict[str, dg.ConfigurableResource]:
+    as_of = AsOfResource.configure_at_launch()
     return {
-        "duckdb": WarehouseResource(),
+        "as_of": as_of,
+        "duckdb": WarehouseResource(as_of=as_of),
         "dbt": LifecycleDbtCliResource(project_dir=dbt_project(), dbt_executable=settings.dbt_executable()),
     }

@@ -69,13 +69,31 @@ def warehouse_path() -> Path:
 
 def as_of_date() -> date | None:
     """Observation end date (`LIFECYCLE_AS_OF`); None means the latest event date in the data."""
-    value = os.environ.get("LIFECYCLE_AS_OF", "").strip()
+    return parse_as_of(os.environ.get("LIFECYCLE_AS_OF", ""), "LIFECYCLE_AS_OF")
+
+
+def parse_as_of(value: str, name: str) -> date | None:
+    """An as-of date as written in a setting or the launchpad (`name`): ISO, or empty for none."""
+    value = value.strip()
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError as error:
-        raise ValueError(f"LIFECYCLE_AS_OF must be an ISO date (YYYY-MM-DD), got {value!r}") from error
+        raise ValueError(f"{name} must be an ISO date (YYYY-MM-DD), got {value!r}") from error
+
+
+def past_warehouse_path(as_of: date) -> Path:
+    """The warehouse a build as of a past date works in, beside the working one, named by the date:
+    rebuilt from scratch by each such build, so the working warehouse's incremental models never see it."""
+    return warehouse_path().parent / "as_of" / f"{as_of.isoformat()}.duckdb"
+
+
+def past_serving_path(as_of: date) -> Path:
+    """Where a build as of a past date publishes, unless told to replace the current marts: a folder named
+    by the date beside the serving file, laid out like it (the DuckDB file, `parquet/`, the report)."""
+    current = serving_path()
+    return current.parent / "as_of" / as_of.isoformat() / current.name
 
 
 def _float_setting(variable: str, default: float) -> float:
@@ -138,9 +156,10 @@ def serving_path() -> Path:
     return _path_setting("LIFECYCLE_SERVING", "data/serving/lifecycle.duckdb")
 
 
-def report_path() -> Path:
-    """The lifecycle report: `report.html` beside the serving file, published with it."""
-    return serving_path().parent / "report.html"
+def report_path(serving: Path | None = None) -> Path:
+    """The lifecycle report: `report.html` beside the serving file (`serving`, default the current one),
+    published with it."""
+    return (serving or serving_path()).parent / "report.html"
 
 
 def report_window_months() -> int:
@@ -234,13 +253,14 @@ def spark_dir() -> Path:
     return _path_setting("LIFECYCLE_SPARK_DIR", "data/spark")
 
 
-def dbt_environment() -> dict[str, str]:
+def dbt_environment(*, warehouse: Path | None = None, as_of: date | None = None) -> dict[str, str]:
     """The settings dbt reads (`profiles.yml`, the `create_lake_tables` macro, the `as_of` var), resolved
-    here once, so dbt gets absolute paths and validated values and keeps no defaults of its own."""
-    as_of = as_of_date()
+    here once, so dbt gets absolute paths and validated values and keeps no defaults of its own.
+    `warehouse` and `as_of` override the settings for a build as of a past date."""
+    as_of = as_of or as_of_date()
     return {
         "LIFECYCLE_ENGINE": engine(),
-        "LIFECYCLE_WAREHOUSE": str(warehouse_path()),
+        "LIFECYCLE_WAREHOUSE": str(warehouse or warehouse_path()),
         "LIFECYCLE_LAKE_DIR": str(lake_dir()),
         "LIFECYCLE_SPARK_DIR": str(spark_dir()),
         "LIFECYCLE_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),
@@ -249,10 +269,10 @@ def dbt_environment() -> dict[str, str]:
 
 
 @contextmanager
-def dbt_environment_set() -> Iterator[None]:
+def dbt_environment_set(*, warehouse: Path | None = None, as_of: date | None = None) -> Iterator[None]:
     """`dbt_environment()` in this process's environment for the block: a dbt process started in it
     (dagster-dbt passes its own environment on) reads the pipeline's values."""
-    resolved = dbt_environment()
+    resolved = dbt_environment(warehouse=warehouse, as_of=as_of)
     previous = {name: os.environ.get(name) for name in resolved}
     os.environ.update(resolved)
     try:

@@ -127,11 +127,12 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
         max_line_bytes=settings.csv_max_line_bytes(),
         max_unknown_customer_share=settings.max_unknown_customer_share(),
     )
-    context.log.info(f"Landing root: {landing_root}; warehouse: {duckdb.database_path}")
+    context.log.info(f"Landing root: {landing_root}; warehouse: {duckdb.working_path}")
     problems = []
     keep_lake = settings.raw_lake_enabled()
     selected = [source for source in SOURCES if dg.AssetKey(source.asset_key) in context.selected_asset_keys]
-    with duckdb.get_connection() as connection:
+    # The working warehouse even in a build as of a past date: that build copies its sources from it.
+    with duckdb.get_connection(working=True) as connection:
         outcomes = ingest_sources(
             connection,
             selected,

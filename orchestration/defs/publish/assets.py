@@ -64,16 +64,16 @@ def published_marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource
     marts = None  # DuckDB: the warehouse's own marts schema
     if settings.engine() == "spark":  # every mart of the dbt project; a missing one fails the step
         marts = {key.path[1]: relations.relation("marts", key.path[1]) for key in MART_KEYS if key.path[0] == "marts"}
-    report_path = settings.report_path()
+    # A build as of a past date publishes beside the current marts, unless told to replace them.
+    serving_path = duckdb.as_of.serving_path
+    report_path = settings.report_path(serving_path)
     window_months, sla_hours = settings.report_window_months(), float(settings.dbt_project_var("support_sla_hours"))
 
     def write_report(serving_file, out):
         return render_report(serving_file, out, window_months=window_months, sla_hours=sla_hours)
 
     with duckdb.get_connection() as connection:
-        published = publish_marts(
-            connection, settings.serving_path(), marts, companions={report_path.name: write_report}
-        )
+        published = publish_marts(connection, serving_path, marts, companions={report_path.name: write_report})
     report: ReportSummary = published.companions[report_path]
     context.log.info(
         f"Published {len(published.row_counts)} marts to {published.serving_path} and {published.parquet_folder}/, "
@@ -83,6 +83,7 @@ def published_marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource
         asset_key=PUBLISHED_MARTS,
         metadata={
             "serving_path": str(published.serving_path),
+            "as_of_date": str(report.as_of),
             "parquet_folder": str(published.parquet_folder),
             "row_counts": dg.MetadataValue.json(published.row_counts),
             "bytes_written": published.bytes_written,

@@ -8,11 +8,12 @@ are built first, the CLV outputs' staging and everything downstream of it after 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.defs.resources import WAREHOUSE_POOL
+from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transform.artifacts import keep_partial_parse, seed_partial_parse, step_target_path
 from orchestration.defs.transform.project import dbt_project
 from orchestration.defs.transform.translator import LifecycleTranslator
 from orchestration.lib import settings
+from orchestration.lib.warehouse.as_of import copy_sources_as_of
 
 AFTER_CLV = "source:clv+"
 DBT_STOP_SECONDS = 30
@@ -35,13 +36,32 @@ def dbt_build_args(config: DbtBuildConfig, engine: str) -> list[str]:
     return arguments
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def _prepare_past_warehouse(context: dg.AssetExecutionContext, duckdb: WarehouseResource) -> None:
+    """A build as of a past date starts from a fresh copy of the working warehouse's sources up to that date."""
+    day = duckdb.as_of.past_date
+    if settings.engine() != "duckdb":
+        raise dg.Failure(
+            description=f"A build as of a past date ({day}) runs on the DuckDB engine only; unset LIFECYCLE_ENGINE",
+            allow_retries=False,
+        )
+    copied = copy_sources_as_of(
+        duckdb.working_path, duckdb.database_path, day, settings.dbt_project_var("reporting_timezone")
+    )
+    rows = ", ".join(f"{relation} {count:,}" for relation, count in copied.items())
+    context.log.info(f"Building as of {day} in {duckdb.database_path}, from the sources up to that day: {rows}")
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, duckdb: WarehouseResource):
     target_path = step_target_path(context)
     seed_partial_parse(target_path)
-    with settings.dbt_environment_set():
+    past_date = duckdb.as_of.past_date
+    with settings.dbt_environment_set(warehouse=duckdb.database_path, as_of=past_date):
         invocation = dbt.cli(dbt_build_args(config, settings.engine()), context=context, target_path=target_path)
+    # Every materialization of a past date's build says so: the asset's latest one is not the working warehouse's.
+    past = {"as_of_date": str(past_date), "warehouse": str(duckdb.database_path)} if past_date else {}
     try:
-        yield from invocation.stream()
+        for event in invocation.stream():
+            yield event.with_metadata({**event.metadata, **past}) if past and isinstance(event, dg.Output) else event
     except BaseException:
         # dagster-dbt stops dbt on an interrupt only: after any other failure while its events stream,
         # dbt would go on writing the warehouse beside the steps and runs that follow.
@@ -49,7 +69,8 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBu
             invocation.process.terminate()
             invocation.process.wait(timeout=DBT_STOP_SECONDS)
         raise
-    keep_partial_parse(target_path)
+    if not past_date:  # a past date's parse cache is for another profile: the next usual build would discard it
+        keep_partial_parse(target_path)
 
 
 @dbt_assets(
@@ -59,9 +80,13 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBu
     dagster_dbt_translator=LifecycleTranslator(),
     pool=WAREHOUSE_POOL,
 )
-def dbt_models_before_clv(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def dbt_models_before_clv(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, duckdb: WarehouseResource
+):
     """Staging, intermediate and the marts that do not read the CLV predictions."""
-    yield from _build(context, dbt, config)
+    if duckdb.as_of.past_date:
+        _prepare_past_warehouse(context, duckdb)
+    yield from _build(context, dbt, config, duckdb)
 
 
 @dbt_assets(
@@ -71,9 +96,11 @@ def dbt_models_before_clv(context: dg.AssetExecutionContext, dbt: DbtCliResource
     dagster_dbt_translator=LifecycleTranslator(),
     pool=WAREHOUSE_POOL,
 )
-def dbt_marts_after_clv(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def dbt_marts_after_clv(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, duckdb: WarehouseResource
+):
     """The CLV outputs' staging, the marts that join them, and the audits over those marts."""
-    yield from _build(context, dbt, config)
+    yield from _build(context, dbt, config, duckdb)
 
 
 DBT_STEPS = (dbt_models_before_clv, dbt_marts_after_clv)
