@@ -1,12 +1,17 @@
 """What several test modules share: writing landing files, running the real job, the schema types."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 import yaml
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "models"
+
+# Columns that say when something ran, not what the data is.
+RUN_TIME_COLUMNS = {"fitted_at"}
 
 ORDERS_HEADER = "order_id,customer_id,ordered_at,status,currency,amount,cost,channel,customer_email"
 
@@ -72,13 +77,17 @@ def declared_sources() -> dict[tuple[str, str], list[tuple[str, str | None]]]:
     return declared
 
 
-def publish_generated_data(root: Path, customers: int, seed: int) -> tuple[Path, dg.ExecuteInProcessResult]:
-    """Generate a landing zone under `root`, run the whole job on it with a warehouse and serving file of
-    its own; return the serving file (the report is beside it) and the run's result."""
+def publish_generated_data(
+    root: Path, customers: int, seed: int, prepare: Callable[[Path], None] | None = None
+) -> tuple[Path, dg.ExecuteInProcessResult]:
+    """Generate a landing zone under `root` (and `prepare` it: planted changes), run the whole job on it with a
+    warehouse and serving file of its own; return the serving file (the report is beside it) and the run's result."""
     from tools.sample_data import generate
 
     serving = root / "serving" / "lifecycle.duckdb"
     generate(root / "landing", customers=customers, seed=seed)
+    if prepare:
+        prepare(root / "landing")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LIFECYCLE_LANDING_DIR", str(root / "landing"))
         patch.setenv("LIFECYCLE_WAREHOUSE", str(root / "warehouse.duckdb"))
@@ -87,3 +96,37 @@ def publish_generated_data(root: Path, customers: int, seed: int) -> tuple[Path,
         result = run_lifecycle_job()
     assert result.success, [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
     return serving, result
+
+
+def mart_differences(one_file: Path, other_file: Path, schemas: tuple[str, ...] = ("marts",)) -> dict[str, int]:
+    """Rows in one DuckDB file and not the other, per table of `schemas` (doubles compared to 1e-9, run times
+    left out); every mart but the holdout tracking must have rows."""
+    differences = {}
+    with duckdb.connect() as connection:
+        connection.execute(f"ATTACH '{one_file}' AS one (READ_ONLY)")
+        connection.execute(f"ATTACH '{other_file}' AS other (READ_ONLY)")
+        tables = connection.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'other' "
+            "AND list_contains(?, schema_name) ORDER BY ALL",
+            [list(schemas)],
+        ).fetchall()
+        assert len(tables) >= 8
+        for schema, table in tables:
+            columns = connection.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() "
+                "WHERE database_name = 'other' AND schema_name = ? AND table_name = ? ORDER BY column_index",
+                [schema, table],
+            ).fetchall()
+            select = ", ".join(
+                f"round({name}, 9)" if kind == "DOUBLE" else name
+                for name, kind in columns
+                if name not in RUN_TIME_COLUMNS
+            )
+            one, other = (f"SELECT {select} FROM {db}.{schema}.{table}" for db in ("one", "other"))
+            count = connection.execute(
+                f"SELECT (SELECT count(*) FROM ({one} EXCEPT ALL {other})) + (SELECT count(*) FROM ({other} EXCEPT ALL {one}))"
+            ).fetchall()[0][0]
+            rows = connection.execute(f"SELECT count(*) FROM other.{schema}.{table}").fetchall()[0][0]
+            differences[f"{schema}.{table}"] = count
+            assert rows > 0 or schema != "marts" or table == "clv_holdout_tracking", f"{schema}.{table} is empty"
+    return differences

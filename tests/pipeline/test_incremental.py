@@ -2,12 +2,10 @@
 
 import duckdb
 
-from tests.helpers import run_lifecycle_job
+from tests.helpers import mart_differences, run_lifecycle_job
 from tools.sample_data import generate, hold_back_day
 
 LAST_DAY = "2025-12-31"
-# Columns that say when something ran, not what the data is.
-RUN_TIME_COLUMNS = {"fitted_at"}
 # The incremental intermediate models, and their columns that say when (or as of when) a row was worked out.
 INCREMENTAL_MODELS = (
     "int_customer_order_summaries",
@@ -72,37 +70,6 @@ def _order_ids(*files) -> set[str]:
                 f"SELECT order_id FROM read_csv('{file}', all_varchar = true)"
             ).fetchall()
         }
-
-
-def _differences(incremental_file, full_file) -> dict[str, int]:
-    """Rows in one serving file and not the other, per mart (doubles compared to 1e-9)."""
-    differences = {}
-    with duckdb.connect() as connection:
-        connection.execute(f"ATTACH '{incremental_file}' AS incremental (READ_ONLY)")
-        connection.execute(f"ATTACH '{full_file}' AS full_build (READ_ONLY)")
-        tables = connection.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'full_build' ORDER BY ALL"
-        ).fetchall()
-        assert len(tables) >= 8
-        for schema, table in tables:
-            columns = connection.execute(
-                "SELECT column_name, data_type FROM duckdb_columns() "
-                "WHERE database_name = 'full_build' AND schema_name = ? AND table_name = ? ORDER BY column_index",
-                [schema, table],
-            ).fetchall()
-            select = ", ".join(
-                f"round({name}, 9)" if kind == "DOUBLE" else name
-                for name, kind in columns
-                if name not in RUN_TIME_COLUMNS
-            )
-            one, other = (f"SELECT {select} FROM {db}.{schema}.{table}" for db in ("incremental", "full_build"))
-            count = connection.execute(
-                f"SELECT (SELECT count(*) FROM ({one} EXCEPT ALL {other})) + (SELECT count(*) FROM ({other} EXCEPT ALL {one}))"
-            ).fetchall()[0][0]
-            rows = connection.execute(f"SELECT count(*) FROM full_build.{schema}.{table}").fetchall()[0][0]
-            differences[f"{schema}.{table}"] = count
-            assert rows > 0 or table in ("clv_holdout_tracking",), f"{schema}.{table} is empty"
-    return differences
 
 
 def _intermediate_differences(incremental_warehouse, full_warehouse) -> dict[str, int]:
@@ -222,7 +189,7 @@ def test_daily_run_equals_a_full_rebuild(tmp_path, monkeypatch):
     full = tmp_path / "full"
     _build(monkeypatch, landing, full)
 
-    differences = _differences(incremental / "serving" / "lifecycle.duckdb", full / "serving" / "lifecycle.duckdb")
+    differences = mart_differences(incremental / "serving" / "lifecycle.duckdb", full / "serving" / "lifecycle.duckdb")
     assert set(differences.values()) == {0}, differences
     # ... and so do the incremental models under them, row for row.
     differences = _intermediate_differences(incremental / "warehouse.duckdb", full / "warehouse.duckdb")
