@@ -1,8 +1,8 @@
 """Every resource, in one place, keyed by technology."""
 
+import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
-import datetime
 from pathlib import Path
 
 import dagster as dg

@@ -1,5 +1,6 @@
 """The automation under a real `dagster dev` (webserver, daemon, code server, run queue): files dropped into
-the landing folder are ingested without anyone clicking, and two runs launched together wait for each other."""
+the landing folder are ingested without anyone clicking, and two runs launched together wait for each other
+(the second a build as of a past date, configured as in the launchpad)."""
 
 import shutil
 import time
@@ -13,8 +14,8 @@ from tools.sample_data import generate
 pytestmark = pytest.mark.ops
 
 LAUNCH = """
-mutation Launch($selector: JobOrPipelineSelector!) {
-  launchRun(executionParams: {selector: $selector, runConfigData: "{}"}) {
+mutation Launch($selector: JobOrPipelineSelector!, $config: RunConfigData) {
+  launchRun(executionParams: {selector: $selector, runConfigData: $config}) {
     __typename
     ... on LaunchRunSuccess { run { runId } }
     ... on PythonError { message }
@@ -22,6 +23,7 @@ mutation Launch($selector: JobOrPipelineSelector!) {
 }
 """
 SELECTOR = {"repositoryLocationName": "lifecycle", "repositoryName": "__repository__", "jobName": "lifecycle_job"}
+PAST_DATE = "2025-06-30"
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +53,9 @@ def test_files_dropped_into_the_landing_folder_are_ingested_without_a_click(serv
 
 def test_two_runs_launched_together_run_one_after_the_other(server):
     launched = []
-    for _ in range(2):
-        result = server.graphql(LAUNCH, {"selector": SELECTOR})["launchRun"]
+    past_date = {"resources": {"as_of": {"config": {"date": PAST_DATE}}}}
+    for config in ({}, past_date):
+        result = server.graphql(LAUNCH, {"selector": SELECTOR, "config": config})["launchRun"]
         assert result["__typename"] == "LaunchRunSuccess", result
         launched.append(result["run"]["runId"])
     statuses = {run["runId"]: run["status"] for run in server.runs()}
@@ -61,3 +64,15 @@ def test_two_runs_launched_together_run_one_after_the_other(server):
     first, second = server.wait_for_runs(set(launched))
     assert [first["status"], second["status"]] == ["SUCCESS", "SUCCESS"]
     assert second["startTime"] >= first["endTime"]  # never on the warehouse at once
+
+    serving = server.root / "serving"
+    with duckdb.connect(str(serving / "as_of" / PAST_DATE / "lifecycle.duckdb"), read_only=True) as connection:
+        assert (
+            connection.execute("SELECT DISTINCT as_of_date FROM marts.customers").fetchall()[0][0].isoformat()
+            == PAST_DATE
+        )
+    with duckdb.connect(str(serving / "lifecycle.duckdb"), read_only=True) as connection:
+        assert (
+            connection.execute("SELECT DISTINCT as_of_date FROM marts.customers").fetchall()[0][0].isoformat()
+            > PAST_DATE
+        )

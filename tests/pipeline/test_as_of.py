@@ -70,9 +70,9 @@ def sample_build(tmp_path_factory):
 def test_the_sample_raises_no_metric_flag(sample_build):
     _, paths, result = sample_build
     with duckdb.connect(str(paths["LIFECYCLE_SERVING"]), read_only=True) as connection:
-        assert connection.execute("SELECT count(*), count(*) FILTER (WHERE is_raised) FROM marts.metric_flags").fetchall()[
-            0
-        ] == (13, 0)
+        assert connection.execute(
+            "SELECT count(*), count(*) FILTER (WHERE is_raised) FROM marts.metric_flags"
+        ).fetchall()[0] == (13, 0)
     flags = [e for e in result.get_asset_check_evaluations() if e.check_name in FLAG_MARTS]
     assert len(flags) == len(FLAG_MARTS) and all(flag.passed for flag in flags)
 
