@@ -98,6 +98,10 @@ def _stop(server: subprocess.Popen) -> None:
     if group_alive(server.pid):
         os.killpg(server.pid, signal.SIGKILL)
     server.wait(timeout=30)
+    # Killed processes other than `dagster dev` itself are reaped by init, not by us: give it a moment.
+    deadline = time.monotonic() + 15
+    while group_alive(server.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 @contextmanager
@@ -146,4 +150,5 @@ def dagster_dev(root: Path, **settings: str) -> Iterator[DagsterDev]:
             yield DagsterDev(base, root)
         finally:
             _stop(server)
-    assert not group_alive(server.pid), "a process of dagster dev outlived the test"
+    left = subprocess.run(["ps", "-o", "pid,stat,args", "-g", str(server.pid)], capture_output=True, text=True).stdout
+    assert not group_alive(server.pid), f"a process of dagster dev outlived the test:\n{left}"
