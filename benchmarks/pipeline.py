@@ -1,19 +1,26 @@
 """The whole pipeline at three data sizes, against one plain DuckDB SQL script over the same files.
 
-    python -m benchmarks.pipeline --tiers S M L --out bench-results/pipeline.json
+    python -m benchmarks.pipeline --tiers S M L [--formats csv parquet parquet-monthly] [--no-ui]
 
 For each tier, in one run:
-1. the landing files come from the project's generator (cached under `--data-dir`); the last
-   day of every source is cut out into files of its own, to be delivered later;
-2. **full build**: `python -m orchestration.cli run` (the `make run` path: ingest and gates, dbt
-   build with its tests, CLV fit, publish) on a fresh warehouse, after `dbt parse` with the same
-   settings as `make run` does (`make manifest`); wall time, peak memory of the
-   whole process tree (RSS summed over the process and its children, sampled every 50 ms) and
-   each stage's share, read from the run's Dagster event log;
-3. **reference**: `benchmarks/reference/marts.sql`, the customer, cohort and NPS marts computed
-   by one plain DuckDB script over the same landing files, measured the same way;
-4. **daily run**: the last day's files are delivered and the pipeline runs again on the same
-   warehouse; its time as a share of the full build.
+1. the landing files come from the project's generator (cached under `--data-dir`), in each input
+   format: monthly CSV files (`csv`), one Parquet file per source (`parquet`, what most exports and
+   lakes hand over) and monthly Parquet files (`parquet-monthly`), the same rows in each; the last
+   day of every source is cut out into CSV files of its own, to be delivered later;
+2. **full build**, per format: `python -m orchestration.cli run` (the `make run` path: ingest and
+   gates, dbt build with its tests, CLV fit, publish) on a fresh warehouse, after `dbt parse` with
+   the same settings as `make run` does (`make manifest`); wall time, peak memory of the whole
+   process tree (RSS summed over the process and its children, sampled every 50 ms) and each
+   stage's share, read from the run's Dagster event log; and whether its marts are those of the
+   CSV build (tools/fingerprint.py);
+3. **reference**, per format: `benchmarks/reference/marts.sql`, the customer, cohort and NPS marts
+   computed by one plain DuckDB script over the very same files, measured the same way;
+4. **daily run**: the last day's files are delivered on top of the CSV build and the pipeline runs
+   again on the same warehouse; its time as a share of the full build, and against tier S's;
+5. **launched from the UI** (unless `--no-ui`): the CSV full build again on a fresh warehouse, as
+   the UI, the schedule and the sensors start runs: launched through the GraphQL API of a
+   `dagster dev` on 127.0.0.1 and run by its daemon's run worker, timed from the launch to the
+   run's end.
 
 Each run also records every dbt node's own time and its file's checksum (from each dbt step's
 `run_results.json` and manifest), which `benchmarks.compare` uses to set two runs side by side.
@@ -36,6 +43,8 @@ from pathlib import Path
 
 import duckdb
 
+from tools.dagster_dev import dagster_dev
+from tools.fingerprint import fingerprints
 from tools.sample_data import BehaviourParams, generate, hold_back_day
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +53,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TIERS = {"S": 5_000, "M": 200_000, "L": 2_000_000}
 BEHAVIOUR = BehaviourParams(r=0.5, alpha=3.5, a=0.8, b=2.7)
 LAST_DAY = "2025-12-31"
+FORMATS = ("csv", "parquet", "parquet-monthly")
 STAGES = {
     "ingest_landing_files": "ingest + gates",
     "dbt_": "dbt build + tests",
@@ -72,18 +82,51 @@ def generated_once(root: Path, generate_files: Callable[[], dict]) -> dict:
     return json.loads(marker.read_text())
 
 
-def prepare_landing(tier: str, data_dir: Path) -> tuple[Path, Path, dict[str, int]]:
-    """Generate the tier once; return (landing without the last day, the last day's files, rows)."""
+def _parquet_without_day(monthly: Path, day: str) -> None:
+    """Drop `day`'s rows from the monthly Parquet files (its month's file), as hold_back_day does for CSV."""
+    from orchestration.lib.ingest.contract import SOURCES
+
+    with duckdb.connect() as connection:
+        connection.execute("SET TimeZone = 'UTC'")
+        for source in SOURCES:
+            month_file = monthly / source.folder / f"{source.folder}_{day[:7]}.parquet"
+            if month_file.exists():
+                rest = month_file.with_suffix(".rest")
+                connection.execute(
+                    f"COPY (SELECT * FROM read_parquet('{month_file}') WHERE "
+                    f"CAST(CAST({source.event_column} AS TIMESTAMPTZ) AS DATE) <> DATE '{day}') TO '{rest}' (FORMAT parquet)"
+                )
+                rest.replace(month_file)
+
+
+def _one_file_per_source(monthly: Path, target: Path) -> None:
+    """Each source's monthly Parquet files as one file, in month order."""
+    with duckdb.connect() as connection:
+        for folder in sorted(p for p in monthly.iterdir() if p.is_dir()):
+            (target / folder.name).mkdir(parents=True, exist_ok=True)
+            files = sorted(str(f) for f in folder.glob("*.parquet"))
+            connection.execute(
+                f"COPY (SELECT * FROM read_parquet({files})) TO '{target / folder.name / f'{folder.name}.parquet'}' (FORMAT parquet)"
+            )
+
+
+def prepare_landing(tier: str, data_dir: Path) -> tuple[dict[str, Path], Path, dict[str, int]]:
+    """Generate the tier once; return (the landing without the last day per format, the last day's
+    CSV files, rows)."""
     root = data_dir / tier
-    landing, day = root / "landing", root / "day"
-    generated = generated_once(
-        root,
-        lambda: {
-            "rows": generate(landing, TIERS[tier], seed=42, params=BEHAVIOUR),
-            "day_rows": hold_back_day(landing, LAST_DAY, day),
-        },
-    )
-    return landing, day, generated
+    landings = {"csv": root / "landing", "parquet": root / "parquet", "parquet-monthly": root / "parquet_monthly"}
+    day = root / "day"
+
+    def generate_files() -> dict:
+        rows = generate(landings["csv"], TIERS[tier], seed=42, params=BEHAVIOUR)
+        day_rows = hold_back_day(landings["csv"], LAST_DAY, day)
+        generate(landings["parquet-monthly"], TIERS[tier], seed=42, params=BEHAVIOUR, file_format="parquet")
+        _parquet_without_day(landings["parquet-monthly"], LAST_DAY)
+        _one_file_per_source(landings["parquet-monthly"], landings["parquet"])
+        return {"rows": rows, "day_rows": day_rows}
+
+    generated = generated_once(root, generate_files)
+    return landings, day, generated
 
 
 def _tree_rss_bytes(root_pid: int) -> int:
@@ -134,13 +177,13 @@ def measure(command: list[str], env: dict[str, str], log: Path) -> Measured:
     return Measured(round(seconds, 2), round(peak / 2**20, 1), exit_code)
 
 
-def stage_seconds(dagster_home: Path) -> dict[str, float]:
-    """Seconds per stage of the latest run, from STEP_START to STEP_SUCCESS/FAILURE in its event log."""
+def stage_seconds(dagster_home: Path, run_id: str | None = None) -> dict[str, float]:
+    """Seconds per stage of the run (default: the latest), from STEP_START to STEP_SUCCESS/FAILURE in its event log."""
     import dagster as dg
 
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     with dg.DagsterInstance.get() as instance:
-        [run] = instance.get_runs(limit=1)
+        run = instance.get_run_by_id(run_id) if run_id else instance.get_runs(limit=1)[0]
         started: dict[str, float] = {}
         stages: dict[str, float] = {}
         for record in instance.all_logs(run.run_id):
@@ -233,67 +276,158 @@ def run_reference(landing: Path, work: Path, log: Path) -> Measured:
     return measure(command, dict(os.environ), log)
 
 
-def bench_tier(tier: str, data_dir: Path, work_dir: Path) -> dict:
+def run_from_ui(landing: Path, work: Path, log: Path) -> Measured:
+    """The full build launched as the UI launches it (GraphQL `launchRun` against `dagster dev`), timed from the
+    launch to the run's end; memory is not sampled (the server's own processes would count)."""
+    env = pipeline_env(landing, work)
+    overrides = {name: value for name, value in env.items() if name.startswith(("LIFECYCLE_", "DBT_"))}
+    # The landing sensor would start a run of the same files too: its files never settle here.
+    overrides["LIFECYCLE_LANDING_SETTLE_SECONDS"] = str(10**9)
+    prepare_dbt_parse(landing, work, work / "dbt_parse.log")
+    with dagster_dev(work, **overrides) as server:
+        began = time.time()
+        launched = server.graphql(LAUNCH, {"selector": SELECTOR})["launchRun"]
+        if launched["__typename"] != "LaunchRunSuccess":
+            raise RuntimeError(f"launch failed: {launched}")
+        run_id = launched["run"]["runId"]
+        [run] = server.wait_for_runs({run_id}, timeout_seconds=3 * 3600)
+        measured = Measured(round(run["endTime"] - began, 2), 0.0, 0 if run["status"] == "SUCCESS" else 1)
+    shutil.copy(work / "dagster_dev.log", log)
+    measured.stages = stage_seconds(work / "dagster_home", run_id)
+    measured.stages["launch + run worker start"] = round(measured.seconds - sum(measured.stages.values()), 2)
+    return measured
+
+
+LAUNCH = """
+mutation Launch($selector: JobOrPipelineSelector!) {
+  launchRun(executionParams: {selector: $selector, runConfigData: "{}"}) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}
+"""
+SELECTOR = {"repositoryLocationName": "lifecycle", "repositoryName": "__repository__", "jobName": "lifecycle_job"}
+
+
+def bench_tier(tier: str, data_dir: Path, work_dir: Path, formats: list[str], ui: bool) -> dict:
     print(f"[{tier}] preparing landing data ...", flush=True)
-    landing, day, generated = prepare_landing(tier, data_dir)
+    landings, day, generated = prepare_landing(tier, data_dir)
     work = work_dir / tier
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     # The daily delivery must not be in the landing folder for the full build.
     for folder in day.iterdir():
-        (landing / folder.name / f"{folder.name}_{LAST_DAY}.csv").unlink(missing_ok=True)
+        (landings["csv"] / folder.name / f"{folder.name}_{LAST_DAY}.csv").unlink(missing_ok=True)
 
-    prepare_dbt_parse(landing, work, work / "dbt_parse.log")
-    print(f"[{tier}] full build ...", flush=True)
-    full = run_pipeline(landing, work, work / "full.log")
-    print(f"[{tier}] reference ...", flush=True)
-    reference = run_reference(landing, work, work / "reference.log")
-    print(f"[{tier}] daily run ...", flush=True)
-    for folder in day.iterdir():
-        for file in folder.iterdir():
-            shutil.copy(file, landing / folder.name / file.name)
-    daily = run_pipeline(landing, work, work / "daily.log")
-    for folder in day.iterdir():  # leave the cached landing as it was generated
-        (landing / folder.name / f"{folder.name}_{LAST_DAY}.csv").unlink(missing_ok=True)
+    full, reference, identical = {}, {}, {}
+    for file_format in formats:
+        landing, runs = landings[file_format], work / file_format
+        runs.mkdir()
+        prepare_dbt_parse(landing, runs, runs / "dbt_parse.log")
+        print(f"[{tier}] full build, {file_format} ...", flush=True)
+        full[file_format] = run_pipeline(landing, runs, runs / "full.log")
+        print(f"[{tier}] reference, {file_format} ...", flush=True)
+        reference[file_format] = run_reference(landing, runs, runs / "reference.log")
+    for file_format in formats:
+        if file_format != "csv" and "csv" in formats:
+            identical[file_format] = fingerprints(work / file_format / "serving" / "lifecycle.duckdb") == fingerprints(
+                work / "csv" / "serving" / "lifecycle.duckdb"
+            )
+
+    daily = None
+    if "csv" in formats:
+        print(f"[{tier}] daily run ...", flush=True)
+        for folder in day.iterdir():
+            for file in folder.iterdir():
+                shutil.copy(file, landings["csv"] / folder.name / file.name)
+        daily = run_pipeline(landings["csv"], work / "csv", work / "csv" / "daily.log")
+        for folder in day.iterdir():  # leave the cached landing as it was generated
+            (landings["csv"] / folder.name / f"{folder.name}_{LAST_DAY}.csv").unlink(missing_ok=True)
+
+    from_ui = None
+    if ui:
+        print(f"[{tier}] full build launched from the UI, csv ...", flush=True)
+        from_ui = run_from_ui(landings["csv"], work / "ui", work / "ui.log")
 
     return {
         "tier": tier,
         "customers": TIERS[tier],
         "rows": generated["rows"],
         "daily_rows": generated["day_rows"],
-        "full": asdict(full),
-        "reference": asdict(reference),
-        "daily": asdict(daily),
-        "full_over_reference": round(full.seconds / reference.seconds, 2),
-        "daily_share_of_full": round(daily.seconds / full.seconds, 3),
+        "full": {file_format: asdict(measured) for file_format, measured in full.items()},
+        "reference": {file_format: asdict(measured) for file_format, measured in reference.items()},
+        "full_over_reference": {
+            file_format: round(full[file_format].seconds / reference[file_format].seconds, 2) for file_format in formats
+        },
+        "marts_identical_to_csv": identical,
+        "daily": asdict(daily) if daily else None,
+        "daily_share_of_full": round(daily.seconds / full["csv"].seconds, 3) if daily else None,
+        "from_ui": asdict(from_ui) if from_ui else None,
+        "from_ui_over_cli": round(from_ui.seconds / full["csv"].seconds, 2) if from_ui and "csv" in full else None,
     }
 
 
 def print_table(results: list[dict]) -> None:
-    header = f"{'tier':<4} {'orders':>10} {'full s':>8} {'peak MB':>8} {'ref s':>7} {'ref MB':>7} {'full/ref':>8} {'daily s':>8} {'daily/full':>10}"
+    header = (
+        f"{'tier':<4} {'format':<16} {'orders':>10} {'full s':>8} {'peak MB':>8} {'ref s':>7} {'ref MB':>7} "
+        f"{'full/ref':>8} {'same marts':>10}"
+    )
     print("\n" + header + "\n" + "-" * len(header))
     for r in results:
-        print(
-            f"{r['tier']:<4} {r['rows']['orders']:>10,} {r['full']['seconds']:>8.1f} {r['full']['peak_rss_mb']:>8.0f} "
-            f"{r['reference']['seconds']:>7.1f} {r['reference']['peak_rss_mb']:>7.0f} {r['full_over_reference']:>8.2f} "
-            f"{r['daily']['seconds']:>8.1f} {r['daily_share_of_full']:>10.1%}"
-        )
+        for file_format, full in r["full"].items():
+            reference = r["reference"][file_format]
+            same = r["marts_identical_to_csv"].get(file_format)
+            print(
+                f"{r['tier']:<4} {file_format:<16} {r['rows']['orders']:>10,} {full['seconds']:>8.1f} "
+                f"{full['peak_rss_mb']:>8.0f} {reference['seconds']:>7.1f} {reference['peak_rss_mb']:>7.0f} "
+                f"{r['full_over_reference'][file_format]:>8.2f} {'-' if same is None else 'yes' if same else 'NO':>10}"
+            )
+    small = next((r for r in results if r["tier"] == "S" and r["daily"]), None)
+    print("\nDaily run (one day's CSV delivery on top of the CSV build) and a run launched from the UI:")
+    for r in results:
+        line = f"  {r['tier']}"
+        if r["daily"]:
+            line += f"  daily {r['daily']['seconds']:.1f} s = {r['daily_share_of_full']:.1%} of the full build"
+            if small:
+                line += f", {r['daily']['seconds'] / small['daily']['seconds']:.2f}x the daily run at S"
+        if r["from_ui"]:
+            line += (
+                f"  UI-launched full build {r['from_ui']['seconds']:.1f} s = {r['from_ui_over_cli']:.2f}x make run's"
+            )
+        print(line)
     print("\nWhere the time goes (seconds; share of the run):")
     for r in results:
-        for run in ("full", "daily"):
-            parts = ", ".join(
-                f"{stage} {seconds:.1f} ({seconds / r[run]['seconds']:.0%})"
-                for stage, seconds in r[run]["stages"].items()
-            )
-            print(f"  {r['tier']} {run:<5} {parts}")
-    failed = [f"{r['tier']} {run}" for r in results for run in ("full", "reference", "daily") if r[run]["exit_code"]]
+        runs = {f"full {f}": m for f, m in r["full"].items()} | {"daily": r["daily"], "from UI": r["from_ui"]}
+        for name, measured in runs.items():
+            if measured:
+                parts = ", ".join(
+                    f"{stage} {seconds:.1f} ({seconds / measured['seconds']:.0%})"
+                    for stage, seconds in measured["stages"].items()
+                )
+                print(f"  {r['tier']} {name:<20} {parts}")
+    failed = _failed(results)
     if failed:
         print(f"\nFAILED: {', '.join(failed)} (see the logs under the work directory)")
+
+
+def _failed(results: list[dict]) -> list[str]:
+    failed = []
+    for r in results:
+        runs = {f"full {f}": m for f, m in r["full"].items()} | {f"reference {f}": m for f, m in r["reference"].items()}
+        runs |= {"daily": r["daily"], "from UI": r["from_ui"]}
+        failed += [f"{r['tier']} {name}" for name, measured in runs.items() if measured and measured["exit_code"]]
+        failed += [
+            f"{r['tier']} {f} marts differ from csv" for f, same in r["marts_identical_to_csv"].items() if not same
+        ]
+    return failed
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tiers", nargs="+", choices=list(TIERS), default=list(TIERS))
+    parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS))
+    parser.add_argument("--no-ui", action="store_true", help="leave out the run launched from the UI")
     parser.add_argument(
         "--data-dir", type=Path, default=PROJECT_ROOT / "bench-data", help="generated landing files, kept"
     )
@@ -303,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results" / "pipeline.json")
     args = parser.parse_args(argv)
 
-    results = [bench_tier(tier, args.data_dir, args.work_dir) for tier in args.tiers]
+    results = [bench_tier(tier, args.data_dir, args.work_dir, args.formats, ui=not args.no_ui) for tier in args.tiers]
     print_table(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     machine = {
@@ -314,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.out.write_text(json.dumps({"machine": machine, "tiers": results}, indent=2))
     print(f"\nWrote {args.out}")
-    return 1 if any(r[run]["exit_code"] for r in results for run in ("full", "reference", "daily")) else 0
+    return 1 if _failed(results) else 0
 
 
 if __name__ == "__main__":

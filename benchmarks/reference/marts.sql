@@ -21,8 +21,9 @@
 -- quarantine of bad rows, blocked files, duplicate-content detection, Great Expectations, tests.
 -- On valid files that changes nothing. Also left out: marketing_spend (these marts do not use
 -- it) and the customer_email hash (staging computes it, no mart of these three reads it).
--- Only CSV files are read (the sample data and benchmark tiers are CSV); a source folder must
--- hold at least one file, and each column used must be in the files' headers.
+-- The landing files are read through views a reader script defines before this one runs
+-- (read_csv.sql or read_parquet.sql: `landed_<folder>`, and the `deliveries` in the order ingestion
+-- loads them); a source folder must hold at least one file, and each column used must be in it.
 
 -- Naive timestamps are UTC, as at ingestion (the session time zone parses them).
 SET TimeZone = 'UTC';
@@ -30,23 +31,10 @@ SET TimeZone = 'UTC';
 CREATE SCHEMA IF NOT EXISTS reference;
 
 
--- Delivery order, as ingestion assigns load ids: by modification time, then path (discover() in
--- orchestration/lib/landing.py). DuckDB reports modification times to the second, ingestion to
--- the nanosecond, so two deliveries of one key within the same second may rank differently.
--- read_blob does not read the files' contents unless they are selected.
-CREATE TEMP TABLE deliveries AS
-SELECT filename, row_number() OVER (ORDER BY last_modified, filename) AS delivery
-FROM read_blob('{landing}/*/**/*.csv');
-
-
 -- Staging (stg_*): the rows of each key's newest delivery. dense_rank, as the latest_delivery
 -- macro: a key repeated inside one file is kept twice (ingestion would have quarantined it).
--- Read as ingestion reads (orchestration/lib/landing.py, row_rules.py): the dialect is fixed, not
--- sniffed, columns match by name, text is trimmed with '' as NULL, timestamps keep their offset
--- and become naive UTC, whole numbers may be written "4.0"; then staging's renames, case
--- normalisation and rounding to cents (to_money). Every column this script reads gets its
--- contract type, the rest stay text (auto_type_candidates): type sniffing would cost more time
--- than the reading itself, so sample_size only has to find the header.
+-- Text is trimmed with '' as NULL, timestamps become naive UTC; then staging's renames, case
+-- normalisation and rounding to cents (to_money).
 
 CREATE TEMP TABLE stg_orders AS
 SELECT * EXCLUDE (delivery)
@@ -61,12 +49,7 @@ FROM (
         cast(round(cast(cost AS decimal(38, 9)), 2) AS decimal(18, 2)) AS order_cost,
         ordered_at AT TIME ZONE 'UTC' AS ordered_at,
         delivery
-    FROM read_csv(
-        '{landing}/orders/**/*.csv', header = true, delim = ',', quote = '"', escape = '"',
-        union_by_name = true, filename = true, auto_type_candidates = ['VARCHAR'], sample_size = 1024,
-        types = {'order_id': 'VARCHAR', 'customer_id': 'VARCHAR', 'ordered_at': 'TIMESTAMPTZ', 'status': 'VARCHAR',
-                 'currency': 'VARCHAR', 'amount': 'DOUBLE', 'cost': 'DOUBLE', 'channel': 'VARCHAR'}
-    )
+    FROM landed_orders
     INNER JOIN deliveries USING (filename)
 )
 QUALIFY dense_rank() OVER (PARTITION BY order_id ORDER BY delivery DESC) = 1;
@@ -83,13 +66,7 @@ FROM (
         first_response_at AT TIME ZONE 'UTC' AS first_response_at,
         resolved_at AT TIME ZONE 'UTC' AS resolved_at,
         delivery
-    FROM read_csv(
-        '{landing}/support_tickets/**/*.csv', header = true, delim = ',', quote = '"', escape = '"',
-        union_by_name = true, filename = true, auto_type_candidates = ['VARCHAR'], sample_size = 1024,
-        types = {'ticket_id': 'VARCHAR', 'customer_id': 'VARCHAR', 'created_at': 'TIMESTAMPTZ',
-                 'first_response_at': 'TIMESTAMPTZ', 'resolved_at': 'TIMESTAMPTZ', 'status': 'VARCHAR',
-                 'csat_score': 'DOUBLE'}
-    )
+    FROM landed_support_tickets
     INNER JOIN deliveries USING (filename)
 )
 QUALIFY dense_rank() OVER (PARTITION BY ticket_id ORDER BY delivery DESC) = 1;
@@ -104,12 +81,7 @@ FROM (
         cast(score AS integer) AS score,
         responded_at AT TIME ZONE 'UTC' AS responded_at,
         delivery
-    FROM read_csv(
-        '{landing}/survey_responses/**/*.csv', header = true, delim = ',', quote = '"', escape = '"',
-        union_by_name = true, filename = true, auto_type_candidates = ['VARCHAR'], sample_size = 1024,
-        types = {'response_id': 'VARCHAR', 'customer_id': 'VARCHAR', 'responded_at': 'TIMESTAMPTZ',
-                 'survey_type': 'VARCHAR', 'score': 'DOUBLE'}
-    )
+    FROM landed_survey_responses
     INNER JOIN deliveries USING (filename)
 )
 QUALIFY dense_rank() OVER (PARTITION BY response_id ORDER BY delivery DESC) = 1;
@@ -118,11 +90,7 @@ CREATE TEMP TABLE stg_fx_rates AS
 SELECT * EXCLUDE (delivery)
 FROM (
     SELECT rate_date, upper(trim(currency)) AS currency_code, rate_to_reporting, delivery
-    FROM read_csv(
-        '{landing}/fx_rates/**/*.csv', header = true, delim = ',', quote = '"', escape = '"',
-        union_by_name = true, filename = true, auto_type_candidates = ['VARCHAR'], sample_size = 1024,
-        types = {'rate_date': 'DATE', 'currency': 'VARCHAR', 'rate_to_reporting': 'DOUBLE'}
-    )
+    FROM landed_fx_rates
     INNER JOIN deliveries USING (filename)
 )
 QUALIFY dense_rank() OVER (PARTITION BY rate_date, currency_code ORDER BY delivery DESC) = 1;

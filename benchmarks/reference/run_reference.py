@@ -1,4 +1,4 @@
-"""Run the benchmark reference, `marts.sql`: three marts from the landing CSVs by DuckDB alone.
+"""Run the benchmark reference, `marts.sql`: three marts from the landing files (CSV or Parquet) by DuckDB alone.
 
     python -m benchmarks.reference.run_reference LANDING_DIR DATABASE [--threads N] [--memory-limit 2GB]
 
@@ -17,17 +17,26 @@ import duckdb
 from orchestration.lib import settings
 
 SCRIPT = Path(__file__).with_name("marts.sql")
+READERS = {"csv": Path(__file__).with_name("read_csv.sql"), "parquet": Path(__file__).with_name("read_parquet.sql")}
 TABLES = ("customers", "cohort_retention", "nps_monthly")
 
 
+def file_format(landing: Path) -> str:
+    """The format of the landing files, one for all of them (the reference reads one format at a time)."""
+    found = {path.suffix.lstrip(".") for path in landing.rglob("*.*") if path.suffix.lstrip(".") in READERS}
+    if len(found) != 1:
+        raise ValueError(f"{landing} must hold CSV or Parquet files, not {sorted(found) or 'neither'}")
+    return found.pop()
+
+
 def render(landing: Path) -> str:
-    """marts.sql with its placeholders filled in.
+    """The reader for the landing's format, then marts.sql, with their placeholders filled in.
 
     Plain replace, not str.format: the SQL has braces of its own (the read_csv type maps).
     """
     as_of = settings.as_of_date()  # validates LIFECYCLE_AS_OF as the pipeline does
     return (
-        SCRIPT.read_text()
+        (READERS[file_format(landing)].read_text() + "\n" + SCRIPT.read_text())
         .replace("{landing}", str(landing.resolve()).replace("'", "''"))
         .replace("{as_of}", f"DATE '{as_of.isoformat()}'" if as_of else "NULL")
     )

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.dagster_dev import dagster_dev
+from tools.dagster_dev import dagster_dev
 from tools.sample_data import generate
 
 pytestmark = pytest.mark.browser

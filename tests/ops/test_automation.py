@@ -8,7 +8,7 @@ import time
 import duckdb
 import pytest
 
-from tests.dagster_dev import dagster_dev
+from tools.dagster_dev import dagster_dev
 from tools.sample_data import generate
 
 pytestmark = pytest.mark.ops

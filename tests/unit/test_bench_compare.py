@@ -82,3 +82,11 @@ def test_the_bench_records_each_node_of_the_steps_that_ran(tmp_path):
     assert dbt_node_seconds(tmp_path, since=2_000) == {
         "model.p.orders": {"seconds": 1.25, "checksum": "sum-first", "step": "first"}
     }
+
+
+def test_a_bench_with_several_input_formats_is_compared_on_its_csv_full_build(tmp_path, capsys):
+    formats = {"csv": AFTER, "parquet": {"seconds": 999.0, "dbt_nodes": {}}}
+    (tmp_path / "after.json").write_text(json.dumps({"tiers": [{"tier": "L", "full": formats, "daily": AFTER}]}))
+    (tmp_path / "before.json").write_text(json.dumps({"tiers": [{"tier": "L", "full": BEFORE, "daily": BEFORE}]}))
+    assert main([str(tmp_path / "before.json"), str(tmp_path / "after.json")]) == 0
+    assert "L full    100.0 s ->   130.0 s (+30.0%)" in capsys.readouterr().out

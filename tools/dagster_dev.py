@@ -1,6 +1,6 @@
-"""`dagster dev` as the tests that need a real instance start it: on a free port of 127.0.0.1, with a
-temporary DAGSTER_HOME holding the project's dagster.yaml, a landing folder, warehouse and serving
-file of its own; stopped by its process group, and checked gone."""
+"""`dagster dev` as the tests and the benchmark that need a real instance start it: on a free port of
+127.0.0.1, with a temporary DAGSTER_HOME holding the project's dagster.yaml, a landing folder, warehouse
+and serving file of its own; stopped by its process group, and checked gone."""
 
 import json
 import os
@@ -49,7 +49,8 @@ class DagsterDev:
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             body = json.loads(response.read())
-        assert "errors" not in body, body["errors"]
+        if "errors" in body:
+            raise RuntimeError(f"GraphQL: {body['errors']}")
         return body["data"]
 
     def runs(self) -> list[dict]:
@@ -57,9 +58,16 @@ class DagsterDev:
         runs = self.graphql(RUNS)["runsOrError"]["results"]
         return [{**run, "tags": {tag["key"]: tag["value"] for tag in run["tags"]}} for run in runs]
 
-    def wait_for_runs(self, run_ids: set[str] | None = None, *, new_since: set[str] | None = None, count: int = 1):
+    def wait_for_runs(
+        self,
+        run_ids: set[str] | None = None,
+        *,
+        new_since: set[str] | None = None,
+        count: int = 1,
+        timeout_seconds: float = RUN_TIMEOUT_SECONDS,
+    ):
         """Wait until the given runs (or `count` runs not in `new_since`) have finished; return them, oldest first."""
-        deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+        deadline = time.monotonic() + timeout_seconds
         while True:
             runs = self.runs()
             if run_ids is not None:
@@ -69,8 +77,9 @@ class DagsterDev:
             wanted = len(run_ids) if run_ids is not None else count
             if len(chosen) >= wanted and all(run["status"] in FINISHED for run in chosen):
                 return sorted(chosen, key=lambda run: run["startTime"] or 0)
-            assert time.monotonic() < deadline, f"runs not finished in {RUN_TIMEOUT_SECONDS} s: {chosen}"
-            time.sleep(2)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"runs not finished in {timeout_seconds:.0f} s: {chosen}")
+            time.sleep(1)
 
 
 def _free_port() -> int:
@@ -145,10 +154,11 @@ def dagster_dev(root: Path, **settings: str) -> Iterator[DagsterDev]:
                         break
                 except OSError:
                     if server.poll() is not None or time.monotonic() > deadline:
-                        raise AssertionError(f"dagster dev did not start: {log_path.read_text()[-3000:]}") from None
+                        raise RuntimeError(f"dagster dev did not start: {log_path.read_text()[-3000:]}") from None
                     time.sleep(1)
             yield DagsterDev(base, root)
         finally:
             _stop(server)
-    left = subprocess.run(["ps", "-o", "pid,stat,args", "-g", str(server.pid)], capture_output=True, text=True).stdout
-    assert not group_alive(server.pid), f"a process of dagster dev outlived the test:\n{left}"
+    if group_alive(server.pid):
+        left = subprocess.run(["ps", "-o", "pid,stat,args", "-g", str(server.pid)], capture_output=True, text=True)
+        raise RuntimeError(f"a process of dagster dev outlived its stop:\n{left.stdout}")
