@@ -82,18 +82,24 @@ def generated_once(root: Path, generate_files: Callable[[], dict]) -> dict:
     return json.loads(marker.read_text())
 
 
-def _parquet_without_day(monthly: Path, day: str) -> None:
-    """Drop `day`'s rows from the monthly Parquet files (its month's file), as hold_back_day does for CSV."""
-    from orchestration.lib.ingest.contract import SOURCES
+def _typed_parquet(monthly: Path, day: str) -> None:
+    """Rewrite the generated monthly Parquet files as a system's export would type them (the generator writes
+    times as text): timestamps as UTC timestamps, dates as dates; and without `day`'s rows, as hold_back_day
+    does for the CSV files."""
+    from orchestration.lib.ingest.contract import DATE, SOURCES, TIMESTAMP
 
     with duckdb.connect() as connection:
         connection.execute("SET TimeZone = 'UTC'")
         for source in SOURCES:
-            month_file = monthly / source.folder / f"{source.folder}_{day[:7]}.parquet"
-            if month_file.exists():
+            typed = [
+                f"CAST(CAST({c.name} AS TIMESTAMPTZ) AS TIMESTAMP) AS {c.name}" if c.type == TIMESTAMP else f"CAST({c.name} AS DATE) AS {c.name}"
+                for c in source.columns
+                if c.type in (TIMESTAMP, DATE)
+            ]
+            for month_file in sorted((monthly / source.folder).glob("*.parquet")):
                 rest = month_file.with_suffix(".rest")
                 connection.execute(
-                    f"COPY (SELECT * FROM read_parquet('{month_file}') WHERE "
+                    f"COPY (SELECT * REPLACE ({', '.join(typed)}) FROM read_parquet('{month_file}') WHERE "
                     f"CAST(CAST({source.event_column} AS TIMESTAMPTZ) AS DATE) <> DATE '{day}') TO '{rest}' (FORMAT parquet)"
                 )
                 rest.replace(month_file)
@@ -121,7 +127,7 @@ def prepare_landing(tier: str, data_dir: Path) -> tuple[dict[str, Path], Path, d
         rows = generate(landings["csv"], TIERS[tier], seed=42, params=BEHAVIOUR)
         day_rows = hold_back_day(landings["csv"], LAST_DAY, day)
         generate(landings["parquet-monthly"], TIERS[tier], seed=42, params=BEHAVIOUR, file_format="parquet")
-        _parquet_without_day(landings["parquet-monthly"], LAST_DAY)
+        _typed_parquet(landings["parquet-monthly"], LAST_DAY)
         _one_file_per_source(landings["parquet-monthly"], landings["parquet"])
         return {"rows": rows, "day_rows": day_rows}
 
@@ -183,7 +189,8 @@ def stage_seconds(dagster_home: Path, run_id: str | None = None) -> dict[str, fl
 
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     with dg.DagsterInstance.get() as instance:
-        run = instance.get_run_by_id(run_id) if run_id else instance.get_runs(limit=1)[0]
+        latest = instance.get_runs(filters=dg.RunsFilter(job_name="lifecycle_job"), limit=1)
+        run = instance.get_run_by_id(run_id) if run_id else latest[0]
         started: dict[str, float] = {}
         stages: dict[str, float] = {}
         for record in instance.all_logs(run.run_id):
@@ -283,8 +290,10 @@ def run_from_ui(landing: Path, work: Path, log: Path) -> Measured:
     overrides = {name: value for name, value in env.items() if name.startswith(("LIFECYCLE_", "DBT_"))}
     # The landing sensor would start a run of the same files too: its files never settle here.
     overrides["LIFECYCLE_LANDING_SETTLE_SECONDS"] = str(10**9)
+    work.mkdir(parents=True, exist_ok=True)
     prepare_dbt_parse(landing, work, work / "dbt_parse.log")
     with dagster_dev(work, **overrides) as server:
+        _wait_until_idle(server)
         began = time.time()
         launched = server.graphql(LAUNCH, {"selector": SELECTOR})["launchRun"]
         if launched["__typename"] != "LaunchRunSuccess":
@@ -296,6 +305,21 @@ def run_from_ui(landing: Path, work: Path, log: Path) -> Measured:
     measured.stages = stage_seconds(work / "dagster_home", run_id)
     measured.stages["launch + run worker start"] = round(measured.seconds - sum(measured.stages.values()), 2)
     return measured
+
+
+ALL_RUNS = "query { runsOrError { ... on Runs { results { runId status } } } }"
+
+
+def _wait_until_idle(server, settle_seconds: float = 120) -> None:
+    """Launch as a user would, into an instance that has been up a while: after the first freshness checks
+    the daemon runs on start-up have finished (or `settle_seconds` without any run)."""
+    deadline = time.monotonic() + settle_seconds
+    while time.monotonic() < deadline:
+        runs = server.graphql(ALL_RUNS)["runsOrError"]["results"]
+        if runs and all(run["status"] in ("SUCCESS", "FAILURE", "CANCELED") for run in runs):
+            break
+        time.sleep(2)
+    time.sleep(5)
 
 
 LAUNCH = """

@@ -1,6 +1,6 @@
 -- The reference's reader for Parquet landing files (run_reference.py runs it before marts.sql).
--- Parquet files carry their types; timestamps are read as ingestion reads them, naive values as UTC
--- (TIMESTAMPTZ, as the CSV reader gives them).
+-- Parquet files carry their types; timestamps (or their text) are read as ingestion reads them, naive
+-- values as UTC (TIMESTAMPTZ, as the CSV reader gives them), dates as dates.
 
 -- Delivery order, as ingestion assigns load ids: by modification time, then path (discover() in
 -- orchestration/lib/ingest/discover.py). DuckDB reports modification times to the second, ingestion
@@ -27,5 +27,5 @@ SELECT * REPLACE (CAST(responded_at AS TIMESTAMPTZ) AS responded_at)
 FROM read_parquet('{landing}/survey_responses/**/*.parquet', union_by_name = true, filename = true);
 
 CREATE TEMP VIEW landed_fx_rates AS
-SELECT *
+SELECT * REPLACE (CAST(rate_date AS DATE) AS rate_date)
 FROM read_parquet('{landing}/fx_rates/**/*.parquet', union_by_name = true, filename = true);
