@@ -92,7 +92,9 @@ def _typed_parquet(monthly: Path, day: str) -> None:
         connection.execute("SET TimeZone = 'UTC'")
         for source in SOURCES:
             typed = [
-                f"CAST(CAST({c.name} AS TIMESTAMPTZ) AS TIMESTAMP) AS {c.name}" if c.type == TIMESTAMP else f"CAST({c.name} AS DATE) AS {c.name}"
+                f"CAST(CAST({c.name} AS TIMESTAMPTZ) AS TIMESTAMP) AS {c.name}"
+                if c.type == TIMESTAMP
+                else f"CAST({c.name} AS DATE) AS {c.name}"
                 for c in source.columns
                 if c.type in (TIMESTAMP, DATE)
             ]
