@@ -59,7 +59,7 @@ class WarehouseResource(DuckDBResource):
     process holds the file), read-only when asked: the working warehouse, or a past date's (`as_of`)."""
 
     database: str = Field(default="", description="The DuckDB file; empty: LIFECYCLE_WAREHOUSE, read at run time.")
-    as_of: AsOfResource = Field(default_factory=AsOfResource)
+    as_of: AsOfResource  # Dagster's nested resources take no default
 
     @property
     def working_path(self) -> Path:

@@ -7,7 +7,7 @@ import time
 import dagster as dg
 import pytest
 
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import AsOfResource, WarehouseResource
 from orchestration.lib.warehouse.connection import WarehouseLockedError, connect
 
 HOLD = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)"
@@ -38,7 +38,7 @@ def test_the_resource_turns_a_lock_into_a_dagster_failure(locked_warehouse, monk
     )
     with (
         pytest.raises(dg.Failure, match="is locked by another process"),
-        WarehouseResource(database=str(locked_warehouse)).get_connection(),
+        WarehouseResource(database=str(locked_warehouse), as_of=AsOfResource()).get_connection(),
     ):
         pass
 
