@@ -1,6 +1,7 @@
 """The Dagster UI in a real browser, as a data engineer uses it: `dagster dev` on 127.0.0.1 with the project's
 instance settings, every asset and group listed, lifecycle_job launched by a click and succeeding, its checks
-passed on a mart's page, the schedule running; then the server stopped by its process group, and gone."""
+passed on a mart's page, the schedule running and every sensor listed, the metric flags and the freshness
+checks on the assets they watch; then the server stopped by its process group, and gone."""
 
 import re
 
@@ -51,11 +52,15 @@ def test_every_asset_and_group_is_listed(ui, screenshots):
     page.screenshot(path=str(screenshots / "dagster-asset-graph.png"))
 
 
-def test_the_schedule_is_running(ui, screenshots):
+def test_the_schedule_is_running_and_every_sensor_is_listed(ui, screenshots):
+    from orchestration.definitions import defs
+
     page, server = ui
     base = server.base
     page.goto(f"{base}/automation")
     page.get_by_text("lifecycle_daily_schedule", exact=True).wait_for()
+    for sensor in defs.sensors:
+        page.get_by_text(sensor.name, exact=True).wait_for()
     # The schedule's row: the nearest element around its name holding both the row's selection box and
     # its on/off switch (the last one), which the page fills in once it has the schedule's state.
     page.wait_for_function(
@@ -91,3 +96,20 @@ def test_lifecycle_job_launched_by_a_click_succeeds_and_its_checks_pass(ui, scre
     declared = int(re.search(r"Checks \((\d+)\)", checks).group(1))
     assert declared > 0 and checks.count("\nSucceeded") == declared, checks
     page.screenshot(path=str(screenshots / "dagster-customers-checks.png"))
+
+
+def test_the_metric_flags_and_the_freshness_checks_show_on_the_assets_they_watch(ui, screenshots):
+    from orchestration.defs.automation.metric_flags import FLAG_MARTS
+
+    page, server = ui
+    base = server.base
+    assert server.runs(), "runs after the launch test"
+    for flag, mart in sorted(FLAG_MARTS.items()):
+        page.goto(f"{base}/assets/marts/{mart}?view=checks")
+        page.get_by_text(flag, exact=True).first.wait_for()
+    page.goto(f"{base}/assets/marts/support_monthly?view=checks")
+    page.get_by_text("first_response_over_sla", exact=True).first.wait_for()
+    page.screenshot(path=str(screenshots / "dagster-metric-flags.png"))
+    page.goto(f"{base}/assets/shop/orders?view=checks")
+    page.get_by_text("freshness_check", exact=True).first.wait_for()
+    page.screenshot(path=str(screenshots / "dagster-orders-freshness.png"))
