@@ -82,7 +82,9 @@ select
     {{ dbt.cast('groups.dimension', dbt.type_string()) }} as dimension,
     {{ dbt.cast('groups.support_group', dbt.type_string()) }} as support_group,
     {{ dbt.cast('count(*)', 'bigint') }} as customers,
-    {{ dbt.cast(round_half_up('avg(case when groups.is_churned then 1.0 else 0 end)', 4), 'double') }} as churn_rate,
+    {#- Rates from whole numbers: Spark averages a decimal literal to five places, and rounding that to four
+        could round twice. -#}
+    {{ dbt.cast(round_half_up('avg(case when groups.is_churned then 1 else 0 end)', 4), 'double') }} as churn_rate,
     {{ dbt.cast(round_half_up(
         '1.0 * sum(case when groups.can_tell_repeat_90d and groups.repeated_within_90d then 1 else 0 end)'
         ~ ' / nullif(sum(case when groups.can_tell_repeat_90d then 1 else 0 end), 0)', 4), 'double') }} as repeat_rate_90d,
