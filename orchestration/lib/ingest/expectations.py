@@ -8,6 +8,7 @@ not work on DuckDB.
 """
 
 import os
+import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,7 +32,18 @@ class ExpectationFailure:
         return f"{self.expectation}({self.column}): {self.unexpected_count} unexpected, e.g. {self.sample[:3]}"
 
 
+def _name_a_nameless_main() -> None:
+    """GX imports pyspark when it is installed (the `spark` extra), and pyspark's Connect package ends the
+    process (`sys.exit(0)`, "Skipping doctests") when `__main__` has neither a spec nor a file, taking it
+    for its own doctests. A run worker that Dagster's code server starts with multiprocessing's spawn
+    from `python -m dagster ...` has such a `__main__` (the spawn bootstrap's): name it first."""
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__spec__", None) is None and not hasattr(main, "__file__"):
+        main.__file__ = "<spawned worker>"
+
+
 def _load_context():
+    _name_a_nameless_main()
     import great_expectations as gx  # slow to import: only when a batch is validated
 
     context = gx.get_context(mode="ephemeral")
