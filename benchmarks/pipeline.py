@@ -43,7 +43,7 @@ from pathlib import Path
 
 import duckdb
 
-from tools.dagster_dev import dagster_dev
+from tools.dagster_dev import LAUNCH, SELECTOR, dagster_dev
 from tools.fingerprint import fingerprints
 from tools.sample_data import BehaviourParams, generate, hold_back_day
 
@@ -297,7 +297,7 @@ def run_from_ui(landing: Path, work: Path, log: Path) -> Measured:
     with dagster_dev(work, **overrides) as server:
         _wait_until_idle(server)
         began = time.time()
-        launched = server.graphql(LAUNCH, {"selector": SELECTOR})["launchRun"]
+        launched = server.graphql(LAUNCH, {"selector": SELECTOR, "config": {}})["launchRun"]
         if launched["__typename"] != "LaunchRunSuccess":
             raise RuntimeError(f"launch failed: {launched}")
         run_id = launched["run"]["runId"]
@@ -322,18 +322,6 @@ def _wait_until_idle(server, settle_seconds: float = 120) -> None:
             break
         time.sleep(2)
     time.sleep(5)
-
-
-LAUNCH = """
-mutation Launch($selector: JobOrPipelineSelector!) {
-  launchRun(executionParams: {selector: $selector, runConfigData: "{}"}) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-  }
-}
-"""
-SELECTOR = {"repositoryLocationName": "lifecycle", "repositoryName": "__repository__", "jobName": "lifecycle_job"}
 
 
 def bench_tier(tier: str, data_dir: Path, work_dir: Path, formats: list[str], ui: bool) -> dict:

@@ -68,7 +68,7 @@ def as_of_config(as_of: str, replace_published: bool = False) -> dict:
 
 def run_pipeline(full_refresh: bool = False, as_of: str = "", replace_published: bool = False) -> int:
     from orchestration.definitions import defs
-    from orchestration.defs.resources import WAREHOUSE_POOL, AsOfResource
+    from orchestration.defs.resources import WAREHOUSE_POOL, AsOfResource, WarehouseResource
     from orchestration.runs import WarehouseBusyError, recover_dead_runs, wait_for_warehouse
 
     as_of_resource = AsOfResource(date=as_of, replace_published=replace_published)
@@ -135,7 +135,7 @@ def run_pipeline(full_refresh: bool = False, as_of: str = "", replace_published:
         ]
         print(f"  NOT PUBLISHED: the serving files were left as they were (skipped steps: {', '.join(skipped) or '-'})")
 
-    warehouse = settings.past_warehouse_path(past_date) if past_date else settings.warehouse_path()
+    warehouse = WarehouseResource(as_of=as_of_resource).database_path  # the one this run built in
     serving = as_of_resource.serving_path
     if warehouse.exists():
         try:

@@ -22,6 +22,17 @@ DAGSTER = Path(sys.executable).parent / "dagster"
 RUN_TIMEOUT_SECONDS = 300
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
 
+LAUNCH = """
+mutation Launch($selector: JobOrPipelineSelector!, $config: RunConfigData) {
+  launchRun(executionParams: {selector: $selector, runConfigData: $config}) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}
+"""
+SELECTOR = {"repositoryLocationName": "lifecycle", "repositoryName": "__repository__", "jobName": "lifecycle_job"}
+
 RUNS = """
 query Runs { runsOrError(filter: {pipelineName: "lifecycle_job"}) {
   ... on Runs { results { runId status startTime endTime tags { key value } } } } }

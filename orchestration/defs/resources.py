@@ -69,7 +69,7 @@ class WarehouseResource(DuckDBResource):
     @property
     def database_path(self) -> Path:
         day = self.as_of.past_date
-        return settings.past_warehouse_path(day) if day else self.working_path
+        return settings.past_warehouse_path(day, self.working_path) if day else self.working_path
 
     @contextmanager
     def get_connection(self, read_only: bool = False, working: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

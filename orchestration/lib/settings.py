@@ -83,10 +83,10 @@ def parse_as_of(value: str, name: str) -> date | None:
         raise ValueError(f"{name} must be an ISO date (YYYY-MM-DD), got {value!r}") from error
 
 
-def past_warehouse_path(as_of: date) -> Path:
-    """The warehouse a build as of a past date works in, beside the working one, named by the date:
+def past_warehouse_path(as_of: date, working: Path) -> Path:
+    """The warehouse a build as of a past date works in, beside the `working` one, named by the date:
     rebuilt from scratch by each such build, so the working warehouse's incremental models never see it."""
-    return warehouse_path().parent / "as_of" / f"{as_of.isoformat()}.duckdb"
+    return working.parent / "as_of" / f"{as_of.isoformat()}.duckdb"
 
 
 def past_serving_path(as_of: date) -> Path:

@@ -8,21 +8,11 @@ import time
 import duckdb
 import pytest
 
-from tools.dagster_dev import dagster_dev
+from tools.dagster_dev import LAUNCH, SELECTOR, dagster_dev
 from tools.sample_data import generate
 
 pytestmark = pytest.mark.ops
 
-LAUNCH = """
-mutation Launch($selector: JobOrPipelineSelector!, $config: RunConfigData) {
-  launchRun(executionParams: {selector: $selector, runConfigData: $config}) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-  }
-}
-"""
-SELECTOR = {"repositoryLocationName": "lifecycle", "repositoryName": "__repository__", "jobName": "lifecycle_job"}
 PAST_DATE = "2025-06-30"
 
 
