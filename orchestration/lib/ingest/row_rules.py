@@ -103,19 +103,22 @@ def classify_sql(source: Source, batch: str) -> str:
         f"{typed_expression(c)} AS {quote(c.name)}, {quote(c.name)} AS {text_column(c.name)}" for c in source.columns
     )
     names = ", ".join(quote(c.name) for c in source.columns)
+    by_name = {column.name: column for column in source.columns}
     key = ", ".join(quote(k) for k in source.key)
+    typed_key = ", ".join(f"{typed_expression(by_name[k])} AS {quote(k)}" for k in source.key)
     # Repeated keys by aggregate and join, not a window over the whole file (a third faster; usually
-    # none repeat). A null key never joins, but it already broke not_null, which comes first.
+    # none repeat). The key is typed a second time for the aggregate rather than the typed rows
+    # shared by both: DuckDB would write the whole typed batch aside and read it back. A null key
+    # never joins, but it already broke not_null, which comes first.
     return f"""
-        WITH typed AS (
-            SELECT {source_row(batch)} AS _source_row, {typed} FROM {batch}
-        ),
-        repeated AS (
-            SELECT {key}, count(*) AS _key_count FROM typed GROUP BY {key} HAVING count(*) > 1
+        WITH repeated AS (
+            SELECT {key}, count(*) AS _key_count FROM (SELECT {typed_key} FROM {batch}) GROUP BY {key}
+            HAVING count(*) > 1
         ),
         counted AS (
             SELECT typed.*, coalesce(repeated._key_count, 1) AS _key_count
-            FROM typed LEFT JOIN repeated USING ({key})
+            FROM (SELECT {source_row(batch)} AS _source_row, {typed} FROM {batch}) AS typed
+            LEFT JOIN repeated USING ({key})
         )
         SELECT _source_row, {names}, {violation_expression(source)} AS _rule FROM counted
     """
