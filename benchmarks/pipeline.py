@@ -14,7 +14,8 @@ For each tier, in one run:
    stage's share, read from the run's Dagster event log; and whether its marts are those of the
    CSV build (tools/fingerprint.py);
 3. **reference**, per format: `benchmarks/reference/marts.sql`, the customer, cohort and NPS marts
-   computed by one plain DuckDB script over the very same files, measured the same way;
+   computed by one plain DuckDB script over the very same files, measured the same way, and held
+   to the published marts (every reference row must have its twin in them and back);
 4. **daily run**: the last day's files are delivered on top of the CSV build and the pipeline runs
    again on the same warehouse; its time as a share of the full build, and against tier S's;
 5. **launched from the UI** (unless `--no-ui`): the CSV full build again on a fresh warehouse, as
@@ -43,6 +44,7 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks.reference.run_reference import differences
 from tools.dagster_dev import LAUNCH, SELECTOR, dagster_dev
 from tools.fingerprint import fingerprints
 from tools.sample_data import BehaviourParams, generate, hold_back_day
@@ -334,7 +336,7 @@ def bench_tier(tier: str, data_dir: Path, work_dir: Path, formats: list[str], ui
     for folder in day.iterdir():
         (landings["csv"] / folder.name / f"{folder.name}_{LAST_DAY}.csv").unlink(missing_ok=True)
 
-    full, reference, identical = {}, {}, {}
+    full, reference, identical, reference_differs = {}, {}, {}, {}
     for file_format in formats:
         landing, runs = landings[file_format], work / file_format
         runs.mkdir()
@@ -343,6 +345,10 @@ def bench_tier(tier: str, data_dir: Path, work_dir: Path, formats: list[str], ui
         full[file_format] = run_pipeline(landing, runs, runs / "full.log")
         print(f"[{tier}] reference, {file_format} ...", flush=True)
         reference[file_format] = run_reference(landing, runs, runs / "reference.log")
+        if not (full[file_format].exit_code or reference[file_format].exit_code):
+            reference_differs[file_format] = differences(
+                runs / "reference_marts.duckdb", runs / "serving" / "lifecycle.duckdb"
+            )
     for file_format in formats:
         if file_format != "csv" and "csv" in formats:
             identical[file_format] = fingerprints(work / file_format / "serving" / "lifecycle.duckdb") == fingerprints(
@@ -375,6 +381,8 @@ def bench_tier(tier: str, data_dir: Path, work_dir: Path, formats: list[str], ui
             file_format: round(full[file_format].seconds / reference[file_format].seconds, 2) for file_format in formats
         },
         "marts_identical_to_csv": identical,
+        # rows of the reference's three marts with no twin in the published ones (0 each: the same marts)
+        "reference_rows_differing": reference_differs,
         "daily": asdict(daily) if daily else None,
         "daily_share_of_full": round(daily.seconds / full["csv"].seconds, 3) if daily else None,
         "from_ui": asdict(from_ui) if from_ui else None,
@@ -433,6 +441,12 @@ def _failed(results: list[dict]) -> list[str]:
         failed += [f"{r['tier']} {name}" for name, measured in runs.items() if measured and measured["exit_code"]]
         failed += [
             f"{r['tier']} {f} marts differ from csv" for f, same in r["marts_identical_to_csv"].items() if not same
+        ]
+        failed += [
+            f"{r['tier']} {f} reference's {table} differs from the mart ({rows} rows)"
+            for f, counted in r.get("reference_rows_differing", {}).items()
+            for table, rows in counted.items()
+            if rows
         ]
     return failed
 

@@ -12,15 +12,20 @@
 --              set, NULL for the pipeline's default (the day of the latest event in the data)
 --
 -- Writes schema `reference` (tables customers, cohort_retention, nps_monthly) in the database it
--- runs in; everything else is a temp table. Each mart matches its dbt twin column for column,
--- except that `customers` leaves out the four predicted-CLV columns (expected_purchases_12m,
--- p_alive, expected_avg_margin_per_purchase, predicted_clv_12m): they come from the Python
--- BG/NBD fit, not from SQL.
+-- runs in; everything else is a temp table. `cohort_retention` and `nps_monthly` match their dbt
+-- twins column for column; `customers` has the same rows and leaves out thirteen of the mart's
+-- columns, so the reference does less than the pipeline, never more: the four predicted-CLV ones
+-- (expected_purchases_12m, p_alive, expected_avg_margin_per_purchase, predicted_clv_12m: the Python
+-- BG/NBD fit, not SQL), the costs and value (cost_to_serve, acquisition_cost, customer_value,
+-- value_tier, profitable_since, months_to_profitability: marketing spend allocated to cohorts) and
+-- is_buyer, first_seen_at, second_completed_order_at. `benchmarks.pipeline` and
+-- tests/pipeline/test_marts.py hold every column it has to the published marts
+-- (run_reference.differences).
 --
 -- Deliberately not done, as it is the pipeline's validation and not the marts' arithmetic:
 -- quarantine of bad rows, blocked files, duplicate-content detection, Great Expectations, tests.
--- On valid files that changes nothing. Also left out: marketing_spend (these marts do not use
--- it) and the customer_email hash (staging computes it, no mart of these three reads it).
+-- On valid files that changes nothing. Also left out: marketing_spend (only the columns left
+-- out above read it) and the customer_email hash (staging computes it, no mart of these three reads it).
 -- The landing files are read through views a reader script defines before this one runs
 -- (read_csv.sql or read_parquet.sql: `landed_<folder>`, and the `deliveries` in the order ingestion
 -- loads them); a source folder must hold at least one file, and each column used must be in it.
@@ -437,10 +442,12 @@ FROM curves;
 
 
 -- marts.nps_monthly: NPS over `nps` answers (promoters 9-10, passives 7-8, detractors 0-6),
--- CSAT % = share of 4-5 `csat` answers, per response month (the survey_aggregates macro).
+-- CSAT % = share of 4-5 `csat` answers, per response month (the survey_aggregates macro), apart
+-- for buyers (a completed order) and prospects.
 CREATE OR REPLACE TABLE reference.nps_monthly AS
 SELECT
     cast(date_trunc('month', responded_at) AS date) AS response_month,
+    customers_acquired.customer_id IS NOT NULL AS is_buyer,
     cast(sum(CASE WHEN survey_type = 'nps' THEN 1 ELSE 0 END) AS bigint) AS nps_responses,
     cast(sum(CASE WHEN survey_type = 'nps' AND score >= 9 THEN 1 ELSE 0 END) AS bigint) AS promoters,
     cast(sum(CASE WHEN survey_type = 'nps' AND score BETWEEN 7 AND 8 THEN 1 ELSE 0 END) AS bigint) AS passives,
@@ -452,4 +459,5 @@ SELECT
     cast(round(cast(100.0 * sum(CASE WHEN survey_type = 'csat' AND score >= 4 THEN 1 ELSE 0 END)
                / nullif(sum(CASE WHEN survey_type = 'csat' THEN 1 ELSE 0 END), 0) AS decimal(38, 9)), 2) AS double) AS csat_pct
 FROM stg_responses
-GROUP BY 1;
+LEFT JOIN customers_acquired USING (customer_id)
+GROUP BY 1, 2;

@@ -63,6 +63,27 @@ def run_reference(landing: Path, database: Path, threads: int | None = None, mem
     return {"rows": rows, "seconds": round(time.perf_counter() - began, 3)}
 
 
+def differences(database: Path, marts: Path) -> dict[str, int]:
+    """Rows of each reference table with no equal row in the pipeline's mart of the same name in `marts`
+    (a warehouse or serving file), and the other way round, on the reference's columns (doubles to
+    1e-9): 0 for each table when the reference computes what the pipeline publishes."""
+    with duckdb.connect() as connection:
+        connection.execute(f"ATTACH '{database}' AS reference_file (READ_ONLY)")
+        connection.execute(f"ATTACH '{marts}' AS marts_file (READ_ONLY)")
+        counted = {}
+        for table in TABLES:
+            described = connection.execute(f"DESCRIBE reference_file.reference.{table}").fetchall()
+            columns = ", ".join(
+                f'round("{name}", 9) AS "{name}"' if kind == "DOUBLE" else f'"{name}"' for name, kind, *_ in described
+            )
+            ours, theirs = f"reference_file.reference.{table}", f"marts_file.marts.{table}"
+            counted[table] = connection.execute(
+                f"""SELECT (SELECT count(*) FROM (SELECT {columns} FROM {ours} EXCEPT ALL SELECT {columns} FROM {theirs}))
+                         + (SELECT count(*) FROM (SELECT {columns} FROM {theirs} EXCEPT ALL SELECT {columns} FROM {ours}))"""
+            ).fetchall()[0][0]
+        return counted
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("landing", type=Path, help="the landing root (one folder per source)")
