@@ -4,6 +4,7 @@ import json
 import os
 import time
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -186,6 +187,76 @@ def test_parquet_and_json_lines_are_read_like_csv(landing, warehouse):
     assert rows(warehouse, "SELECT order_id, currency, amount FROM shop.orders ORDER BY 1") == [
         ("J1", "USD", 3.0),
         ("P1", "EUR", 12.5),
+    ]
+
+
+def test_a_typed_parquet_delivery_is_judged_and_loaded_as_its_csv_twin(landing, tmp_path):
+    """A Parquet file's typed timestamps, integers and doubles are taken as they are (not written out as
+    text and parsed back), and every row ends where the same values delivered as CSV end: loaded the
+    same, or quarantined under the same rule."""
+    from orchestration.lib.ingest.discover import discover
+    from orchestration.lib.ingest.gates import Thresholds
+    from orchestration.lib.ingest.read import read_batch
+    from orchestration.lib.ingest.row_rules import taken_as_delivered
+    from orchestration.lib.warehouse.connection import connect
+
+    berlin = pa.timestamp("us", tz="Europe/Berlin")
+    columns = {  # name: (Arrow type, values)
+        "ticket_id": (pa.string(), ["T1", "T2", "T3", "T4", "T5", "T5", "T6"]),
+        "customer_id": (pa.string(), [" C1 ", "C2", "C3", "C4", "C5", "C5", "C6"]),
+        "created_at": (pa.timestamp("us"), [datetime(2024, 3, 1, 10, 0, 0, 250_000)] * 6 + [datetime(2024, 3, 2)]),
+        "first_response_at": (
+            berlin,
+            [datetime(2024, 3, 1, 12, 0, tzinfo=ZoneInfo("Europe/Berlin")), None] + [None] * 5,
+        ),
+        "resolved_at": (pa.timestamp("ms"), [None, None, None, datetime(2024, 2, 1), None, None, None]),
+        "status": (pa.string(), ["open"] * 7),
+        "channel": (pa.string(), ["email", "chat", "phone", "email", "other", "other", "chat"]),
+        "csat_score": (pa.int64(), [5, None, 7, None, 2**40, 3, 4]),
+    }
+    table = pa.table({name: pa.array(values, type=kind) for name, (kind, values) in columns.items()})
+    parquet_landing, csv_landing = landing, tmp_path / "csv_landing"
+    (parquet_landing / "support_tickets").mkdir()
+    pq.write_table(table, parquet_landing / "support_tickets" / "a.parquet")
+
+    def as_text(value) -> str:
+        return "" if value is None else value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
+
+    write_csv(
+        csv_landing / "support_tickets" / "a.csv",
+        ",".join(columns),
+        *(",".join(as_text(value) for value in row.values()) for row in table.to_pylist()),
+    )
+    [delivered] = discover(SUPPORT_TICKETS, parquet_landing, {})
+    with connect(tmp_path / "probe.duckdb") as probe:
+        _, typed = read_batch(
+            probe, delivered, "probe", keep_typed=lambda n, k: taken_as_delivered(SUPPORT_TICKETS, n, k)
+        )
+    assert typed == {"created_at", "first_response_at", "resolved_at", "csat_score"}
+
+    outcomes = {}
+    for name, root in (("parquet", parquet_landing), ("csv", csv_landing)):
+        with connect(tmp_path / f"{name}.duckdb") as connection:
+            report = ingest_source(connection, SUPPORT_TICKETS, root, Thresholds(max_bad_row_share=0.9))
+            assert report.blocked == []
+            loaded = rows(
+                connection,
+                "SELECT * EXCLUDE (_source_file, _load_id, _loaded_at) FROM support.tickets ORDER BY _source_row",
+            )
+            quarantined = rows(connection, "SELECT _source_row, rule FROM quarantine.support_tickets ORDER BY 1")
+            outcomes[name] = (loaded, quarantined)
+    assert outcomes["parquet"] == outcomes["csv"]
+    loaded, quarantined = outcomes["parquet"]
+    assert quarantined == [
+        (3, "range:csat_score"),
+        (4, "order:resolved_at_before_created_at"),
+        (5, "type:csat_score"),
+        (6, "duplicate_key"),
+    ]
+    assert [row[:4] for row in loaded] == [
+        ("T1", "C1", datetime(2024, 3, 1, 10, 0, 0, 250_000), datetime(2024, 3, 1, 11, 0)),
+        ("T2", "C2", datetime(2024, 3, 1, 10, 0, 0, 250_000), None),
+        ("T6", "C6", datetime(2024, 3, 2), None),
     ]
 
 

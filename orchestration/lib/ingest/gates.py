@@ -19,8 +19,8 @@ from orchestration.lib.ingest import ledger
 from orchestration.lib.ingest.contract import ORDERS, Source
 from orchestration.lib.ingest.discover import LandingFile, LandingFileError
 from orchestration.lib.ingest.expectations import validate_batch
-from orchestration.lib.ingest.read import read_as_text
-from orchestration.lib.ingest.row_rules import bad_rows_sql, classify_sql, quote
+from orchestration.lib.ingest.read import read_batch
+from orchestration.lib.ingest.row_rules import bad_rows_sql, classify_sql, quote, taken_as_delivered
 
 BATCH, CHECKED = "landing_batch", "landing_checked"
 MAX_EXAMPLES = 5
@@ -110,7 +110,9 @@ def classify_file(
     table: str,
 ) -> Classified:
     """Read a file and give every row its first broken rule; raise LandingFileError to block it."""
-    file_columns = read_as_text(connection, file, BATCH, thresholds.max_line_bytes)
+    file_columns, delivered_typed = read_batch(
+        connection, file, BATCH, thresholds.max_line_bytes, lambda name, kind: taken_as_delivered(source, name, kind)
+    )
     missing = [name for name in source.required_columns if name not in file_columns]
     if missing:
         raise LandingFileError(
@@ -121,7 +123,7 @@ def classify_file(
     for column in source.columns:
         if column.name not in file_columns:
             connection.execute(f"ALTER TABLE {BATCH} ADD COLUMN {quote(column.name)} VARCHAR")
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS {classify_sql(source, BATCH)}")
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS {classify_sql(source, BATCH, delivered_typed)}")
     bad_table = f"{table}_bad"
     connection.execute(f"CREATE OR REPLACE TEMP TABLE {bad_table} AS {bad_rows_sql(BATCH, CHECKED)}")
 

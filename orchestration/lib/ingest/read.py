@@ -1,6 +1,7 @@
-"""Reading one landing file into DuckDB as text, row by row, or saying in words why it cannot be read."""
+"""Reading one landing file into DuckDB, row by row, or saying in words why it cannot be read."""
 
 import re
+from collections.abc import Callable
 
 import duckdb
 
@@ -26,30 +27,43 @@ def _reader_sql(file: LandingFile, max_line_bytes: int = DUCKDB_MAX_LINE_BYTES) 
     return f"read_json('{location}', format = 'newline_delimited')"
 
 
-def read_as_text(
-    connection: duckdb.DuckDBPyConnection, file: LandingFile, table: str, max_line_bytes: int = DUCKDB_MAX_LINE_BYTES
-) -> list[str]:
-    """Load `file` into temp table `table`: every column as trimmed text, one row per data row in file
-    order, so that the table's `rowid` + 1 is the row's number in the file (`row_rules.source_row`;
-    a `row_number()` window over the read would cost a third of the read). A CSV line may be up to
+def read_batch(
+    connection: duckdb.DuckDBPyConnection,
+    file: LandingFile,
+    table: str,
+    max_line_bytes: int = DUCKDB_MAX_LINE_BYTES,
+    keep_typed: Callable[[str, str], bool] = lambda name, delivered_type: False,
+) -> tuple[list[str], frozenset[str]]:
+    """Load `file` into temp table `table`, one row per data row in file order, so that the table's
+    `rowid` + 1 is the row's number in the file (`row_rules.source_row`; a `row_number()` window over
+    the read would cost a third of the read). Every column is trimmed text, except a Parquet column for
+    which `keep_typed(name, its DuckDB type)` holds: its file declared a type the contract takes as it
+    is, and writing it out as text to parse it back would be all the work. A CSV line may be up to
     `max_line_bytes` long (a long free-text answer).
 
-    Returns the file's column names, normalised to lower case.
+    Returns the file's column names, normalised to lower case, and those of them kept typed.
     """
     if file.size_bytes == 0:
         raise LandingFileError(file.relative_path, "readable_file", "the file is empty (not even a header)")
+    keep = keep_typed if file.file_format == "parquet" else (lambda name, delivered_type: False)
     try:
-        return _read(connection, file, table, DUCKDB_MAX_LINE_BYTES)
+        return _read(connection, file, table, DUCKDB_MAX_LINE_BYTES, keep)
     except duckdb.Error as error:
         if not LINE_TOO_LONG.search(str(error)) or max_line_bytes <= DUCKDB_MAX_LINE_BYTES:
             raise LandingFileError(file.relative_path, *_read_failure(error, file.file_format)) from error
     try:
-        return _read(connection, file, table, max_line_bytes)
+        return _read(connection, file, table, max_line_bytes, keep)
     except duckdb.Error as error:
         raise LandingFileError(file.relative_path, *_read_failure(error, file.file_format)) from error
 
 
-def _read(connection: duckdb.DuckDBPyConnection, file: LandingFile, table: str, max_line_bytes: int) -> list[str]:
+def _read(
+    connection: duckdb.DuckDBPyConnection,
+    file: LandingFile,
+    table: str,
+    max_line_bytes: int,
+    keep_typed: Callable[[str, str], bool],
+) -> tuple[list[str], frozenset[str]]:
     reader = _reader_sql(file, max_line_bytes)
     described = connection.sql(f"DESCRIBE SELECT * FROM {reader}").fetchall()
     columns = [row[0] for row in described]
@@ -57,12 +71,19 @@ def _read(connection: duckdb.DuckDBPyConnection, file: LandingFile, table: str, 
     duplicated = sorted({name for name in normalised if normalised.count(name) > 1})
     if duplicated:
         raise LandingFileError(file.relative_path, "unique_columns", f"columns appear twice: {', '.join(duplicated)}")
-    as_text = ", ".join(
-        f"nullif(trim(cast({quote_identifier(original)} as varchar)), '') as {quote_identifier(name)}"
+    typed = frozenset(
+        name
+        for name, (_, delivered_type, *_) in zip(normalised, described, strict=True)
+        if keep_typed(name, delivered_type)
+    )
+    read = ", ".join(
+        f"{quote_identifier(original)} as {quote_identifier(name)}"
+        if name in typed
+        else f"nullif(trim(cast({quote_identifier(original)} as varchar)), '') as {quote_identifier(name)}"
         for original, name in zip(columns, normalised, strict=True)
     )
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {as_text} FROM {reader}")
-    return normalised
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {read} FROM {reader}")
+    return normalised, typed
 
 
 def _read_failure(error: duckdb.Error, file_format: str) -> tuple[str, str]:

@@ -10,7 +10,7 @@ text column other than free text holding a control character: a NUL, tab or line
 
 from datetime import timedelta
 
-from orchestration.lib.ingest.contract import DATE, INTEGER, ISO_4217_CURRENCIES, TEXT, TIMESTAMP, Column, Source
+from orchestration.lib.ingest.contract import DATE, INTEGER, ISO_4217_CURRENCIES, MONEY, TEXT, TIMESTAMP, Column, Source
 from orchestration.lib.warehouse.relations import quote_identifier as quote
 
 FUTURE_TOLERANCE = timedelta(days=1)
@@ -33,9 +33,32 @@ def text_column(name: str) -> str:
     return quote(f"{name}__text")
 
 
-def typed_expression(column: Column) -> str:
-    """SQL turning the column's text into the contract type (normalised), or NULL when it does not parse."""
+# The types a Parquet file may declare for a contract column that are taken as they are rather than
+# written out as text and parsed back (`read.read_batch`): those whose values the text route would give
+# back unchanged. Not FLOAT for a DOUBLE (its text is its shortest decimal, which the cast would not
+# give), nor DECIMAL, nor nanosecond timestamps; text columns are always read as text (trimmed).
+TAKEN_AS_DELIVERED = {
+    TIMESTAMP: frozenset({"TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S", "TIMESTAMP_MS"}),
+    INTEGER: frozenset(
+        {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+    ),
+    MONEY: frozenset({"DOUBLE"}),  # and RATE, the same type
+    DATE: frozenset({"DATE"}),
+}
+
+
+def taken_as_delivered(source: Source, name: str, delivered_type: str) -> bool:
+    """Whether the source's column `name`, delivered typed as `delivered_type`, is read as it is."""
+    column = next((column for column in source.columns if column.name == name), None)
+    return column is not None and delivered_type in TAKEN_AS_DELIVERED.get(column.type, ())
+
+
+def typed_expression(column: Column, delivered_typed: bool = False) -> str:
+    """SQL turning the column's text (or, `delivered_typed`, its value as the file typed it) into the
+    contract type (normalised), or NULL when it does not parse."""
     text = quote(column.name)
+    if delivered_typed and column.type != TIMESTAMP:
+        return f"try_cast({text} AS {column.type})"  # an integer beyond the contract's range is NULL
     if column.type == TIMESTAMP:
         # Offsets are honoured; naive values are UTC (the session time zone).
         return f"try_cast({text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC'"
@@ -93,19 +116,21 @@ def violation_expression(source: Source) -> str:
     return "CASE " + " ".join(f"WHEN {condition} THEN '{rule}'" for condition, rule in cases) + " END"
 
 
-def classify_sql(source: Source, batch: str) -> str:
-    """SELECT over the text batch: `_source_row`, the typed contract columns and `_rule`.
+def classify_sql(source: Source, batch: str, delivered_typed: frozenset[str] = frozenset()) -> str:
+    """SELECT over the batch (text but for the columns in `delivered_typed`): `_source_row`, the typed
+    contract columns and `_rule`.
 
     The delivered text is only read to judge the row; the raw row of a bad one is fetched from the
     batch afterwards (`bad_rows_sql`), so good rows never pay for a JSON copy of themselves.
     """
     typed = ", ".join(
-        f"{typed_expression(c)} AS {quote(c.name)}, {quote(c.name)} AS {text_column(c.name)}" for c in source.columns
+        f"{typed_expression(c, c.name in delivered_typed)} AS {quote(c.name)}, {quote(c.name)} AS {text_column(c.name)}"
+        for c in source.columns
     )
     names = ", ".join(quote(c.name) for c in source.columns)
     by_name = {column.name: column for column in source.columns}
     key = ", ".join(quote(k) for k in source.key)
-    typed_key = ", ".join(f"{typed_expression(by_name[k])} AS {quote(k)}" for k in source.key)
+    typed_key = ", ".join(f"{typed_expression(by_name[k], k in delivered_typed)} AS {quote(k)}" for k in source.key)
     # Repeated keys by aggregate and join, not a window over the whole file (a third faster; usually
     # none repeat). The key is typed a second time for the aggregate rather than the typed rows
     # shared by both: DuckDB would write the whole typed batch aside and read it back. A null key
