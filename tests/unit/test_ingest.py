@@ -1,16 +1,17 @@
 """Ingestion is incremental and idempotent, and bad files get a message naming file, row and rule."""
 
 import json
+import math
 import os
 import time
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.lib.ingest.contract import ORDERS, SOURCES, SUPPORT_TICKETS, SURVEY_RESPONSES
+from orchestration.lib.ingest.contract import FX_RATES, ORDERS, SOURCES, SUPPORT_TICKETS, SURVEY_RESPONSES
 from orchestration.lib.ingest.load import ingest_source
 from tests.helpers import ORDERS_HEADER, write_csv
 
@@ -190,16 +191,51 @@ def test_parquet_and_json_lines_are_read_like_csv(landing, warehouse):
     ]
 
 
-def test_a_typed_parquet_delivery_is_judged_and_loaded_as_its_csv_twin(landing, tmp_path):
-    """A Parquet file's typed timestamps, integers and doubles are taken as they are (not written out as
-    text and parsed back), and every row ends where the same values delivered as CSV end: loaded the
-    same, or quarantined under the same rule."""
+def _delivered_as_parquet_and_csv(source, table: pa.Table, landing, tmp_path) -> dict:
+    """Ingest `table` once as a typed Parquet file and once as the CSV of the same values; per format,
+    the loaded rows (load metadata aside), the quarantined rows with their raw row, and the columns
+    the Parquet file's batch kept typed."""
     from orchestration.lib.ingest.discover import discover
     from orchestration.lib.ingest.gates import Thresholds
     from orchestration.lib.ingest.read import read_batch
     from orchestration.lib.ingest.row_rules import taken_as_delivered
     from orchestration.lib.warehouse.connection import connect
 
+    csv_landing = tmp_path / "csv_landing"
+    (landing / source.folder).mkdir()
+    pq.write_table(table, landing / source.folder / "a.parquet")
+
+    def as_text(value) -> str:
+        return "" if value is None else value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
+
+    write_csv(
+        csv_landing / source.folder / "a.csv",
+        ",".join(table.column_names),
+        *(",".join(as_text(value) for value in row.values()) for row in table.to_pylist()),
+    )
+    [delivered] = discover(source, landing, {})
+    with connect(tmp_path / "probe.duckdb") as probe:
+        _, typed = read_batch(probe, delivered, "probe", keep_typed=lambda n, k: taken_as_delivered(source, n, k))
+    outcomes = {"typed": typed}
+    for name, root in (("parquet", landing), ("csv", csv_landing)):
+        with connect(tmp_path / f"{name}.duckdb") as connection:
+            report = ingest_source(connection, source, root, Thresholds(max_bad_row_share=0.9))
+            assert report.blocked == []
+            loaded = rows(
+                connection,
+                f"SELECT * EXCLUDE (_source_file, _load_id, _loaded_at) FROM {source.relation} ORDER BY _source_row",
+            )
+            quarantined = rows(
+                connection, f"SELECT _source_row, rule, raw_row FROM quarantine.{source.folder} ORDER BY 1"
+            )
+            outcomes[name] = (loaded, quarantined)
+    return outcomes
+
+
+def test_a_typed_parquet_delivery_is_judged_and_loaded_as_its_csv_twin(landing, tmp_path):
+    """A Parquet file's typed timestamps and integers are taken as they are (not written out as text
+    and parsed back), and every row ends where the same values delivered as CSV end: loaded the same,
+    or quarantined under the same rule."""
     berlin = pa.timestamp("us", tz="Europe/Berlin")
     columns = {  # name: (Arrow type, values)
         "ticket_id": (pa.string(), ["T1", "T2", "T3", "T4", "T5", "T5", "T6"]),
@@ -215,39 +251,12 @@ def test_a_typed_parquet_delivery_is_judged_and_loaded_as_its_csv_twin(landing, 
         "csat_score": (pa.int64(), [5, None, 7, None, 2**40, 3, 4]),
     }
     table = pa.table({name: pa.array(values, type=kind) for name, (kind, values) in columns.items()})
-    parquet_landing, csv_landing = landing, tmp_path / "csv_landing"
-    (parquet_landing / "support_tickets").mkdir()
-    pq.write_table(table, parquet_landing / "support_tickets" / "a.parquet")
-
-    def as_text(value) -> str:
-        return "" if value is None else value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
-
-    write_csv(
-        csv_landing / "support_tickets" / "a.csv",
-        ",".join(columns),
-        *(",".join(as_text(value) for value in row.values()) for row in table.to_pylist()),
-    )
-    [delivered] = discover(SUPPORT_TICKETS, parquet_landing, {})
-    with connect(tmp_path / "probe.duckdb") as probe:
-        _, typed = read_batch(
-            probe, delivered, "probe", keep_typed=lambda n, k: taken_as_delivered(SUPPORT_TICKETS, n, k)
-        )
-    assert typed == {"created_at", "first_response_at", "resolved_at", "csat_score"}
-
-    outcomes = {}
-    for name, root in (("parquet", parquet_landing), ("csv", csv_landing)):
-        with connect(tmp_path / f"{name}.duckdb") as connection:
-            report = ingest_source(connection, SUPPORT_TICKETS, root, Thresholds(max_bad_row_share=0.9))
-            assert report.blocked == []
-            loaded = rows(
-                connection,
-                "SELECT * EXCLUDE (_source_file, _load_id, _loaded_at) FROM support.tickets ORDER BY _source_row",
-            )
-            quarantined = rows(connection, "SELECT _source_row, rule FROM quarantine.support_tickets ORDER BY 1")
-            outcomes[name] = (loaded, quarantined)
-    assert outcomes["parquet"] == outcomes["csv"]
+    outcomes = _delivered_as_parquet_and_csv(SUPPORT_TICKETS, table, landing, tmp_path)
+    assert outcomes["typed"] == {"created_at", "first_response_at", "resolved_at", "csat_score"}
+    assert outcomes["parquet"][0] == outcomes["csv"][0]
     loaded, quarantined = outcomes["parquet"]
-    assert quarantined == [
+    assert [(row, rule) for row, rule, _ in quarantined] == [(row, rule) for row, rule, _ in outcomes["csv"][1]]
+    assert [(row, rule) for row, rule, _ in quarantined] == [
         (3, "range:csat_score"),
         (4, "order:resolved_at_before_created_at"),
         (5, "type:csat_score"),
@@ -258,6 +267,41 @@ def test_a_typed_parquet_delivery_is_judged_and_loaded_as_its_csv_twin(landing, 
         ("T2", "C2", datetime(2024, 3, 1, 10, 0, 0, 250_000), None),
         ("T6", "C6", datetime(2024, 3, 2), None),
     ]
+
+
+def test_typed_parquet_dates_doubles_and_keys_end_as_their_csv_twin(landing, tmp_path):
+    """Dates and doubles taken as typed, a key of a typed date and a currency told apart only by case,
+    a date in the future, a rate below zero, and an infinite rate: the same rows load, the same are
+    quarantined, and a quarantined row's raw values read the same as from the CSV. (A rate that is not
+    a number blocks either file: Great Expectations counts NaN as null.)"""
+    days = [date(2024, 3, 1), date(2024, 3, 1), date(2024, 3, 1), date(2024, 3, 2), date(2999, 1, 1), date(2024, 3, 3)]
+    table = pa.table(
+        {
+            "rate_date": pa.array(days, type=pa.date32()),
+            "currency": pa.array(["EUR", "eur", "GBP", "EUR", "EUR", "JPY"]),
+            "rate_to_reporting": pa.array([1.1, 1.2, -1.0, 1.25, 1.3, float("inf")], type=pa.float64()),
+        }
+    )
+    outcomes = _delivered_as_parquet_and_csv(FX_RATES, table, landing, tmp_path)
+    assert outcomes["typed"] == {"rate_date", "rate_to_reporting"}
+    loaded, quarantined = outcomes["parquet"]
+    assert quarantined == outcomes["csv"][1]
+    assert [(row, rule) for row, rule, _ in quarantined] == [
+        (1, "duplicate_key"),
+        (2, "duplicate_key"),
+        (3, "range:rate_to_reporting"),
+        (5, "future:rate_date"),
+    ]
+    assert json.loads(quarantined[2][2]) == {"rate_date": "2024-03-01", "currency": "GBP", "rate_to_reporting": "-1.0"}
+    assert (
+        [row[:2] for row in loaded]
+        == [row[:2] for row in outcomes["csv"][0]]
+        == [
+            (date(2024, 3, 2), "EUR"),
+            (date(2024, 3, 3), "JPY"),
+        ]
+    )
+    assert [row[2] for row in loaded] == [row[2] for row in outcomes["csv"][0]] == [1.25, math.inf]
 
 
 def test_a_missing_source_folder_gives_an_empty_table(landing, warehouse):

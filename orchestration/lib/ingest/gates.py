@@ -120,12 +120,14 @@ def classify_file(
             "required_columns",
             f"missing required column(s): {', '.join(missing)}{_delimiter_hint(file_columns)}",
         )
-    for column in source.columns:
-        if column.name not in file_columns:
-            connection.execute(f"ALTER TABLE {BATCH} ADD COLUMN {quote(column.name)} VARCHAR")
+    added = [column.name for column in source.columns if column.name not in file_columns]
+    for name in added:
+        connection.execute(f"ALTER TABLE {BATCH} ADD COLUMN {quote(name)} VARCHAR")
     connection.execute(f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS {classify_sql(source, BATCH, delivered_typed)}")
     bad_table = f"{table}_bad"
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE {bad_table} AS {bad_rows_sql(BATCH, CHECKED)}")
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {bad_table} AS {bad_rows_sql(BATCH, CHECKED, file_columns + added)}"
+    )
 
     [(total,)] = connection.execute(f"SELECT count(*) FROM {CHECKED}").fetchall()
     by_rule = tuple(

@@ -25,7 +25,7 @@ def guards_control_characters(column: Column) -> bool:
 
 def source_row(batch: str) -> str:
     """The 1-based row number in its file of a row of `batch`: the batch is created in file order and
-    never has rows deleted, so its rowid is the position (`landing.read_as_text`)."""
+    never has rows deleted, so its rowid is the position (`read.read_batch`)."""
     return f"{batch}.rowid + 1"
 
 
@@ -38,10 +38,9 @@ def text_column(name: str) -> str:
 # back unchanged. Not FLOAT for a DOUBLE (its text is its shortest decimal, which the cast would not
 # give), nor DECIMAL, nor nanosecond timestamps; text columns are always read as text (trimmed).
 TAKEN_AS_DELIVERED = {
-    TIMESTAMP: frozenset({"TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S", "TIMESTAMP_MS"}),
-    INTEGER: frozenset(
-        {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
-    ),
+    # DuckDB reads Parquet's second and millisecond timestamps as TIMESTAMP; nanoseconds as TIMESTAMP_NS.
+    TIMESTAMP: frozenset({"TIMESTAMP", "TIMESTAMP WITH TIME ZONE"}),
+    INTEGER: frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}),
     MONEY: frozenset({"DOUBLE"}),  # and RATE, the same type
     DATE: frozenset({"DATE"}),
 }
@@ -149,10 +148,13 @@ def classify_sql(source: Source, batch: str, delivered_typed: frozenset[str] = f
     """
 
 
-def bad_rows_sql(batch: str, checked: str) -> str:
-    """The rows of `checked` that broke a rule, with their rule and the delivered row as JSON."""
+def bad_rows_sql(batch: str, checked: str, columns: list[str]) -> str:
+    """The rows of `checked` that broke a rule, with their rule and the delivered row as JSON: every one
+    of the batch's `columns` as text, a typed Parquet column's too (a double's `nan` would otherwise be
+    JSON's invalid `NaN`), so that a quarantined row reads the same whichever format delivered it."""
+    as_text = ", ".join(f"{quote(name)} := cast(batch.{quote(name)} AS VARCHAR)" for name in columns)
     return f"""
-        SELECT checked._source_row, checked._rule, to_json(batch) AS _raw_row
+        SELECT checked._source_row, checked._rule, to_json(struct_pack({as_text})) AS _raw_row
         FROM {batch} AS batch
         INNER JOIN {checked} AS checked ON checked._source_row = {source_row("batch")}
         WHERE checked._rule IS NOT NULL
