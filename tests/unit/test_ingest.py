@@ -5,6 +5,7 @@ import math
 import os
 import time
 from datetime import date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -215,7 +216,7 @@ def _delivered_as_parquet_and_csv(source, table: pa.Table, landing, tmp_path) ->
     )
     [delivered] = discover(source, landing, {})
     with connect(tmp_path / "probe.duckdb") as probe:
-        _, typed = read_batch(probe, delivered, "probe", keep_typed=lambda n, k: taken_as_delivered(source, n, k))
+        _, typed = read_batch(probe, delivered, "probe", keep_typed=partial(taken_as_delivered, source))
     outcomes = {"typed": typed}
     for name, root in (("parquet", landing), ("csv", csv_landing)):
         with connect(tmp_path / f"{name}.duckdb") as connection:

@@ -12,6 +12,7 @@ Row-level problems quarantine, file-level problems block:
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import duckdb
 
@@ -111,7 +112,7 @@ def classify_file(
 ) -> Classified:
     """Read a file and give every row its first broken rule; raise LandingFileError to block it."""
     file_columns, delivered_typed = read_batch(
-        connection, file, BATCH, thresholds.max_line_bytes, lambda name, kind: taken_as_delivered(source, name, kind)
+        connection, file, BATCH, thresholds.max_line_bytes, partial(taken_as_delivered, source)
     )
     missing = [name for name in source.required_columns if name not in file_columns]
     if missing:

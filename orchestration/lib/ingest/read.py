@@ -27,12 +27,17 @@ def _reader_sql(file: LandingFile, max_line_bytes: int = DUCKDB_MAX_LINE_BYTES) 
     return f"read_json('{location}', format = 'newline_delimited')"
 
 
+def nothing_typed(name: str, delivered_type: str) -> bool:
+    """Every column as text: what a CSV or JSON-lines file gets, and the default."""
+    return False
+
+
 def read_batch(
     connection: duckdb.DuckDBPyConnection,
     file: LandingFile,
     table: str,
     max_line_bytes: int = DUCKDB_MAX_LINE_BYTES,
-    keep_typed: Callable[[str, str], bool] = lambda name, delivered_type: False,
+    keep_typed: Callable[[str, str], bool] = nothing_typed,
 ) -> tuple[list[str], frozenset[str]]:
     """Load `file` into temp table `table`, one row per data row in file order, so that the table's
     `rowid` + 1 is the row's number in the file (`row_rules.source_row`; a `row_number()` window over
@@ -45,7 +50,7 @@ def read_batch(
     """
     if file.size_bytes == 0:
         raise LandingFileError(file.relative_path, "readable_file", "the file is empty (not even a header)")
-    keep = keep_typed if file.file_format == "parquet" else (lambda name, delivered_type: False)
+    keep = keep_typed if file.file_format == "parquet" else nothing_typed
     try:
         return _read(connection, file, table, DUCKDB_MAX_LINE_BYTES, keep)
     except duckdb.Error as error:
