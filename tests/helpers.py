@@ -8,10 +8,9 @@ import duckdb
 import pytest
 import yaml
 
-MODELS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "models"
+from tools.fingerprint import RUN_TIME_COLUMNS, rows_in_one_only
 
-# Columns that say when something ran, not what the data is.
-RUN_TIME_COLUMNS = {"fitted_at"}
+MODELS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "models"
 
 ORDERS_HEADER = "order_id,customer_id,ordered_at,status,currency,amount,cost,channel,customer_email"
 
@@ -117,15 +116,8 @@ def mart_differences(one_file: Path, other_file: Path, schemas: tuple[str, ...] 
                 "WHERE database_name = 'other' AND schema_name = ? AND table_name = ? ORDER BY column_index",
                 [schema, table],
             ).fetchall()
-            select = ", ".join(
-                f"round({name}, 9)" if kind == "DOUBLE" else name
-                for name, kind in columns
-                if name not in RUN_TIME_COLUMNS
-            )
-            one, other = (f"SELECT {select} FROM {db}.{schema}.{table}" for db in ("one", "other"))
-            count = connection.execute(
-                f"SELECT (SELECT count(*) FROM ({one} EXCEPT ALL {other})) + (SELECT count(*) FROM ({other} EXCEPT ALL {one}))"
-            ).fetchall()[0][0]
+            compared = [(name, kind) for name, kind in columns if name not in RUN_TIME_COLUMNS]
+            count = rows_in_one_only(connection, f"one.{schema}.{table}", f"other.{schema}.{table}", compared)
             rows = connection.execute(f"SELECT count(*) FROM other.{schema}.{table}").fetchall()[0][0]
             differences[f"{schema}.{table}"] = count
             assert rows > 0 or schema != "marts" or table == "clv_holdout_tracking", f"{schema}.{table} is empty"

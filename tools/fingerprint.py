@@ -47,6 +47,18 @@ def parquet_fingerprints(folder: Path) -> dict[str, Fingerprint]:
         }
 
 
+def rows_in_one_only(
+    connection: duckdb.DuckDBPyConnection, one: str, other: str, columns: list[tuple[str, str]]
+) -> int:
+    """Rows of relation `one` with no equal row in `other`, plus those of `other` with none in `one`
+    (EXCEPT ALL both ways), compared on `columns` ((name, type) pairs; doubles to 1e-9)."""
+    select = ", ".join(f'round("{name}", 9)' if kind == "DOUBLE" else f'"{name}"' for name, kind in columns)
+    one, other = f"SELECT {select} FROM {one}", f"SELECT {select} FROM {other}"
+    return connection.execute(
+        f"SELECT (SELECT count(*) FROM ({one} EXCEPT ALL {other})) + (SELECT count(*) FROM ({other} EXCEPT ALL {one}))"
+    ).fetchall()[0][0]
+
+
 def differing_rows(left: Path, right: Path, table: str, limit: int = 5) -> list[tuple]:
     """A few rows of `table` that one serving file has and the other lacks (for a failure message)."""
     with duckdb.connect() as connection:

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib import settings
+from tools.fingerprint import rows_in_one_only
 
 SCRIPT = Path(__file__).with_name("marts.sql")
 READERS = {"csv": Path(__file__).with_name("read_csv.sql"), "parquet": Path(__file__).with_name("read_parquet.sql")}
@@ -73,14 +74,12 @@ def differences(database: Path, marts: Path) -> dict[str, int]:
         counted = {}
         for table in TABLES:
             described = connection.execute(f"DESCRIBE reference_file.reference.{table}").fetchall()
-            columns = ", ".join(
-                f'round("{name}", 9) AS "{name}"' if kind == "DOUBLE" else f'"{name}"' for name, kind, *_ in described
+            counted[table] = rows_in_one_only(
+                connection,
+                f"reference_file.reference.{table}",
+                f"marts_file.marts.{table}",
+                [(name, kind) for name, kind, *_ in described],
             )
-            ours, theirs = f"reference_file.reference.{table}", f"marts_file.marts.{table}"
-            counted[table] = connection.execute(
-                f"""SELECT (SELECT count(*) FROM (SELECT {columns} FROM {ours} EXCEPT ALL SELECT {columns} FROM {theirs}))
-                         + (SELECT count(*) FROM (SELECT {columns} FROM {theirs} EXCEPT ALL SELECT {columns} FROM {ours}))"""
-            ).fetchall()[0][0]
         return counted
 
 

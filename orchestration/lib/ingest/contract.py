@@ -244,6 +244,10 @@ class Source:
     def required_columns(self) -> list[str]:
         return [column.name for column in self.columns if column.required]
 
+    def column(self, name: str) -> Column | None:
+        """The contract's column of that name, if it has one."""
+        return next((column for column in self.columns if column.name == name), None)
+
 
 ORDERS = Source(
     folder="orders",

@@ -48,7 +48,7 @@ TAKEN_AS_DELIVERED = {
 
 def taken_as_delivered(source: Source, name: str, delivered_type: str) -> bool:
     """Whether the source's column `name`, delivered typed as `delivered_type`, is read as it is."""
-    column = next((column for column in source.columns if column.name == name), None)
+    column = source.column(name)
     return column is not None and delivered_type in TAKEN_AS_DELIVERED.get(column.type, ())
 
 
@@ -127,9 +127,10 @@ def classify_sql(source: Source, batch: str, delivered_typed: frozenset[str] = f
         for c in source.columns
     )
     names = ", ".join(quote(c.name) for c in source.columns)
-    by_name = {column.name: column for column in source.columns}
     key = ", ".join(quote(k) for k in source.key)
-    typed_key = ", ".join(f"{typed_expression(by_name[k], k in delivered_typed)} AS {quote(k)}" for k in source.key)
+    typed_key = ", ".join(
+        f"{typed_expression(source.column(k), k in delivered_typed)} AS {quote(k)}" for k in source.key
+    )
     # Repeated keys by aggregate and join, not a window over the whole file (a third faster; usually
     # none repeat). The key is typed a second time for the aggregate rather than the typed rows
     # shared by both: DuckDB would write the whole typed batch aside and read it back. A null key
