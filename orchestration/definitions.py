@@ -19,4 +19,9 @@ defs = dg.Definitions(
     schedules=[lifecycle_daily_schedule],
     sensors=[dead_runs_sensor, landing_files_sensor, run_failure_alert_sensor, freshness_checks_sensor],
     resources=build_resources(),
+    # Every run in one process, whatever launched it: lifecycle_job, and the ad-hoc asset job behind the
+    # UI's Materialize all/selected, a single asset, a backfill. The warehouse pool lets one step work at
+    # a time anyway, and a process per step would pay Python's and the definitions' start-up at every
+    # step (and could outlive a killed run worker, a second writer on the warehouse).
+    executor=dg.in_process_executor,
 )

@@ -37,6 +37,5 @@ with warnings.catch_warnings():
 freshness_checks_job = dg.define_asset_job(
     name="freshness_checks_job",
     selection=dg.AssetSelection.checks(*FRESHNESS_CHECKS),
-    executor_def=dg.in_process_executor,
     description="Evaluates how long ago each raw source last delivered rows, against its window.",
 )

@@ -2,14 +2,12 @@ import dagster as dg
 
 from orchestration.defs.automation.freshness import FRESHNESS_CHECKS
 
-# Ingest, the checks on every asset and the dbt build, in dependency order. In one process: the
-# warehouse pool lets one step work at a time anyway, and a process per step would pay Python's and the
-# definitions' start-up at every step (and could outlive a killed run worker, a second writer).
+# Ingest, the checks on every asset and the dbt build, in dependency order; in one process, as every run
+# (the Definitions' executor).
 lifecycle_job = dg.define_asset_job(
     name="lifecycle_job",
     # The freshness checks look at the raw assets' last materialization: they run on their own, after it.
     selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*FRESHNESS_CHECKS),
-    executor_def=dg.in_process_executor,
     description="Ingest the landing files, validate them, and build every dbt model and test.",
 )
 

@@ -1,16 +1,34 @@
 """The dbt project the transform assets are built from."""
 
 from functools import cache
+from pathlib import Path
 
 from dagster_dbt import DbtProject
 
 from orchestration.lib import settings
 
+# What `dbt parse` reads (the Makefile's manifest rule lists the same).
+PARSED_FOLDERS = ("models", "macros", "data-tests")
+PARSED_FILES = ("dbt_project.yml", "profiles.yml")
+
+
+def manifest_is_current(project_dir: Path, manifest_path: Path) -> bool:
+    """The manifest was written after every file dbt parses was last changed."""
+    if not manifest_path.exists():
+        return False
+    written = manifest_path.stat().st_mtime
+    parsed = [project_dir / name for name in PARSED_FILES]
+    parsed += [path for folder in PARSED_FOLDERS for path in (project_dir / folder).rglob("*") if path.is_file()]
+    return all(path.stat().st_mtime <= written for path in parsed if path.exists())
+
 
 @cache
 def dbt_project() -> DbtProject:
-    """Under `dagster dev` the manifest is parsed again on load; elsewhere `make manifest` builds it."""
+    """`make manifest` builds the manifest. Under `dagster dev` it is parsed again on load when a dbt file
+    changed since, so an edited model shows on reload; not otherwise, because every run worker loads the
+    definitions again, and a parse there (dbt's start-up and an adapter) would delay every UI launch."""
     project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
-    with settings.dbt_environment_set():  # the profile needs the resolved paths even to parse
-        project.prepare_if_dev()
+    if not manifest_is_current(Path(project.project_dir), Path(project.manifest_path)):
+        with settings.dbt_environment_set():  # the profile needs the resolved paths even to parse
+            project.prepare_if_dev()
     return project
