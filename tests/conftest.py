@@ -5,26 +5,17 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.defs.transform.project import manifest_is_current
 from orchestration.lib.settings import DBT_PROJECT_DIR
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
-def _manifest_is_stale(manifest: Path) -> bool:
-    if not manifest.exists():
-        return True
-    sources = [
-        p for folder in ("models", "macros", "data-tests") for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()
-    ]
-    sources += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    return max(p.stat().st_mtime for p in sources) > manifest.stat().st_mtime
-
-
 def pytest_sessionstart(session):
     """Prepare the dbt manifest once, before any test imports the definitions."""
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if _manifest_is_stale(manifest):
+    if not manifest_is_current(DBT_PROJECT_DIR, manifest):
         subprocess.run([sys.executable, "-m", "orchestration.cli", "dbt", "parse", "--quiet"], check=True)
 
 

@@ -149,3 +149,18 @@ def test_what_no_source_reads_is_reported_and_the_run_goes_on(landing):
         "orders/2024-03.xlsx: not a file type the pipeline reads (.csv, .jsonl, .ndjson, .parquet)"
     ]
     assert query("SELECT count(*) FROM shop.orders") == [(1,)]
+
+
+def test_the_publish_step_refuses_a_run_that_builds_only_some_marts(landing):
+    """Materialize selected with the publish step in it: the serving file would mix marts of two builds."""
+    from orchestration.defs.publish.assets import MART_KEYS
+    from orchestration.lib.settings import serving_path
+
+    result = run_lifecycle_job("published_marts", "lifecycle_report")
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert failure.step_key == "published_marts"
+    message = failure.step_failure_data.user_failure_data.description
+    assert message.startswith("Not published: the publish step runs only in a run that builds every mart")
+    assert f"leaves out {len(MART_KEYS)} of {len(MART_KEYS)} (" in message
+    assert not serving_path().exists()

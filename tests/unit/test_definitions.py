@@ -95,3 +95,31 @@ def test_splitting_the_dbt_project_in_two_steps_loses_no_check():
 
     split = {key.name for step in DBT_STEPS for key in step.check_keys}
     assert {key.name for key in whole_project.check_keys} - split == set()
+
+
+def test_every_launch_runs_in_one_process():
+    """Materialize all/selected, a single asset and a backfill run the ad-hoc asset job: the Definitions'
+    executor, as lifecycle_job's."""
+    for job in ("__ASSET_JOB", "lifecycle_job", "freshness_checks_job"):
+        assert defs.resolve_job_def(job).executor_def is dg.in_process_executor, job
+
+
+def test_the_manifest_is_current_until_a_file_dbt_parses_changes(tmp_path):
+    import os
+
+    from orchestration.defs.transform.project import manifest_is_current
+
+    for name in ("dbt_project.yml", "profiles.yml", "models/staging/stg_a.sql", "macros/m.sql", "README.md"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("-- one")
+        os.utime(tmp_path / name, (1_000, 1_000))
+    manifest = tmp_path / "target" / "manifest.json"
+    assert not manifest_is_current(tmp_path, manifest)
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    os.utime(manifest, (2_000, 2_000))
+    assert manifest_is_current(tmp_path, manifest)
+    os.utime(tmp_path / "README.md", (3_000, 3_000))  # dbt does not parse it
+    assert manifest_is_current(tmp_path, manifest)
+    os.utime(tmp_path / "models" / "staging" / "stg_a.sql", (3_000, 3_000))
+    assert not manifest_is_current(tmp_path, manifest)

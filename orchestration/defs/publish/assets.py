@@ -32,6 +32,22 @@ def _report_metadata(report: ReportSummary, path) -> dict:
     }
 
 
+def _require_every_mart(context: dg.AssetExecutionContext) -> None:
+    """The serving file is one consistent set of marts, each built and checked in the run that publishes it:
+    a run that builds only some (Materialize selected) leaves the published marts as they are."""
+    selected = context.run.asset_selection  # empty or None: the whole job, every mart in it
+    missing = sorted(key.to_user_string() for key in MART_KEYS if selected and key not in selected)
+    if missing:
+        raise dg.Failure(
+            description=(
+                f"Not published: the publish step runs only in a run that builds every mart, and this one leaves out "
+                f"{len(missing)} of {len(MART_KEYS)} ({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}). "
+                "Materialize all (or launch lifecycle_job) to publish; the published marts are unchanged."
+            ),
+            allow_retries=False,
+        )
+
+
 @dg.multi_asset(
     name="published_marts",
     specs=[
@@ -61,6 +77,7 @@ def _report_metadata(report: ReportSummary, path) -> dict:
     pool=WAREHOUSE_POOL,
 )
 def published_marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
+    _require_every_mart(context)
     marts = None  # DuckDB: the warehouse's own marts schema
     if settings.engine() == "spark":  # every mart of the dbt project; a missing one fails the step
         marts = {key.path[1]: relations.relation("marts", key.path[1]) for key in MART_KEYS if key.path[0] == "marts"}
