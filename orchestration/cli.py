@@ -24,6 +24,7 @@ import duckdb
 from orchestration.lib import settings
 from orchestration.lib.alerts import read_alerts
 from orchestration.lib.report.summary import business_summary, table_row_counts
+from orchestration.lib.warehouse import memory
 from orchestration.lib.warehouse.connection import WarehouseLockedError, open_warehouse
 
 
@@ -31,9 +32,22 @@ def _failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
     messages = []
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            error = event.step_failure_data.error
-            messages.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+            failure, error = event.step_failure_data.user_failure_data, event.step_failure_data.error
+            while error is not None and error.cause is not None:  # Dagster's wrapper: say what it wraps
+                error = error.cause
+            said = failure.description if failure and failure.description else error.message.strip() if error else ""
+            messages.append(f"{event.step_key}: {said or 'failed'}")
     return messages
+
+
+def _memory_line(warehouse: Path) -> str:
+    """DuckDB's memory limit in force, where it comes from, and where DuckDB spills beyond it."""
+    if os.environ.get("LIFECYCLE_DUCKDB_MEMORY_LIMIT", "").strip():
+        origin = "LIFECYCLE_DUCKDB_MEMORY_LIMIT"
+    else:
+        machine = memory.machine_memory_bytes() / 2**30
+        origin = f"a quarter of this machine's {machine:.1f} GiB; LIFECYCLE_DUCKDB_MEMORY_LIMIT overrides it"
+    return f"DuckDB:    memory limit {settings.duckdb_memory_limit()} ({origin}), spilling to {warehouse}.tmp/"
 
 
 def _listed(metadata: dict, *keys: str) -> list[str]:
@@ -88,6 +102,7 @@ def run_pipeline(full_refresh: bool = False, as_of: str = "", replace_published:
     except WarehouseBusyError as error:
         print(f"Not started: {error}", file=sys.stderr)
         return 1
+    print(_memory_line(WarehouseResource(as_of=as_of_resource).database_path))
     job = defs.resolve_job_def("lifecycle_job")
     result = job.execute_in_process(
         instance=instance,

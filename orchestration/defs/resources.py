@@ -13,6 +13,7 @@ from pydantic import Field
 from orchestration.defs.transform.dbt_cli import LifecycleDbtCliResource
 from orchestration.defs.transform.project import dbt_project
 from orchestration.lib import settings
+from orchestration.lib.warehouse import memory
 from orchestration.lib.warehouse.connection import WarehouseLockedError, connect
 
 # Every step that opens the warehouse runs in this pool; its limit is 1 (dagster.yaml).
@@ -80,6 +81,11 @@ class WarehouseResource(DuckDBResource):
             raise dg.Failure(description=str(error), allow_retries=False) from error
         try:
             yield connection
+        except duckdb.OutOfMemoryException as error:
+            where = "in the pipeline's own DuckDB connection"
+            raise dg.Failure(
+                description=memory.out_of_memory_message(where, settings.duckdb_memory_limit()), allow_retries=False
+            ) from error
         finally:
             connection.close()
 

@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from orchestration.lib.warehouse import memory
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 # The dbt installed beside this interpreter, so an un-activated virtualenv works too.
@@ -135,9 +137,11 @@ def csv_max_line_bytes() -> int:
 
 
 def duckdb_memory_limit() -> str:
-    """DuckDB's buffer memory per process (`LIFECYCLE_DUCKDB_MEMORY_LIMIT`, default 2GB); larger
-    operations spill to disk. The pipeline's steps run one at a time, so this bounds its memory."""
-    return os.environ.get("LIFECYCLE_DUCKDB_MEMORY_LIMIT", "").strip() or "2GB"
+    """DuckDB's buffer memory per process (`LIFECYCLE_DUCKDB_MEMORY_LIMIT`; default a quarter of the memory
+    of the machine or its container, at least 1 GiB); beyond it DuckDB spills to `<warehouse>.tmp`. The
+    pipeline's steps run one at a time, so this bounds its memory."""
+    configured = os.environ.get("LIFECYCLE_DUCKDB_MEMORY_LIMIT", "").strip()
+    return configured or memory.default_memory_limit(memory.machine_memory_bytes())
 
 
 def lock_retries() -> int:

@@ -5,6 +5,10 @@ The `customers` mart joins the Python CLV predictions, which are fitted on a dbt
 are built first, the CLV outputs' staging and everything downstream of it after the fit.
 """
 
+import json
+import time
+from pathlib import Path
+
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
@@ -13,6 +17,7 @@ from orchestration.defs.transform.artifacts import keep_partial_parse, seed_part
 from orchestration.defs.transform.project import dbt_project
 from orchestration.defs.transform.translator import LifecycleTranslator
 from orchestration.lib import settings
+from orchestration.lib.warehouse import memory
 from orchestration.lib.warehouse.as_of import copy_sources_as_of
 
 AFTER_CLV = "source:clv+"
@@ -51,8 +56,23 @@ def _prepare_past_warehouse(context: dg.AssetExecutionContext, duckdb: Warehouse
     context.log.info(f"Building as of {day} in {duckdb.database_path}, from the sources up to that day: {rows}")
 
 
+def _out_of_memory(target_path: Path, since: float) -> dg.Failure | None:
+    """One line naming the models that ran out of memory in this invocation, and the setting to raise."""
+    results = target_path / "run_results.json"
+    if not results.exists() or results.stat().st_mtime < since:
+        return None
+    models = memory.out_of_memory_models(json.loads(results.read_text()))
+    if not models:
+        return None
+    return dg.Failure(
+        description=memory.out_of_memory_message(f"building {', '.join(models)}", settings.duckdb_memory_limit()),
+        allow_retries=False,
+    )
+
+
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, duckdb: WarehouseResource):
     target_path = step_target_path(context)
+    started = time.time()
     seed_partial_parse(target_path)
     past_date = duckdb.as_of.past_date
     with settings.dbt_environment_set(warehouse=duckdb.database_path, as_of=past_date):
@@ -62,12 +82,15 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBu
     try:
         for event in invocation.stream():
             yield event.with_metadata({**event.metadata, **past}) if past and isinstance(event, dg.Output) else event
-    except BaseException:
+    except BaseException as error:
         # dagster-dbt stops dbt on an interrupt only: after any other failure while its events stream,
         # dbt would go on writing the warehouse beside the steps and runs that follow.
         if invocation.process.poll() is None:
             invocation.process.terminate()
             invocation.process.wait(timeout=DBT_STOP_SECONDS)
+        out_of_memory = _out_of_memory(target_path, started) if isinstance(error, Exception) else None
+        if out_of_memory:
+            raise out_of_memory from error
         raise
     if not past_date:  # a past date's parse cache is for another profile: the next usual build would discard it
         keep_partial_parse(target_path)
