@@ -150,6 +150,14 @@ def test_materialize_all_on_the_lineage_page_runs_every_step_in_one_process(ui, 
     print(f"\nMaterialize all, from the click to the run's end, against make run: {timings}")
 
 
+def _assert_every_check_of_customers_passed(page, server) -> None:
+    page.goto(f"{server.base}/assets/marts/customers?view=checks")
+    page.get_by_text("unique_customers_customer_id").first.wait_for()
+    checks = page.locator("body").inner_text()
+    declared = int(re.search(r"Checks \((\d+)\)", checks).group(1))
+    assert declared > 0 and checks.count("\nSucceeded") == declared, checks
+
+
 def test_materialize_selected_on_one_mart_rebuilds_it_alone_and_leaves_the_published_marts(ui, screenshots):
     page, server = ui
     serving = server.root / "serving" / "lifecycle.duckdb"
@@ -158,11 +166,7 @@ def test_materialize_selected_on_one_mart_rebuilds_it_alone_and_leaves_the_publi
     assert (clicked.job_name, clicked.status, clicked.assets) == ("__ASSET_JOB", "SUCCESS", ["marts/customers"])
     assert serving.stat().st_mtime_ns == published_before
 
-    page.goto(f"{server.base}/assets/marts/customers?view=checks")
-    page.get_by_text("unique_customers_customer_id").first.wait_for()
-    checks = page.locator("body").inner_text()
-    declared = int(re.search(r"Checks \((\d+)\)", checks).group(1))
-    assert declared > 0 and checks.count("\nSucceeded") == declared, checks
+    _assert_every_check_of_customers_passed(page, server)
     page.screenshot(path=str(screenshots / "dagster-materialize-selected-checks.png"))
 
 
@@ -180,11 +184,7 @@ def test_lifecycle_job_launched_by_a_click_succeeds_and_its_checks_pass(ui, scre
     page.get_by_text("Success", exact=True).first.wait_for()
     page.screenshot(path=str(screenshots / "dagster-run.png"))
 
-    page.goto(f"{base}/assets/marts/customers?view=checks")
-    page.get_by_text("unique_customers_customer_id").first.wait_for()
-    checks = page.locator("body").inner_text()
-    declared = int(re.search(r"Checks \((\d+)\)", checks).group(1))
-    assert declared > 0 and checks.count("\nSucceeded") == declared, checks
+    _assert_every_check_of_customers_passed(page, server)
     page.screenshot(path=str(screenshots / "dagster-customers-checks.png"))
 
 
