@@ -17,7 +17,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 SPARK_INSTALLED := $(VENV)/.spark-installed
 
-.PHONY: run report docs test test-unit test-browser test-ops test-e2e test-spark test-crash lint format dev sample bench bench-engines bench-clv install manifest clean
+.PHONY: run report docs test test-unit test-browser test-ops test-e2e test-spark test-crash lint format dev sample bench bench-xl bench-engines bench-clv install manifest clean
 
 # LIFECYCLE_ENGINE=spark make run: the same pipeline with the dbt models built on Spark (installs pyspark).
 ENGINE_DEPS := $(if $(filter spark,$(shell echo '$(LIFECYCLE_ENGINE)' | tr A-Z a-z)),$(SPARK_INSTALLED))
@@ -91,6 +91,12 @@ dev: $(INSTALLED) $(ENGINE_DEPS) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 BENCH_TIERS ?= S M L
 bench: $(INSTALLED) $(MANIFEST) $(LIFECYCLE_CHROMIUM)
 	$(PY) -m benchmarks.pipeline --tiers $(BENCH_TIERS) --out bench-results/pipeline.json
+
+# One machine's ceiling, on demand: tier XL (10M customers, ~45M orders, Parquet) with the default memory
+# settings and under a small limit (XL_SMALL_LIMIT), beside tier L's Parquet build.
+XL_SMALL_LIMIT ?= 4GB
+bench-xl: $(INSTALLED) $(MANIFEST)
+	$(PY) -m benchmarks.ceiling --small-limit $(XL_SMALL_LIMIT) --out bench-results/ceiling.json
 
 # The same pipeline on DuckDB and on Spark at two sizes, and whether both published the same marts.
 ENGINE_BENCH_CUSTOMERS ?= 5000 50000

@@ -30,6 +30,7 @@ Prints a table and writes JSON. Linux only (memory is read from /proc).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -45,6 +46,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.reference.run_reference import differences
+from orchestration.lib.settings import duckdb_memory_limit
 from tools.dagster_dev import dagster_dev
 from tools.dagster_ui import chromium, click_materialize_all
 from tools.fingerprint import fingerprints
@@ -74,6 +76,7 @@ class Measured:
     exit_code: int
     stages: dict[str, float] = field(default_factory=dict)
     dbt_nodes: dict[str, dict] = field(default_factory=dict)
+    spilled_mb: float = 0.0  # the most DuckDB held in its temp directory at once, when watched
 
 
 def generated_once(root: Path, generate_files: Callable[[], dict]) -> dict:
@@ -167,9 +170,17 @@ def _tree_rss_bytes(root_pid: int) -> int:
     return total
 
 
-def measure(command: list[str], env: dict[str, str], log: Path) -> Measured:
-    """Run `command`, sampling the memory of its process tree; output goes to `log`."""
-    peak = 0
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*") if folder.exists() else ():
+        with contextlib.suppress(OSError):  # DuckDB removed it meanwhile
+            total += path.stat().st_size if path.is_file() else 0
+    return total
+
+
+def measure(command: list[str], env: dict[str, str], log: Path, spill_dir: Path | None = None) -> Measured:
+    """Run `command`, sampling the memory of its process tree (and the size of `spill_dir`); output goes to `log`."""
+    peak = spilled = 0
     with log.open("w") as output:
         began = time.perf_counter()
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
@@ -177,8 +188,10 @@ def measure(command: list[str], env: dict[str, str], log: Path) -> Measured:
 
         def sample() -> None:
             nonlocal peak
+            nonlocal spilled
             while not done.is_set():
                 peak = max(peak, _tree_rss_bytes(process.pid))
+                spilled = max(spilled, _folder_bytes(spill_dir)) if spill_dir else 0
                 done.wait(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -187,7 +200,7 @@ def measure(command: list[str], env: dict[str, str], log: Path) -> Measured:
         seconds = time.perf_counter() - began
         done.set()
         sampler.join()
-    return Measured(round(seconds, 2), round(peak / 2**20, 1), exit_code)
+    return Measured(round(seconds, 2), round(peak / 2**20, 1), exit_code, spilled_mb=round(spilled / 2**20, 1))
 
 
 def stage_seconds(dagster_home: Path, run_id: str | None = None) -> dict[str, float]:
@@ -270,13 +283,15 @@ def prepare_dbt_parse(landing: Path, work: Path, log: Path) -> None:
         )
 
 
-def run_pipeline(landing: Path, work: Path, log: Path, engine: str = "duckdb") -> Measured:
-    env = pipeline_env(landing, work, engine)
+def run_pipeline(landing: Path, work: Path, log: Path, engine: str = "duckdb", **settings: str) -> Measured:
+    """`make run`'s command on `landing` in `work`; `settings`: more environment variables (a memory limit)."""
+    env = pipeline_env(landing, work, engine) | settings
     home = Path(env["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
     started = time.time()
-    measured = measure([sys.executable, "-m", "orchestration.cli", "run"], env, log)
+    spill_dir = Path(f"{env['LIFECYCLE_WAREHOUSE']}.tmp")
+    measured = measure([sys.executable, "-m", "orchestration.cli", "run"], env, log, spill_dir)
     measured.stages = stage_seconds(home)
     measured.dbt_nodes = dbt_node_seconds(PROJECT_ROOT / "dbt_project" / "target" / "steps", since=started)
     measured.stages["process start + orchestration"] = round(measured.seconds - sum(measured.stages.values()), 2)
@@ -471,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "duckdb": duckdb.__version__,
-        "memory_limit": os.environ.get("LIFECYCLE_DUCKDB_MEMORY_LIMIT", "2GB"),
+        "memory_limit": duckdb_memory_limit(),
     }
     args.out.write_text(json.dumps({"machine": machine, "tiers": results}, indent=2))
     print(f"\nWrote {args.out}")
