@@ -171,10 +171,13 @@ def _tree_rss_bytes(root_pid: int) -> int:
 
 
 def _folder_bytes(folder: Path) -> int:
+    """The bytes of the files in `folder` (DuckDB's temp directory: flat), 0 when there is none."""
     total = 0
-    for path in folder.rglob("*") if folder.exists() else ():
-        with contextlib.suppress(OSError):  # DuckDB removed it meanwhile
-            total += path.stat().st_size if path.is_file() else 0
+    # The folder, or a file in it, may be removed while it is read.
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                total += entry.stat().st_size if entry.is_file() else 0
     return total
 
 
