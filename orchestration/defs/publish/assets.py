@@ -58,8 +58,8 @@ def _require_every_mart(context: dg.AssetExecutionContext) -> None:
             kinds={"duckdb", "parquet"},
             description=(
                 "Write-audit-publish: the marts copied to a new DuckDB file and Parquet files, audited against the "
-                "warehouse, then swapped in atomically at LIFECYCLE_SERVING. Runs only when every upstream step and "
-                "blocking check of the run passed."
+                "warehouse, then swapped in atomically at LIFECYCLE_SERVING. Runs only in a run that builds every "
+                "mart, when every upstream step and blocking check of it passed."
             ),
         ),
         dg.AssetSpec(
