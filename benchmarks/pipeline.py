@@ -48,7 +48,7 @@ import duckdb
 from benchmarks.reference.run_reference import differences
 from orchestration.lib.settings import duckdb_memory_limit
 from tools.dagster_dev import dagster_dev
-from tools.dagster_ui import chromium, click_materialize_all
+from tools.dagster_ui import ALL_RUNS, chromium, click_materialize_all
 from tools.fingerprint import fingerprints
 from tools.sample_data import BehaviourParams, generate, hold_back_day
 
@@ -328,9 +328,6 @@ def run_from_ui(landing: Path, work: Path, log: Path) -> Measured:
     measured.stages = stage_seconds(work / "dagster_home", clicked.run_id)
     measured.stages["click, launch + run worker start"] = round(measured.seconds - sum(measured.stages.values()), 2)
     return measured
-
-
-ALL_RUNS = "query { runsOrError { ... on Runs { results { runId status } } } }"
 
 
 def _wait_until_idle(server, settle_seconds: float = 120) -> None:
