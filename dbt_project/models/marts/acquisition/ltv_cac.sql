@@ -1,10 +1,11 @@
 {#- Acquisition economics per paid channel and cohort month; rows exist where spend was delivered,
     so the mart is empty when no marketing spend is given.
-    CAC = spend / new customers (`int_acquisition_costs`). Margin per customer at N months = net margin of the cohort's
-    customers in their first N months (months 0..N-1), per new customer; null until the cohort
-    has had N full months before the as-of month. LTV:CAC (12m) = margin per customer at 12
-    months / CAC; 3 or more is healthy. CAC payback = the months from the cohort month (counted from
-    1) until the cohort's cumulative margin per customer first reaches CAC; null while it has not. -#}
+    CAC = spend / new customers (`int_acquisition_costs`). Margin per customer at N months = net margin
+    of the cohort's customers in their first N months (months 0..N-1), per new customer; null until the
+    cohort has had N full months before the as-of month. LTV:CAC (12m) = margin per customer at 12
+    months / CAC; healthy at `healthy_ltv_cac_ratio` or more. CAC payback = the months from the cohort
+    month (counted from 1) until the cohort's cumulative margin per customer first reaches CAC; null
+    while it has not. -#}
 with
 
 monthly_margin as (
@@ -108,6 +109,7 @@ select
     {{ to_money('margin_per_customer_6m') }} as margin_per_customer_6m,
     {{ to_money('margin_per_customer_12m') }} as margin_per_customer_12m,
     {{ dbt.cast(round_half_up('margin_per_customer_12m / nullif(cac, 0)', 2), 'double') }} as ltv_cac_ratio_12m,
-    {{ dbt.cast('margin_per_customer_12m / nullif(cac, 0) >= 3', 'boolean') }} as is_healthy,
+    {{ is_healthy_ltv_cac('margin_per_customer_12m / nullif(cac, 0)') }} as is_healthy,
+    {{ healthy_ltv_cac_ratio() }} as healthy_ltv_cac_ratio,
     {{ dbt.cast('payback_months', 'integer') }} as cac_payback_months
 from per_customer

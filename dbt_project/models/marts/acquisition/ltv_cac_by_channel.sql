@@ -38,7 +38,8 @@ select
     {{ to_money('marketing_spend') }} as marketing_spend,
     {{ to_money('margin_12m') }} as margin_12m,
     {{ dbt.cast(round_half_up('ltv_cac_ratio_12m', 2), 'double') }} as ltv_cac_ratio_12m,
-    {{ dbt.cast('ltv_cac_ratio_12m >= 3', 'boolean') }} as is_healthy,
+    {{ is_healthy_ltv_cac('ltv_cac_ratio_12m') }} as is_healthy,
+    {{ healthy_ltv_cac_ratio() }} as healthy_ltv_cac_ratio,
     {{ dbt.cast('cohorts_paid_back', 'bigint') }} as cohorts_paid_back,
     {{ dbt.cast(round_half_up('median_cac_payback_months', 1), 'double') }} as median_cac_payback_months
 from pooled
