@@ -8,6 +8,7 @@ import duckdb
 import pytest
 import yaml
 
+from orchestration.lib.ingest.contract import PORTABLE_TYPES  # noqa: F401 (re-exported for the tests)
 from tools.fingerprint import RUN_TIME_COLUMNS, rows_in_one_only
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "models"
@@ -21,14 +22,17 @@ def write_csv(path: Path, header: str, *rows: str) -> Path:
     return path
 
 
-def run_lifecycle_job(*selection: str, run_config: dict | None = None) -> dg.ExecuteInProcessResult:
-    """Run the real job in process; `selection` (asset key strings like "shop/orders") runs a subset."""
+def run_lifecycle_job(
+    *selection: str, run_config: dict | None = None, instance: dg.DagsterInstance | None = None
+) -> dg.ExecuteInProcessResult:
+    """Run the real job in process; `selection` (asset key strings like "shop/orders") runs a subset; a run
+    that must see an earlier one's materializations shares its `instance` (default: a fresh ephemeral one)."""
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("lifecycle_job")
     asset_selection = [dg.AssetKey.from_user_string(key) for key in selection] or None
     return job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance or dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
         asset_selection=asset_selection,
         run_config=run_config,
@@ -51,17 +55,6 @@ RAW_AND_STAGING = (
     "intermediate/int_fx_rates_resolved",
     "intermediate/int_orders_converted",
 )
-
-# DuckDB type -> the dbt `data_type` both Spark and DuckDB understand.
-PORTABLE_TYPES = {
-    "VARCHAR": "string",
-    "DOUBLE": "double",
-    "INTEGER": "int",
-    "BIGINT": "bigint",
-    "DATE": "date",
-    "TIMESTAMP": "timestamp",
-    "BOOLEAN": "boolean",
-}
 
 
 def declared_sources() -> dict[tuple[str, str], list[tuple[str, str | None]]]:

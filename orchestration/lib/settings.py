@@ -40,16 +40,11 @@ def landing_settle_seconds() -> float:
     return max(0.0, _float_setting("LIFECYCLE_LANDING_SETTLE_SECONDS", 60))
 
 
-# Days a source may go without a delivery before its freshness check warns: orders, tickets and exchange
-# rates arrive daily, survey answers and marketing spend in weekly batches.
-FRESHNESS_DAYS = {"orders": 2, "support_tickets": 2, "survey_responses": 7, "marketing_spend": 8, "fx_rates": 3}
-
-
-def freshness_days() -> dict[str, float]:
-    """The freshness window of each source folder, in days (`LIFECYCLE_FRESHNESS_DAYS`, e.g.
-    `orders=1,marketing_spend=0` over the defaults; 0 leaves a source unchecked). Read when the
+def freshness_days(defaults: dict[str, float]) -> dict[str, float]:
+    """The freshness window of each source folder, in days: the contract's `defaults`, overridden by
+    `LIFECYCLE_FRESHNESS_DAYS` (e.g. `orders=1,marketing_spend=0`; 0 leaves a source unchecked). Read when the
     definitions load: a changed window takes effect when the code location reloads."""
-    windows = dict(FRESHNESS_DAYS)
+    windows = dict(defaults)
     for item in os.environ.get("LIFECYCLE_FRESHNESS_DAYS", "").split(","):
         if not item.strip():
             continue

@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.cli import as_of_config
+from orchestration.cli.launch import as_of_config
 from orchestration.defs.automation.metric_flags import FLAG_MARTS
 from orchestration.lib.ingest.contract import SOURCES
 from tests.helpers import mart_differences, run_lifecycle_job

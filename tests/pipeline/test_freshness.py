@@ -1,5 +1,6 @@
 """Each raw source's freshness: the time it last delivered rows, against its window, with Dagster's
-last-update checks. A source that stopped delivering is late (a warning); the others are not."""
+last-update checks, judged in the run that recorded the delivery. A source that stopped delivering is
+late (a warning); the others are not."""
 
 import shutil
 
@@ -7,33 +8,20 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.defs.automation.freshness import freshness_checks
+from orchestration.lib.ingest.contract import SOURCES
 from orchestration.lib.settings import freshness_days
+from tests.helpers import run_lifecycle_job
 from tools.sample_data import generate
 
-RAW = [
-    dg.AssetKey(key)
-    for key in (
-        ["shop", "orders"],
-        ["support", "tickets"],
-        ["surveys", "responses"],
-        ["marketing", "spend"],
-        ["finance", "fx_rates"],
-    )
-]
+RAW = [f"{source.system}/{source.table}" for source in SOURCES]
 
 
-def run(job_name: str, instance, selection=None):
-    from orchestration.definitions import defs
-
-    result = defs.resolve_job_def(job_name).execute_in_process(
-        instance=instance, raise_on_error=False, asset_selection=selection
-    )
+def freshness(instance: dg.DagsterInstance) -> dict[str, tuple[bool, str]]:
+    """Each source's freshness check as a run of the raw assets judges it."""
+    result = run_lifecycle_job(*RAW, instance=instance)
     assert result.success
-    return result
-
-
-def freshness(instance) -> dict[str, tuple[bool, str]]:
-    evaluations = run("freshness_checks_job", instance).get_asset_check_evaluations()
+    evaluations = [e for e in result.get_asset_check_evaluations() if e.check_name == "freshness_check"]
     assert {evaluation.severity for evaluation in evaluations} == {dg.AssetCheckSeverity.WARN}  # never blocks
     return {e.asset_key.to_user_string(): (e.passed, e.description) for e in evaluations}
 
@@ -42,7 +30,6 @@ def test_a_source_that_stopped_delivering_is_late_and_the_others_are_not(landing
     generate(landing, customers=100, seed=2)
     shutil.rmtree(landing / "marketing_spend")  # never delivered
     instance = dg.DagsterInstance.ephemeral()
-    run("lifecycle_job", instance, RAW)
 
     fresh = freshness(instance)
     assert {key for key, (passed, _) in fresh.items() if passed} == {
@@ -59,17 +46,20 @@ def test_a_source_that_stopped_delivering_is_late_and_the_others_are_not(landing
         connection.execute(
             "UPDATE ingest.file_ledger SET loaded_at = loaded_at - INTERVAL 10 DAY WHERE source = 'orders'"
         )
-    run("lifecycle_job", instance, RAW)
 
     late = freshness(instance)
     assert not late["shop/orders"][0] and "overdue" in late["shop/orders"][1].lower()
     assert late["support/tickets"][0] and late["surveys/responses"][0] and late["finance/fx_rates"][0]
 
 
-def test_freshness_windows_come_from_one_setting(monkeypatch):
+def test_freshness_windows_are_the_contracts_unless_overridden(monkeypatch):
+    contract = {source.folder: source.freshness_days for source in SOURCES}
     monkeypatch.setenv("LIFECYCLE_FRESHNESS_DAYS", "orders=1, marketing_spend=0")
-    windows = freshness_days()
+    windows = freshness_days(contract)
     assert windows["orders"] == 1 and "marketing_spend" not in windows and windows["survey_responses"] == 7
     monkeypatch.setenv("LIFECYCLE_FRESHNESS_DAYS", "invoices=3")
     with pytest.raises(ValueError, match="names 'invoices', not a source"):
-        freshness_days()
+        freshness_days(contract)
+    monkeypatch.delenv("LIFECYCLE_FRESHNESS_DAYS")
+    keys = {key.asset_key.to_user_string() for check in freshness_checks(SOURCES) for key in check.check_keys}
+    assert keys == set(RAW)

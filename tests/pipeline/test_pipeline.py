@@ -95,7 +95,7 @@ def test_a_blocked_file_fails_the_run_before_dbt(landing):
 def test_a_conversion_built_by_an_older_version_asks_for_a_full_refresh_and_gets_it(landing):
     """An `int_orders_converted` built before it had `load_id`: the run stops with dbt's advice instead of a
     binder error on the missing column, and `--full-refresh` (both dbt steps) rebuilds it."""
-    from orchestration.cli import full_refresh_config
+    from orchestration.cli.launch import full_refresh_config
 
     write_csv(landing / "orders" / "2024-03.csv", HEADER, "A-1,alice,2024-03-01T09:00:00Z,completed,USD,120.00")
     assert run_lifecycle_job(*RAW_AND_STAGING).success

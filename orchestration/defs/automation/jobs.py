@@ -1,14 +1,11 @@
 import dagster as dg
 
-from orchestration.defs.automation.freshness import FRESHNESS_CHECKS
-
-# Ingest, the checks on every asset and the dbt build, in dependency order; in one process, as every run
-# (the Definitions' executor).
+# Ingest, the checks on every asset (each raw source's freshness among them, judged on the delivery this
+# run recorded) and the dbt build, in dependency order; in one process, as every run (the Definitions' executor).
 lifecycle_job = dg.define_asset_job(
     name="lifecycle_job",
-    # The freshness checks look at the raw assets' last materialization: they run on their own, after it.
-    selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*FRESHNESS_CHECKS),
-    description="Ingest the landing files, validate them, and build every dbt model and test.",
+    selection=dg.AssetSelection.all(),
+    description="Ingest the landing files, validate them, build every dbt model and test, and publish.",
 )
 
 lifecycle_daily_schedule = dg.ScheduleDefinition(

@@ -1,9 +1,10 @@
-"""The landing-file contract: which folders exist, their columns, types and keys.
+"""The landing-file contract: which folders exist, their columns, types, keys and freshness.
 
-This is the single description of the input that ingestion, validation and the docs follow
-(`docs/input-contract.md`'s tables are generated from it: `python -m tools.contract_docs`). Each
-source lands in the warehouse as `<system>.<table>`, which is also the dbt source
-(`source('<system>', '<table>')`) and the Dagster asset key `[system, table]`.
+This is the single declaration of a source; everything else follows from it: ingestion and its
+validation, the Dagster asset `[system, table]` and its freshness check, the row counts `make run`
+prints, the dbt source `source('<system>', '<table>')` (its YAML is generated: `python -m tools.dbt_sources`)
+and `docs/input-contract.md`'s tables (`python -m tools.contract_docs`). Tests fail when a generated
+file disagrees with this one (`tests/unit/test_source_schemas.py`, `tests/unit/test_docs.py`).
 """
 
 from dataclasses import dataclass
@@ -175,10 +176,27 @@ ISO_4217_CURRENCIES = tuple(
 
 # Columns every raw table carries besides the contract's.
 LOAD_METADATA_COLUMNS = {
-    "_source_file": "VARCHAR",  # path relative to the landing root
-    "_source_row": "BIGINT",  # 1-based data row within the file (the header is not counted)
-    "_load_id": "BIGINT",  # ledger id of the delivery; a higher id is a newer delivery
+    "_source_file": "VARCHAR",
+    "_source_row": "BIGINT",
+    "_load_id": "BIGINT",
     "_loaded_at": "TIMESTAMP",
+}
+LOAD_METADATA_DESCRIPTIONS = {
+    "_source_file": "Path of the delivered file, relative to the landing root.",
+    "_source_row": "1-based data row within the file (the header is not counted).",
+    "_load_id": "Ledger id of the delivery; a higher id is a newer delivery.",
+    "_loaded_at": "When the delivery was loaded (naive UTC).",
+}
+
+# DuckDB type -> the dbt `data_type` both Spark and DuckDB understand (Spark creates its raw tables from them).
+PORTABLE_TYPES = {
+    "VARCHAR": "string",
+    "DOUBLE": "double",
+    "INTEGER": "int",
+    "BIGINT": "bigint",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "BOOLEAN": "boolean",
 }
 
 
@@ -225,7 +243,10 @@ class Source:
     columns: tuple[Column, ...]
     event_column: str = ""  # the date or time a row is about; volume checks count rows per event day
     optional: bool = False  # optional sources are documented as such; every source may be missing
-    description: str = ""
+    description: str = ""  # what one row is
+    # Days the source may go without a delivery before its freshness check warns (0: never checked);
+    # `LIFECYCLE_FRESHNESS_DAYS` overrides it.
+    freshness_days: float = 0
     score_ranges: tuple[ScoreRange, ...] = ()
     orderings: tuple[Ordering, ...] = ()
     # Its `customer_id`s should mostly be customers the orders know; a person without an order is a
@@ -251,6 +272,7 @@ class Source:
 
 ORDERS = Source(
     folder="orders",
+    freshness_days=2,  # daily exports
     system="shop",
     table="orders",
     key=("order_id",),
@@ -277,6 +299,7 @@ ORDERS = Source(
 
 SUPPORT_TICKETS = Source(
     folder="support_tickets",
+    freshness_days=2,  # daily exports
     system="support",
     table="tickets",
     key=("ticket_id",),
@@ -299,6 +322,7 @@ SUPPORT_TICKETS = Source(
 
 SURVEY_RESPONSES = Source(
     folder="survey_responses",
+    freshness_days=7,  # weekly batches
     system="surveys",
     table="responses",
     key=("response_id",),
@@ -318,6 +342,7 @@ SURVEY_RESPONSES = Source(
 
 MARKETING_SPEND = Source(
     folder="marketing_spend",
+    freshness_days=8,  # weekly batches
     system="marketing",
     table="spend",
     key=("spend_date", "channel"),
@@ -334,6 +359,7 @@ MARKETING_SPEND = Source(
 
 FX_RATES = Source(
     folder="fx_rates",
+    freshness_days=3,  # daily rates
     system="finance",
     table="fx_rates",
     key=("rate_date", "currency"),

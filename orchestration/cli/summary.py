@@ -1,0 +1,153 @@
+"""What `make run` prints after its run: checks that failed, errors, rows per table, the business
+summary, and where every output is."""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.cli.launch import Launched
+from orchestration.lib import settings
+from orchestration.lib.alerts import read_alerts
+from orchestration.lib.ingest.contract import SOURCES
+from orchestration.lib.report.summary import business_summary
+from orchestration.lib.warehouse import memory
+from orchestration.lib.warehouse.connection import WarehouseLockedError, open_warehouse
+from orchestration.lib.warehouse.row_counts import table_row_counts
+
+# The warehouse's schemas along the data's path: each source's raw tables (in the contract's order), then
+# what the pipeline makes of them; a schema not named here is counted after these.
+SCHEMA_ORDER = (
+    *dict.fromkeys(source.system for source in SOURCES),
+    "quarantine",
+    "staging",
+    "intermediate",
+    "clv",
+    "marts",
+    "ingest",
+)
+
+
+def memory_line(warehouse: Path) -> str:
+    """DuckDB's memory limit in force, where it comes from, and where DuckDB spills beyond it."""
+    limit = settings.duckdb_memory_limit()
+    if limit != memory.default_memory_limit(memory.machine_memory_bytes()):
+        origin = "LIFECYCLE_DUCKDB_MEMORY_LIMIT"
+    else:
+        machine = memory.machine_memory_bytes() / 2**30
+        origin = f"a quarter of this machine's {machine:.1f} GiB; LIFECYCLE_DUCKDB_MEMORY_LIMIT overrides it"
+    return f"DuckDB:    memory limit {limit} ({origin}), spilling to {warehouse}.tmp/"
+
+
+def _listed(metadata: dict, *keys: str) -> list[str]:
+    return [line for key in keys if key in metadata for line in metadata[key].value]
+
+
+def _skipped_files(result: dg.ExecuteInProcessResult) -> list[str]:
+    return [
+        path
+        for event in result.get_asset_materialization_events()
+        for path in _listed(event.materialization.metadata, "files_skipped")
+    ]
+
+
+def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Each failed step with what it said, or the innermost error Dagster wraps."""
+    messages = []
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            failure, error = event.step_failure_data.user_failure_data, event.step_failure_data.error
+            while error is not None and error.cause is not None:  # Dagster's wrapper: say what it wraps
+                error = error.cause
+            said = failure.description if failure and failure.description else error.message.strip() if error else ""
+            messages.append(f"{event.step_key}: {said or 'failed'}")
+    return messages
+
+
+def _print_checks(result: dg.ExecuteInProcessResult) -> None:
+    checks = result.get_asset_check_evaluations()
+    failed_checks = [c for c in checks if not c.passed]
+    print(f"Checks: {len(checks) - len(failed_checks)} passed, {len(failed_checks)} failed")
+    for check in failed_checks:
+        print(f"  FAILED {check.asset_key.to_user_string()} :: {check.check_name} ({check.severity.value})")
+        if check.check_name == "freshness_check" and check.description:
+            print(f"    {check.description}")
+        if "raised" in check.metadata:  # a metric flag: what it is about, the month's value and its baseline
+            month = check.metadata["flag_month"].value
+            for flag in check.metadata["raised"].value:
+                print(
+                    f"    {month[:7]}: {flag['subject']} {flag['value']:g} against {flag['baseline']:g} "
+                    f"({check.description})"
+                )
+        for line in _listed(check.metadata, "files_ignored", "ignored"):
+            print(f"    ignored in the landing folder: {line}")
+
+
+def _print_rows(title: str, database: Path) -> None:
+    try:
+        with open_warehouse(database, read_only=True) as connection:
+            rows = table_row_counts(connection, SCHEMA_ORDER)
+    except WarehouseLockedError as error:
+        print(f"\n{title}: not counted, {error}")
+        return
+    print(f"\n{title}:")
+    for table, count in rows:
+        print(f"  {table:<42} {count:>12,}")
+
+
+def _print_business_summary(serving: Path) -> None:
+    with open_warehouse(serving, read_only=True) as connection:
+        try:
+            summary = business_summary(connection)
+        except duckdb.CatalogException as error:  # e.g. a step skipped because the dbt project changed mid-run
+            summary = [("(not available)", str(error).splitlines()[0])]
+    print("\nBusiness summary:")
+    for label, value in summary:
+        print(f"  {label:<42} {value}")
+
+
+def _print_alerts() -> None:
+    alerts = read_alerts(settings.alerts_log_path())
+    if alerts:
+        print(
+            f"\nAlerts: {len(alerts)} run failure(s) seen by the UI's sensors, in {settings.alerts_log_path()}; latest:"
+        )
+        for alert in alerts[-3:]:
+            print(f"  {alert.at} {alert.job} run {alert.run_id[:8]} failed: {', '.join(alert.failed_steps) or '-'}")
+
+
+def _print_where(launched: Launched) -> None:
+    print(f"\nLanding:   {settings.landing_dir()}")
+    print(f"Engine:    {settings.engine()} (LIFECYCLE_ENGINE)")
+    if launched.past_date:
+        print(f"As of:     {launched.past_date} (every event after it left out; the working warehouse untouched)")
+    print(f"Warehouse: {launched.warehouse} (private to the pipeline)")
+    print(f"Serving:   {launched.serving} and its parquet/ folder (what BI tools read)")
+    print(f"Report:    {settings.report_path(launched.serving)} (make report opens the current one)")
+    print(f"UI:        make dev, then http://127.0.0.1:3000 (run history in {os.environ.get('DAGSTER_HOME', '-')})")
+
+
+def print_summary(launched: Launched) -> None:
+    result, published = launched.result, launched.published
+    status = "FAILURE" if not result.success else "SUCCESS" if published else "NOT PUBLISHED"
+    print(f"\nRun {result.run_id}: {status}")
+    _print_checks(result)
+    for path in _skipped_files(result):
+        print(f"  SKIPPED on purpose (ingest.skipped_files): {path}")
+    for message in failure_messages(result):
+        print(f"  ERROR {message}")
+    if result.success and not published:
+        # Dagster counts a skipped step as no failure; for the user the run did not deliver.
+        skipped = [
+            event.step_key for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_SKIPPED
+        ]
+        print(f"  NOT PUBLISHED: the serving files were left as they were (skipped steps: {', '.join(skipped) or '-'})")
+    if launched.warehouse.exists():
+        _print_rows("Rows per table (warehouse)", launched.warehouse)
+    if result.success and published:
+        if settings.engine() != "duckdb":  # what BI reads, whichever engine built it
+            _print_rows(f"Rows per mart (built on {settings.engine()}, published)", launched.serving)
+        _print_business_summary(launched.serving)
+    _print_alerts()
+    _print_where(launched)
