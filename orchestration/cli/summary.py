@@ -2,6 +2,7 @@
 summary, and where every output is."""
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -10,23 +11,20 @@ import duckdb
 from orchestration.cli.launch import Launched
 from orchestration.lib import settings
 from orchestration.lib.alerts import read_alerts
-from orchestration.lib.ingest.contract import SOURCES
+from orchestration.lib.ingest.contract import SOURCES, Source
 from orchestration.lib.report.summary import business_summary
 from orchestration.lib.warehouse import memory
 from orchestration.lib.warehouse.connection import WarehouseLockedError, open_warehouse
 from orchestration.lib.warehouse.row_counts import table_row_counts
 
-# The warehouse's schemas along the data's path: each source's raw tables (in the contract's order), then
-# what the pipeline makes of them; a schema not named here is counted after these.
-SCHEMA_ORDER = (
-    *dict.fromkeys(source.system for source in SOURCES),
-    "quarantine",
-    "staging",
-    "intermediate",
-    "clv",
-    "marts",
-    "ingest",
-)
+# What the pipeline makes of the raw tables, along the data's path.
+PIPELINE_SCHEMAS = ("quarantine", "staging", "intermediate", "clv", "marts", "ingest")
+
+
+def schema_order(sources: Sequence[Source]) -> tuple[str, ...]:
+    """The order tables are counted in: each source's raw schema in the contract's order, then the pipeline's
+    (a schema named nowhere is counted after these)."""
+    return (*dict.fromkeys(source.system for source in sources), *PIPELINE_SCHEMAS)
 
 
 def memory_line(warehouse: Path) -> str:
@@ -87,7 +85,7 @@ def _print_checks(result: dg.ExecuteInProcessResult) -> None:
 def _print_rows(title: str, database: Path) -> None:
     try:
         with open_warehouse(database, read_only=True) as connection:
-            rows = table_row_counts(connection, SCHEMA_ORDER)
+            rows = table_row_counts(connection, schema_order(SOURCES))
     except WarehouseLockedError as error:
         print(f"\n{title}: not counted, {error}")
         return
