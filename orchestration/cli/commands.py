@@ -3,6 +3,7 @@
 import contextlib
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -10,6 +11,8 @@ import sys
 import tempfile
 import webbrowser
 from pathlib import Path
+
+import yaml
 
 from orchestration.lib import settings
 from orchestration.lib.ingest import ledger
@@ -72,16 +75,32 @@ def show_report(open_it: bool) -> int:
 
 
 def run_dbt(arguments: list[str]) -> int:
-    """dbt in the project folder, with the settings the pipeline resolved (profiles.yml keeps no defaults)."""
+    """dbt in the project folder, with the settings the pipeline resolved as `--vars` after a command's own
+    arguments (profiles.yml keeps no defaults); `dbt --version` and the like take none."""
     environment = {
         **os.environ,
-        **settings.dbt_environment(),
         "DBT_PROJECT_DIR": str(settings.DBT_PROJECT_DIR),
         "DBT_PROFILES_DIR": str(settings.DBT_PROJECT_DIR),
     }
+    if arguments[:1] and not arguments[0].startswith("-"):
+        arguments = _with_pipeline_vars(arguments)
     return subprocess.run(
         [settings.dbt_executable(), *arguments], env=environment, cwd=settings.DBT_PROJECT_DIR
     ).returncode
+
+
+def _with_pipeline_vars(arguments: list[str]) -> list[str]:
+    """The command's arguments with one `--vars`: the pipeline's settings, and over them the vars it gave
+    (dbt reads YAML there, and would take only the last of two `--vars`)."""
+    given, rest, iterator = {}, [], iter(arguments)
+    for argument in iterator:
+        if argument == "--vars":
+            given.update(yaml.safe_load(next(iterator, "")) or {})
+        elif argument.startswith("--vars="):
+            given.update(yaml.safe_load(argument.removeprefix("--vars=")) or {})
+        else:
+            rest.append(argument)
+    return [*rest, "--vars", json.dumps({**settings.dbt_vars(), **given}, sort_keys=True, default=str)]
 
 
 def build_docs() -> Path | None:

@@ -21,15 +21,16 @@ WAREHOUSE_POOL = "warehouse"
 
 
 class AsOfResource(dg.ConfigurableResource):
-    """The date a run builds the marts as of, set in the launchpad (`resources: as_of: config: date:`).
-    Empty: today's build in the working warehouse. A past date: the marts as they were that day, built
-    in a warehouse of their own and published beside the current ones (docs/operations.md)."""
+    """The date a run builds the marts as of, leaving out every event after it: the launchpad's
+    (`resources: as_of: config: date:`), else `LIFECYCLE_AS_OF`. None: today's build in the working
+    warehouse. A past date: the marts as they were that day, built in a warehouse of their own and
+    published beside the current ones (docs/operations.md)."""
 
     date: str = Field(
         default="",
         description=(
             "YYYY-MM-DD: rebuild the marts as of this past date, leaving out every event after it. "
-            "Empty: the usual build, as of LIFECYCLE_AS_OF or the latest event."
+            "Empty: LIFECYCLE_AS_OF when set, else the usual build, as of the latest event."
         ),
     )
     replace_published: bool = Field(
@@ -40,11 +41,11 @@ class AsOfResource(dg.ConfigurableResource):
     @property
     def past_date(self) -> datetime.date | None:
         try:
-            day = settings.parse_as_of(self.date, "The as_of resource's date")
+            day = settings.parse_as_of(self.date, "The as_of resource's date") or settings.as_of_date()
         except ValueError as error:
             raise dg.Failure(description=str(error), allow_retries=False) from error
         if day and day > datetime.date.today():
-            raise dg.Failure(description=f"The as_of resource's date {day} is after today", allow_retries=False)
+            raise dg.Failure(description=f"The as-of date {day} is after today", allow_retries=False)
         return day
 
     @property

@@ -4,10 +4,9 @@ Relative paths are resolved against the repository root, so nothing depends on t
 working directory a command was started from.
 """
 
+import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -65,7 +64,8 @@ def warehouse_path() -> Path:
 
 
 def as_of_date() -> date | None:
-    """Observation end date (`LIFECYCLE_AS_OF`); None means the latest event date in the data."""
+    """The date to build the marts as of, without the events after it (`LIFECYCLE_AS_OF`), when the `as_of`
+    resource names none; None means the usual build, as of the latest event date in the data."""
     return parse_as_of(os.environ.get("LIFECYCLE_AS_OF", ""), "LIFECYCLE_AS_OF")
 
 
@@ -252,33 +252,20 @@ def spark_dir() -> Path:
     return _path_setting("LIFECYCLE_SPARK_DIR", "data/spark")
 
 
-def dbt_environment(*, warehouse: Path | None = None, as_of: date | None = None) -> dict[str, str]:
-    """The settings dbt reads (`profiles.yml`, the `create_lake_tables` macro, the `as_of` var), resolved
-    here once, so dbt gets absolute paths and validated values and keeps no defaults of its own.
-    `warehouse` and `as_of` override the settings for a build as of a past date."""
-    as_of = as_of or as_of_date()
+def dbt_vars(*, warehouse: Path | None = None, as_of: date | None = None) -> dict[str, str]:
+    """The settings dbt reads (`profiles.yml`, the `create_lake_tables` macro, the `as_of` var), resolved here
+    once, so dbt gets absolute paths and validated values and keeps no defaults of its own. `warehouse` and
+    `as_of` are a build as of a past date's (the usual build: the working warehouse, and the latest event)."""
     return {
-        "LIFECYCLE_ENGINE": engine(),
-        "LIFECYCLE_WAREHOUSE": str(warehouse or warehouse_path()),
-        "LIFECYCLE_LAKE_DIR": str(lake_dir()),
-        "LIFECYCLE_SPARK_DIR": str(spark_dir()),
-        "LIFECYCLE_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),
-        "LIFECYCLE_AS_OF": as_of.isoformat() if as_of else "",
+        "engine": engine(),
+        "warehouse": str(warehouse or warehouse_path()),
+        "duckdb_memory_limit": duckdb_memory_limit(),
+        "lake_dir": str(lake_dir()),
+        "spark_dir": str(spark_dir()),
+        "as_of": as_of.isoformat() if as_of else "",
     }
 
 
-@contextmanager
-def dbt_environment_set(*, warehouse: Path | None = None, as_of: date | None = None) -> Iterator[None]:
-    """`dbt_environment()` in this process's environment for the block: a dbt process started in it
-    (dagster-dbt passes its own environment on) reads the pipeline's values."""
-    resolved = dbt_environment(warehouse=warehouse, as_of=as_of)
-    previous = {name: os.environ.get(name) for name in resolved}
-    os.environ.update(resolved)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def dbt_vars_arguments(*, warehouse: Path | None = None, as_of: date | None = None) -> list[str]:
+    """`--vars` with `dbt_vars()`, for a dbt command line: dbt's own way in for values set at run time."""
+    return ["--vars", json.dumps(dbt_vars(warehouse=warehouse, as_of=as_of), sort_keys=True)]

@@ -110,13 +110,15 @@ def test_a_build_as_of_a_past_date_equals_a_fresh_build_of_the_files_ending_that
     monkeypatch.setenv("LIFECYCLE_LANDING_DIR", str(tmp_path / "landing"))
     monkeypatch.setenv("LIFECYCLE_WAREHOUSE", str(tmp_path / "fresh" / "warehouse.duckdb"))
     monkeypatch.setenv("LIFECYCLE_SERVING", str(tmp_path / "fresh" / "serving" / "lifecycle.duckdb"))
+    # The same date from the environment: the same build as the launchpad's, one concept either way.
     monkeypatch.setenv("LIFECYCLE_AS_OF", AS_OF)
     assert run_lifecycle_job().success
+    fresh_serving = tmp_path / "fresh" / "serving" / "as_of" / AS_OF / "lifecycle.duckdb"
 
     with duckdb.connect(str(past_serving), read_only=True) as connection:
         [(as_of, newest_first_order)] = connection.execute(
             "SELECT any_value(as_of_date), CAST(max(first_order_at) AS DATE) FROM marts.customers"
         ).fetchall()
     assert as_of.isoformat() == AS_OF and newest_first_order.isoformat() <= AS_OF
-    differences = mart_differences(past_serving, tmp_path / "fresh" / "serving" / "lifecycle.duckdb")
+    differences = mart_differences(past_serving, fresh_serving)
     assert set(differences.values()) == {0}, differences

@@ -1,13 +1,15 @@
 """A build as of a past date: which files it works in, and the sources it starts from."""
 
+import json
 from datetime import date
 
 import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.defs.resources import AsOfResource, WarehouseResource
-from orchestration.lib.warehouse.as_of import copy_sources_as_of
+from orchestration.defs.resources import AsOfResource, WarehouseResource, build_resources
+from orchestration.defs.transform.past_date import copy_sources_as_of
+from orchestration.lib import settings
 
 ORDERS_UTC = ("2025-03-31 21:30:00", "2025-03-31 22:30:00", "2025-03-31 23:30:00", "2025-04-01 00:30:00")
 
@@ -40,12 +42,22 @@ def test_a_past_date_builds_and_publishes_beside_the_current_files_named_by_the_
     ("value", "message"),
     [
         ("31/03/2025", "The as_of resource's date must be an ISO date \\(YYYY-MM-DD\\), got '31/03/2025'"),
-        ("2999-01-01", "The as_of resource's date 2999-01-01 is after today"),
+        ("2999-01-01", "The as-of date 2999-01-01 is after today"),
     ],
 )
 def test_a_date_that_is_not_a_past_iso_date_fails_the_run_saying_why(value, message):
     with pytest.raises(dg.Failure, match=message):
         _ = AsOfResource(date=value).past_date
+
+
+def _with_reporting_timezone(dbt_vars_arguments, timezone: str):
+    """The pipeline's dbt vars with the reporting time zone a deployment would set in dbt_project.yml."""
+
+    def arguments(**kwargs) -> list[str]:
+        flag, resolved = dbt_vars_arguments(**kwargs)
+        return [flag, json.dumps({**json.loads(resolved), "reporting_timezone": timezone})]
+
+    return arguments
 
 
 @pytest.fixture
@@ -76,7 +88,7 @@ def working(tmp_path):
     ],
 )
 def test_the_sources_are_copied_without_the_events_after_the_date_in_the_reporting_time_zone(
-    working, tmp_path, timezone, orders_kept
+    working, tmp_path, timezone, orders_kept, monkeypatch
 ):
     past = tmp_path / "as_of" / "2025-03-31.duckdb"
     past.parent.mkdir()
@@ -84,7 +96,11 @@ def test_the_sources_are_copied_without_the_events_after_the_date_in_the_reporti
         connection.execute("CREATE TABLE leftover AS SELECT 1 AS x")  # an earlier build of the date: replaced whole
     before = working.read_bytes()
 
-    copied = copy_sources_as_of(working, past, date(2025, 3, 31), timezone)
+    monkeypatch.setattr(
+        "orchestration.lib.settings.dbt_vars_arguments",
+        _with_reporting_timezone(settings.dbt_vars_arguments, timezone),
+    )
+    copied = copy_sources_as_of(build_resources()["dbt"], working, past, date(2025, 3, 31), tmp_path / "target")
 
     assert copied == {"shop.orders": len(orders_kept), "marketing.spend": 1}
     with duckdb.connect(str(past), read_only=True) as connection:

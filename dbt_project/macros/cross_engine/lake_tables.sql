@@ -13,7 +13,7 @@
 
 {% macro spark__create_lake_tables() -%}
     {%- if execute -%}
-    {%- set lake = env_var('LIFECYCLE_LAKE_DIR') -%}
+    {%- set lake = var('lake_dir') -%}
     {%- for source in graph.sources.values() if source.package_name == project_name -%}
         {#- The CLV step writes its outputs to <lake>/clv/<table>; ingest writes raw/<schema>/<table>. -#}
         {%- set folder = 'clv/' ~ source.name if source.source_name == 'clv' else 'raw/' ~ source.schema ~ '/' ~ source.name -%}

@@ -1,4 +1,4 @@
-{#- One row: the observation end date. LIFECYCLE_AS_OF when set, else the day of the latest event. -#}
+{#- One row: the observation end date. Var `as_of` in a build as of a past date, else the day of the latest event. -#}
 with
 
 latest_events as (

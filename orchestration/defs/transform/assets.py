@@ -14,11 +14,11 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transform.artifacts import keep_partial_parse, seed_partial_parse, step_target_path
+from orchestration.defs.transform.past_date import copy_sources_as_of
 from orchestration.defs.transform.project import dbt_project
 from orchestration.defs.transform.translator import LifecycleTranslator
 from orchestration.lib import settings
 from orchestration.lib.warehouse import memory
-from orchestration.lib.warehouse.as_of import copy_sources_as_of
 
 AFTER_CLV = "source:clv+"
 DBT_STOP_SECONDS = 30
@@ -41,7 +41,7 @@ def dbt_build_args(config: DbtBuildConfig, engine: str) -> list[str]:
     return arguments
 
 
-def _prepare_past_warehouse(context: dg.AssetExecutionContext, duckdb: WarehouseResource) -> None:
+def _prepare_past_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: WarehouseResource) -> None:
     """A build as of a past date starts from a fresh copy of the working warehouse's sources up to that date."""
     day = duckdb.as_of.past_date
     if settings.engine() != "duckdb":
@@ -50,7 +50,7 @@ def _prepare_past_warehouse(context: dg.AssetExecutionContext, duckdb: Warehouse
             allow_retries=False,
         )
     copied = copy_sources_as_of(
-        duckdb.working_path, duckdb.database_path, day, settings.dbt_project_var("reporting_timezone")
+        dbt, duckdb.working_path, duckdb.database_path, day, step_target_path(context) / "past_date"
     )
     rows = ", ".join(f"{relation} {count:,}" for relation, count in copied.items())
     context.log.info(f"Building as of {day} in {duckdb.database_path}, from the sources up to that day: {rows}")
@@ -75,8 +75,9 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBu
     started = time.time()
     seed_partial_parse(target_path)
     past_date = duckdb.as_of.past_date
-    with settings.dbt_environment_set(warehouse=duckdb.database_path, as_of=past_date):
-        invocation = dbt.cli(dbt_build_args(config, settings.engine()), context=context, target_path=target_path)
+    arguments = dbt_build_args(config, settings.engine())
+    arguments += settings.dbt_vars_arguments(warehouse=duckdb.database_path, as_of=past_date)
+    invocation = dbt.cli(arguments, context=context, target_path=target_path)
     # Every materialization of a past date's build says so: the asset's latest one is not the working warehouse's.
     past = {"as_of_date": str(past_date), "warehouse": str(duckdb.database_path)} if past_date else {}
     try:
@@ -108,7 +109,7 @@ def dbt_models_before_clv(
 ):
     """Staging, intermediate and the marts that do not read the CLV predictions."""
     if duckdb.as_of.past_date:
-        _prepare_past_warehouse(context, duckdb)
+        _prepare_past_warehouse(context, dbt, duckdb)
     yield from _build(context, dbt, config, duckdb)
 
 

@@ -27,8 +27,12 @@ def dbt_project() -> DbtProject:
     """`make manifest` builds the manifest. Under `dagster dev` it is parsed again on load when a dbt file
     changed since, so an edited model shows on reload; not otherwise, because every run worker loads the
     definitions again, and a parse there (dbt's start-up and an adapter) would delay every UI launch."""
-    project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
+    project = DbtProject(
+        project_dir=settings.DBT_PROJECT_DIR,
+        profiles_dir=settings.DBT_PROJECT_DIR,
+        # the profile needs the resolved paths even to parse
+        prepare_project_cli_args=["parse", "--quiet", *settings.dbt_vars_arguments()],
+    )
     if not manifest_is_current(Path(project.project_dir), Path(project.manifest_path)):
-        with settings.dbt_environment_set():  # the profile needs the resolved paths even to parse
-            project.prepare_if_dev()
+        project.prepare_if_dev()
     return project

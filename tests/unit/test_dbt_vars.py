@@ -1,0 +1,56 @@
+"""dbt gets the pipeline's settings one way: as `--vars` resolved by `settings.dbt_vars`, never through
+the environment, and dbt run by hand gets the same ones with the user's vars over them."""
+
+import json
+import re
+
+import yaml
+
+from orchestration.cli.commands import _with_pipeline_vars
+from orchestration.lib import settings
+from tests.helpers import MODELS_DIR
+
+DBT_PROJECT = MODELS_DIR.parent
+
+
+def _vars_read(text: str) -> set[str]:
+    return set(re.findall(r"(?<!env_)var\(\s*['\"](\w+)['\"]", text))
+
+
+def test_every_var_the_profile_and_macros_read_is_resolved_by_the_pipeline_or_set_by_the_project():
+    project_vars = set(yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text())["vars"])
+    read = _vars_read((DBT_PROJECT / "profiles.yml").read_text())
+    read |= {name for path in (DBT_PROJECT / "macros").rglob("*.sql") for name in _vars_read(path.read_text())}
+    assert read - project_vars - set(settings.dbt_vars()) == set()
+    assert {"engine", "warehouse", "duckdb_memory_limit", "spark_dir"} <= _vars_read(
+        (DBT_PROJECT / "profiles.yml").read_text()
+    )
+
+
+def test_no_dbt_file_reads_a_pipeline_setting_from_the_environment():
+    files = [DBT_PROJECT / "profiles.yml", DBT_PROJECT / "dbt_project.yml", *(DBT_PROJECT / "macros").rglob("*.sql")]
+    files += list((DBT_PROJECT / "models").rglob("*.sql"))
+    readers = {
+        path.name
+        for path in files
+        for name in re.findall(r"env_var\(\s*['\"](\w+)", path.read_text())
+        if name
+        in {
+            "LIFECYCLE_WAREHOUSE",
+            "LIFECYCLE_ENGINE",
+            "LIFECYCLE_AS_OF",
+            "LIFECYCLE_LAKE_DIR",
+            "LIFECYCLE_SPARK_DIR",
+            "LIFECYCLE_DUCKDB_MEMORY_LIMIT",
+        }
+    }
+    assert readers == set()
+
+
+def test_dbt_by_hand_gets_the_pipelines_vars_with_the_users_over_them(monkeypatch, tmp_path):
+    monkeypatch.setenv("LIFECYCLE_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    arguments = _with_pipeline_vars(["build", "-s", "customers", "--vars", "{churn_days: 120}"])
+    assert arguments[:3] == ["build", "-s", "customers"] and arguments[3] == "--vars" and len(arguments) == 5
+    given = json.loads(arguments[4])
+    assert given["churn_days"] == 120 and given["warehouse"] == str(tmp_path / "w.duckdb") and given["as_of"] == ""
+    assert json.loads(_with_pipeline_vars(["parse", "--vars=as_of: '2025-01-31'"])[2])["as_of"] == "2025-01-31"
