@@ -43,7 +43,8 @@ def bench_size(customers: int, data_dir: Path, work_dir: Path) -> dict:
         result["engines"][engine] = asdict(measured)
         serving[engine] = fingerprints(work / "serving" / "lifecycle.duckdb")
         print(
-            f"{customers:>9,} customers  {engine:<7} {measured.seconds:>8.1f} s  {measured.peak_rss_mb:>8.0f} MB  {measured.stages}"
+            f"{customers:>9,} customers  {engine:<7} {measured.seconds:>8.1f} s  {measured.peak_rss_mb:>8.0f} MB  "
+            f"{measured.stages}"
         )
     result["identical_marts"] = serving["duckdb"] == serving["spark"]
     result["mart_rows"] = {mart: fingerprint.rows for mart, fingerprint in serving["duckdb"].items()}
@@ -52,7 +53,8 @@ def bench_size(customers: int, data_dir: Path, work_dir: Path) -> dict:
 
 def print_table(results: list[dict]) -> None:
     print(
-        f"\n{'customers':>10} {'orders':>10} {'engine':<7} {'total s':>8} {'ingest':>7} {'dbt':>7} {'CLV':>6} {'publish':>8} {'peak MB':>8}  identical"
+        f"\n{'customers':>10} {'orders':>10} {'engine':<7} {'total s':>8} {'ingest':>7} {'dbt':>7} {'CLV':>6} "
+        f"{'publish':>8} {'peak MB':>8}  identical"
     )
     for result in results:
         for engine, measured in result["engines"].items():

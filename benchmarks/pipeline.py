@@ -110,7 +110,8 @@ def _typed_parquet(monthly: Path, day: str) -> None:
                 rest = month_file.with_suffix(".rest")
                 connection.execute(
                     f"COPY (SELECT * REPLACE ({', '.join(typed)}) FROM read_parquet('{month_file}') WHERE "
-                    f"CAST(CAST({source.event_column} AS TIMESTAMPTZ) AS DATE) <> DATE '{day}') TO '{rest}' (FORMAT parquet)"
+                    f"CAST(CAST({source.event_column} AS TIMESTAMPTZ) AS DATE) <> DATE '{day}') TO '{rest}' (FORMAT "
+                    "parquet)"
                 )
                 rest.replace(month_file)
 
@@ -122,7 +123,8 @@ def _one_file_per_source(monthly: Path, target: Path) -> None:
             (target / folder.name).mkdir(parents=True, exist_ok=True)
             files = sorted(str(f) for f in folder.glob("*.parquet"))
             connection.execute(
-                f"COPY (SELECT * FROM read_parquet({files})) TO '{target / folder.name / f'{folder.name}.parquet'}' (FORMAT parquet)"
+                f"COPY (SELECT * FROM read_parquet({files})) TO '{target / folder.name / f'{folder.name}.parquet'}' "
+                "(FORMAT parquet)"
             )
 
 
@@ -430,7 +432,8 @@ def print_table(results: list[dict]) -> None:
             if small:
                 line += f", {r['daily']['seconds'] / small['daily']['seconds']:.2f}x the daily run at S"
         if r["from_ui"]:
-            line += f"  Materialize all, click to end {r['from_ui']['seconds']:.1f} s = {r['from_ui_over_cli']:.2f}x make run's"
+            clicked = r["from_ui"]["seconds"]
+            line += f"  Materialize all, click to end {clicked:.1f} s = {r['from_ui_over_cli']:.2f}x make run's"
         print(line)
     print("\nWhere the time goes (seconds; share of the run):")
     for r in results:

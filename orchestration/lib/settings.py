@@ -140,7 +140,8 @@ def duckdb_memory_limit() -> str:
 
 
 def lock_retries() -> int:
-    """Attempts to open a warehouse another process holds, with backoff from 1 s (`LIFECYCLE_LOCK_RETRIES`, default 5)."""
+    """Attempts to open a warehouse another process holds, with backoff from 1 s
+    (`LIFECYCLE_LOCK_RETRIES`, default 5)."""
     return max(1, int(_float_setting("LIFECYCLE_LOCK_RETRIES", 5)))
 
 
@@ -242,7 +243,8 @@ def raw_lake_enabled() -> bool:
         raise ValueError(f"LIFECYCLE_RAW_LAKE must be one of {', '.join(LAKE_MODES)}, got {value!r}")
     if value == "off" and engine() == "spark":
         raise ValueError(
-            "LIFECYCLE_RAW_LAKE=off cannot be used with LIFECYCLE_ENGINE=spark: Spark reads the sources from the raw lake"
+            "LIFECYCLE_RAW_LAKE=off cannot be used with LIFECYCLE_ENGINE=spark: "
+            "Spark reads the sources from the raw lake"
         )
     return value == "on" or (value == "auto" and engine() == "spark")
 

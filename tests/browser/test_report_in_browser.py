@@ -45,7 +45,8 @@ def test_every_chart_holds_data(opened, screenshots):
         """() => Array.from(document.querySelectorAll('.chart')).map(chart => [
             chart.id,
             chart._fullData.map(trace => {
-                const values = trace.y ?? trace.z ?? (trace.link && trace.link.value) ?? (trace.cells && trace.cells.values) ?? [];
+                const values = trace.y ?? trace.z ?? (trace.link && trace.link.value)
+                    ?? (trace.cells && trace.cells.values) ?? [];
                 return values.length;
             }),
         ])"""

@@ -32,7 +32,8 @@ def _staged_rows(work) -> dict[str, int]:
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as connection:
         return {
             table: connection.execute(
-                f"SELECT count(*) FILTER (WHERE staged_at = (SELECT max(staged_at) FROM staging.{table})) FROM staging.{table}"
+                f"SELECT count(*) FILTER (WHERE staged_at = (SELECT max(staged_at) FROM staging.{table})) FROM "
+                f"staging.{table}"
             ).fetchall()[0][0]
             for table in ("stg_support__tickets", "stg_surveys__responses")
         }
@@ -87,7 +88,8 @@ def _intermediate_differences(incremental_warehouse, full_warehouse) -> dict[str
             select = ", ".join(name for (name,) in columns if name not in STAMP_COLUMNS)
             one, other = (f"SELECT {select} FROM {db}.intermediate.{model}" for db in ("incremental", "full_build"))
             differences[model] = connection.execute(
-                f"SELECT (SELECT count(*) FROM ({one} EXCEPT ALL {other})) + (SELECT count(*) FROM ({other} EXCEPT ALL {one}))"
+                f"SELECT (SELECT count(*) FROM ({one} EXCEPT ALL {other})) + (SELECT count(*) FROM ({other} EXCEPT "
+                f"ALL {one}))"
             ).fetchall()[0][0]
     return differences
 
@@ -101,7 +103,8 @@ def _redeliver_with_corrections(month_file) -> int:
         month_before = f"read_csv('{month_file.with_name('orders_2025-05.csv')}', header = true, all_varchar = true)"
         connection.execute(f"CREATE TABLE month AS SELECT row_number() OVER () AS line, * FROM {reader}")
         [(gone,)] = connection.execute(
-            "SELECT min(line) FROM month WHERE customer_id IN (SELECT customer_id FROM month GROUP BY 1 HAVING count(*) = 1) "
+            "SELECT min(line) FROM month WHERE customer_id IN (SELECT customer_id FROM month GROUP BY 1 HAVING "
+            "count(*) = 1) "
             f"AND customer_id IN (SELECT customer_id FROM {month_before})"
         ).fetchall()
         assert gone is not None
@@ -135,11 +138,13 @@ def _redeliver_with_a_late_rate(month_file, orders_folder) -> None:
         connection.execute(f"CREATE TABLE rates AS SELECT row_number() OVER () AS line, * FROM {reader}")
         [(corrected,)] = connection.execute(
             f"SELECT min(line) FROM rates WHERE rate_date >= '2025-06-15' AND EXISTS (SELECT 1 FROM {orders} AS o "
-            "WHERE o.currency = rates.currency AND CAST(CAST(o.ordered_at AS TIMESTAMPTZ) AS DATE) = CAST(rates.rate_date AS DATE))"
+            "WHERE o.currency = rates.currency AND CAST(CAST(o.ordered_at AS TIMESTAMPTZ) AS DATE) = "
+            "CAST(rates.rate_date AS DATE))"
         ).fetchall()
         assert corrected is not None
         connection.execute(
-            "UPDATE rates SET rate_to_reporting = CAST(round(CAST(rate_to_reporting AS DOUBLE) * 1.1, 6) AS VARCHAR) WHERE line = ?",
+            "UPDATE rates SET rate_to_reporting = CAST(round(CAST(rate_to_reporting AS DOUBLE) * 1.1, 6) AS VARCHAR) "
+            "WHERE line = ?",
             [corrected],
         )
         connection.execute("ALTER TABLE rates DROP COLUMN line")

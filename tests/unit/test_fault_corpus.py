@@ -189,7 +189,8 @@ CASES = [
         ),
         blocked=(
             "line_length",
-            "longer than the limit of 2,200,000 bytes (a very long free-text field?): raise LIFECYCLE_CSV_MAX_LINE_BYTES",
+            "longer than the limit of 2,200,000 bytes (a very long free-text field?): raise "
+            "LIFECYCLE_CSV_MAX_LINE_BYTES",
         ),
         thresholds=Thresholds(max_line_bytes=2_200_000),
     ),
@@ -199,7 +200,8 @@ CASES = [
         csv(ORDERS_HEADER.replace(",", ";"), [row.replace(",", ";") for row in GOOD_ORDERS]),
         blocked=(
             "required_columns",
-            "missing required column(s): order_id, customer_id, ordered_at, status, currency, amount (the header looks semicolon-delimited",
+            "missing required column(s): order_id, customer_id, ordered_at, status, currency, amount (the header "
+            "looks semicolon-delimited",
         ),
     ),
     Case("header-only file (accepted, nothing to load)", ORDERS, csv(ORDERS_HEADER, []), loaded_rows=0),

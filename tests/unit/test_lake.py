@@ -34,7 +34,8 @@ def test_each_delivery_is_one_parquet_file_and_a_replaced_one_goes(landing, ware
     first = sync_source(warehouse, ORDERS, lake)
     assert (first.written, first.removed) == (2, 0)
     deliveries = warehouse.execute(
-        "SELECT _load_id, CAST(min(_loaded_at) AS DATE), sha256 FROM shop.orders JOIN ingest.file_ledger ON load_id = _load_id "
+        "SELECT _load_id, CAST(min(_loaded_at) AS DATE), sha256 FROM shop.orders JOIN ingest.file_ledger ON load_id "
+        "= _load_id "
         "GROUP BY _load_id, sha256 ORDER BY 1"
     ).fetchall()
     assert lake_files(lake) == [f"load_date={day}/{load_id}-{sha[:12]}.parquet" for load_id, day, sha in deliveries]

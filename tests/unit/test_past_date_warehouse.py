@@ -71,7 +71,8 @@ def working(tmp_path):
             "INSERT INTO shop.orders VALUES (?, ?)", [(f"O{i}", t) for i, t in enumerate(ORDERS_UTC)]
         )
         connection.execute(
-            "CREATE TABLE marketing.spend AS SELECT * FROM (VALUES (DATE '2025-03-31', 10.0), (DATE '2025-04-01', 20.0)) AS t(spend_date, spend)"
+            "CREATE TABLE marketing.spend AS SELECT * FROM (VALUES (DATE '2025-03-31', 10.0), (DATE '2025-04-01', "
+            "20.0)) AS t(spend_date, spend)"
         )
     return path
 

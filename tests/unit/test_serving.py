@@ -26,7 +26,8 @@ def make_warehouse(path, customers: int):
     with duckdb.connect(str(path)) as connection:
         connection.execute("CREATE SCHEMA IF NOT EXISTS marts")
         connection.execute(
-            f"CREATE OR REPLACE TABLE marts.customers AS SELECT 'C' || i AS customer_id, i * 1.5 AS net_revenue FROM range({customers}) t(i)"
+            "CREATE OR REPLACE TABLE marts.customers AS SELECT 'C' || i AS customer_id, i * 1.5 AS net_revenue FROM "
+            f"range({customers}) t(i)"
         )
         connection.execute(
             "CREATE OR REPLACE TABLE marts.nps_monthly AS SELECT DATE '2024-01-01' AS response_month, 12.5 AS nps"

@@ -82,7 +82,9 @@ def _holdout(connection, config: ClvConfig, as_of) -> tuple[dict, pd.DataFrame |
             deps=[HISTORIES_KEY, ORDERS_KEY],
             group_name="clv",
             kinds={"python", "duckdb"},
-            description="Per customer: expected purchases and discounted margin over 12 months, P(alive), expected spend.",
+            description=(
+                "Per customer: expected purchases and discounted margin over 12 months, P(alive), expected spend."
+            ),
         ),
         dg.AssetSpec(
             ["clv", "clv_model_fits"],
@@ -128,10 +130,11 @@ def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb:
         connection.register("predictions_by_history", by_history)
         connection.register("fits_frame", fits)
         predicted = {name: f"predicted.{name}" for name in PREDICTION_COLUMNS}
+        predicted["purchase_model"] = f"'{config.purchase_model}'"
         outputs = {
             # Back to one row per customer, in SQL: the join is on the history's exact values.
             "clv_predictions": f"""
-                SELECT {typed_select_list("clv_predictions", {**predicted, "purchase_model": f"'{config.purchase_model}'"})}
+                SELECT {typed_select_list("clv_predictions", predicted)}
                 FROM {histories_relation} AS histories
                 JOIN predictions_by_history AS predicted USING ({", ".join(WAREHOUSE_HISTORY_COLUMNS)})
             """,

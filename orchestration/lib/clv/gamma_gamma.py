@@ -109,13 +109,14 @@ def fit(summary: pd.DataFrame) -> FitResult:
     eligible = repeat[positive]
     if eligible.empty:
         raise ClvInputError(
-            f"no repeat customer has a positive monetary_value ({int(customer_weights(repeat).sum())} repeat customer(s), "
-            f"{n_excluded} with value <= 0): {MODEL} cannot be fitted"
+            f"no repeat customer has a positive monetary_value ({int(customer_weights(repeat).sum())} "
+            f"repeat customer(s), {n_excluded} with value <= 0): {MODEL} cannot be fitted"
         )
     if eligible["monetary_value"].nunique() < 2:
         raise ClvInputError(
-            f"all {int(customer_weights(eligible).sum())} repeat customer(s) with a positive spend have the same monetary_value "
-            f"({eligible['monetary_value'].iloc[0]:g}): {MODEL} needs spend to vary between customers"
+            f"all {int(customer_weights(eligible).sum())} repeat customer(s) with a positive spend have the "
+            f"same monetary_value ({eligible['monetary_value'].iloc[0]:g}): {MODEL} needs spend to vary between "
+            "customers"
         )
     pairs, _ = collapse_histories(eligible, SPEND_COLUMNS)
     x = pairs["frequency"].to_numpy(dtype=float)

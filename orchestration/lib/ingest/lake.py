@@ -63,7 +63,8 @@ def sync_source(connection: duckdb.DuckDBPyConnection, source: Source, lake_root
         target.parent.mkdir(parents=True, exist_ok=True)
         staged = target.with_name(f".{target.name}.tmp")  # hidden: readers skip it until the rename
         connection.execute(
-            f"COPY (SELECT {_select_list(source)} FROM {source.relation} WHERE _load_id = {int(load_id)} ORDER BY _source_row) "
+            f"COPY (SELECT {_select_list(source)} FROM {source.relation} "
+            f"WHERE _load_id = {int(load_id)} ORDER BY _source_row) "
             f"TO '{staged}' (FORMAT parquet, COMPRESSION zstd)"
         )
         os.replace(staged, target)

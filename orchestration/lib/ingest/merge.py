@@ -21,7 +21,8 @@ def ensure_tables(connection: duckdb.DuckDBPyConnection, source: Source) -> None
     connection.execute(
         f"""
         CREATE TABLE IF NOT EXISTS {quarantine_relation(source)} (
-            _load_id BIGINT, _source_file VARCHAR, _source_row BIGINT, rule VARCHAR, raw_row JSON, quarantined_at TIMESTAMP
+            _load_id BIGINT, _source_file VARCHAR, _source_row BIGINT, rule VARCHAR, raw_row JSON,
+            quarantined_at TIMESTAMP
         )
         """
     )

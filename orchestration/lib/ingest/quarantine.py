@@ -20,7 +20,8 @@ def export_quarantine(connection: duckdb.DuckDBPyConnection, source: Source, tar
     columns = ", ".join(f"raw_row ->> '{column.name}' AS {quote_identifier(column.name)}" for column in source.columns)
     target.parent.mkdir(parents=True, exist_ok=True)
     relation = connection.sql(
-        f"SELECT {columns}, _source_file AS quarantined_from_file, _source_row AS quarantined_from_row, rule AS quarantine_rule "
+        f"SELECT {columns}, _source_file AS quarantined_from_file, _source_row AS quarantined_from_row, "
+        "rule AS quarantine_rule "
         f"FROM {quarantine_relation(source)} ORDER BY _source_file, _source_row"
     )
     rows = len(relation.fetchall())
