@@ -91,9 +91,10 @@ select
     {{ to_money('avg(groups.historical_clv_margin)') }} as avg_historical_clv_margin,
     {{ to_money('avg(groups.predicted_clv_12m)') }} as avg_predicted_clv_12m,
     {{ dbt.cast('count(groups.latest_nps_score)', 'bigint') }} as nps_respondents,
-    {{ dbt.cast(round_half_up(
-        '100.0 * (sum(case when groups.latest_nps_score >= 9 then 1 else 0 end)'
-        ~ ' - sum(case when groups.latest_nps_score <= 6 then 1 else 0 end)) / nullif(count(groups.latest_nps_score), 0)', 2),
-        'double') }} as nps
+    {{ nps(
+        'sum(case when ' ~ is_promoter('groups.latest_nps_score') ~ ' then 1 else 0 end)',
+        'sum(case when ' ~ is_detractor('groups.latest_nps_score') ~ ' then 1 else 0 end)',
+        'count(groups.latest_nps_score)'
+    ) }} as nps
 from groups
 group by groups.dimension, groups.support_group

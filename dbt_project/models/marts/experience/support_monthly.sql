@@ -35,7 +35,7 @@ created as (
         sum(case when resolved_at is not null and ticket_status in ('solved', 'closed') then 1 else 0 end) as resolved_not_reopened,
         count(csat_score) as csat_responses,
         avg(csat_score) as avg_csat,
-        sum(case when csat_score >= 4 then 1 else 0 end) as satisfied_responses
+        sum(case when {{ is_satisfied('csat_score') }} then 1 else 0 end) as satisfied_responses
     from tickets
     group by 1, 2, 3
 
@@ -72,7 +72,7 @@ select
     {{ dbt.cast(round_half_up('1.0 * created.resolved_not_reopened / nullif(created.tickets_resolved, 0)', 4), 'double') }} as reopen_free_share,
     {{ dbt.cast('coalesce(created.csat_responses, 0)', 'bigint') }} as csat_responses,
     {{ dbt.cast(round_half_up('created.avg_csat', 2), 'double') }} as avg_csat,
-    {{ dbt.cast(round_half_up('100.0 * created.satisfied_responses / nullif(created.csat_responses, 0)', 2), 'double') }} as csat_pct
+    {{ csat_pct('created.satisfied_responses', 'created.csat_responses') }} as csat_pct
 from months
 left join created
     on created.ticket_month = months.ticket_month and created.ticket_channel = months.ticket_channel
