@@ -57,8 +57,7 @@ select
         as quick_ratio,
     {{ dbt.cast(round_half_up('1.0 * retained_customers / nullif(active_customers_last_month, 0)', 4), 'double') }}
         as customer_retention_rate,
-    {{ dbt.cast(round_half_up('1.0 * churned_customers / nullif(active_customers_last_month, 0)', 4), 'double') }}
-        as customer_churn_rate,
+    {{ customer_churn_rate('churned_customers', 'active_customers_last_month') }} as customer_churn_rate,
     {{ to_money('revenue') }} as revenue,
     {{ to_money('revenue_last_month') }} as revenue_last_month,
     {{ to_money('new_revenue') }} as new_revenue,
