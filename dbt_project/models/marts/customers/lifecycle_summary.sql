@@ -14,8 +14,10 @@ customer_counts as (
         count(*) as people,
         count(first_order_at) as customers,
         sum(case when is_buyer then 1 else 0 end) as buyers,
-        {{ percentile('case when completed_orders > 0 then historical_clv_margin end', 0.5) }} as median_historical_clv_margin,
-        {{ percentile('case when completed_orders > 0 then historical_clv_revenue end', 0.5) }} as median_historical_clv_revenue,
+        {{ percentile('case when completed_orders > 0 then historical_clv_margin end', 0.5) }}
+            as median_historical_clv_margin,
+        {{ percentile('case when completed_orders > 0 then historical_clv_revenue end', 0.5) }}
+            as median_historical_clv_revenue,
         {{ percentile('case when completed_orders > 0 then predicted_clv_12m end', 0.5) }} as median_predicted_clv_12m
     from {{ ref('customers') }}
 
@@ -74,7 +76,9 @@ repeat_90d as (
     select repeats.cohort_month, repeats.repeat_rate_90d
     from {{ ref('cohort_repeat_purchase') }} as repeats
     where repeats.cohort_month = (
-        select max(known.cohort_month) from {{ ref('cohort_repeat_purchase') }} as known where known.repeat_rate_90d is not null
+        select max(known.cohort_month)
+        from {{ ref('cohort_repeat_purchase') }} as known
+        where known.repeat_rate_90d is not null
     )
 
 ),
