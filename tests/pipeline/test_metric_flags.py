@@ -81,3 +81,10 @@ def test_a_planted_shift_raises_its_flag_as_a_warning_and_the_run_publishes(plan
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
     assert evaluation.metadata["flag_month"].value.startswith(FLAG_MONTH)
     assert {entry["subject"] for entry in evaluation.metadata["raised"].value} == raised
+
+
+def test_the_flags_the_model_emits_are_the_flags_its_yaml_lists(planted):
+    """Every flag planted here has rows, so a branch of `metric_flags.sql` missing from the YAML's meta `flags`
+    (which the checks are built from), or a listed flag with no branch, shows as a difference."""
+    rows, _ = planted
+    assert {name for name, *_ in rows} == set(FLAG_MARTS)

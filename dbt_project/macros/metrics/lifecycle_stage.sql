@@ -14,7 +14,7 @@
         when {{ tenure_days }} <= {{ var('new_customer_days') }} then 'new'
         when {{ last_gap_days }} > {{ var('churn_days') }} then 'reactivated'
         when {{ days_since_last_order }} > {{ var('at_risk_days') }} then 'at risk'
-        when {{ latest_nps_score }} >= 9 then 'advocate'
+        when {{ is_promoter(latest_nps_score) }} then 'advocate'
         else 'active'
     end
 {%- endmacro %}

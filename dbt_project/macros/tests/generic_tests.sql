@@ -21,3 +21,21 @@
     group by {{ columns | join(', ') }}
     having count(*) > 1
 {% endtest %}
+
+{#- Every value of the column is a key of the tested model's meta map `key`: a value the model emits
+    but its YAML does not list fails, so the list that others read (the pipeline's checks) stays whole. -#}
+{% test accepted_meta_keys(model, column_name, key) %}
+    {%- set keys = [] %}
+    {%- if execute %}
+        {%- set nodes = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+            | selectattr('alias', 'equalto', model.identifier) | list %}
+        {%- set meta = nodes[0].config.meta if nodes else {} %}
+        {%- if key not in meta %}
+            {{ exceptions.raise_compiler_error('accepted_meta_keys: ' ~ model ~ ' has no meta `' ~ key ~ '`') }}
+        {%- endif %}
+        {%- set keys = meta[key].keys() | list %}
+    {%- endif %}
+    select {{ column_name }} as unlisted_value
+    from {{ model }}
+    where {{ column_name }} not in ('{{ keys | join("', '") }}')
+{% endtest %}

@@ -1,21 +1,31 @@
 """The metric flags as warnings on the marts they are about: one check per flag of `metric_flags`, which
 defines and judges them (dbt). They never block: the marts are published whatever they say."""
 
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
 import dagster as dg
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transform.assets import DBT_STEPS
+from orchestration.defs.transform.project import dbt_project
 from orchestration.lib.warehouse import relations
 
-# Each flag, and the mart whose figure it watches.
-FLAG_MARTS = {
-    "nps_drop": "nps_monthly",
-    "churn_rise": "growth_accounting_monthly",
-    "quick_ratio_low": "growth_accounting_monthly",
-    "month1_retention_drop": "cohort_retention",
-    "ltv_cac_below_1": "ltv_cac_by_channel",
-    "first_response_over_sla": "support_monthly",
-}
+
+def flag_marts(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Each flag and the mart whose figure it watches, as `metric_flags`' YAML lists them (meta `flags`),
+    the list its `accepted_meta_keys` test holds the model's rows to."""
+    [node] = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["name"] == "metric_flags"
+    ]
+    return dict(node["config"]["meta"]["flags"])
+
+
+FLAG_MARTS = flag_marts(json.loads(Path(dbt_project().manifest_path).read_text()))
 
 
 def _mart_key(name: str) -> dg.AssetKey:
