@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.cli.launch import Launched
+from orchestration.defs.automation.metric_flags import FLAG_MARTS, raised_lines
 from orchestration.lib import settings
 from orchestration.lib.alerts import read_alerts
 from orchestration.lib.ingest.contract import SOURCES, Source
@@ -71,13 +72,9 @@ def _print_checks(result: dg.ExecuteInProcessResult) -> None:
         print(f"  FAILED {check.asset_key.to_user_string()} :: {check.check_name} ({check.severity.value})")
         if check.check_name == "freshness_check" and check.description:
             print(f"    {check.description}")
-        if "raised" in check.metadata:  # a metric flag: what it is about, the month's value and its baseline
-            month = check.metadata["flag_month"].value
-            for flag in check.metadata["raised"].value:
-                print(
-                    f"    {month[:7]}: {flag['subject']} {flag['value']:g} against {flag['baseline']:g} "
-                    f"({check.description})"
-                )
+        if check.check_name in FLAG_MARTS:
+            for line in raised_lines(check.metadata, check.description):
+                print(f"    {line}")
         for line in _listed(check.metadata, "files_ignored", "ignored"):
             print(f"    ignored in the landing folder: {line}")
 

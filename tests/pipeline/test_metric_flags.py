@@ -5,7 +5,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.defs.automation.metric_flags import FLAG_MARTS
+from orchestration.defs.automation.metric_flags import FLAG_MARTS, raised_lines
 from tests.helpers import publish_generated_data
 
 FLAG_MONTH = "2025-11"  # the generated data end on 2025-12-31: the last whole month before the as-of month
@@ -81,6 +81,10 @@ def test_a_planted_shift_raises_its_flag_as_a_warning_and_the_run_publishes(plan
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
     assert evaluation.metadata["flag_month"].value.startswith(FLAG_MONTH)
     assert {entry["subject"] for entry in evaluation.metadata["raised"].value} == raised
+    # what `make run` prints for it: a line per raised subject, with the month and the rule
+    lines = raised_lines(evaluation.metadata, evaluation.description)
+    assert len(lines) == len(raised) and all(line.startswith(f"{FLAG_MONTH}: ") for line in lines)
+    assert all(line.endswith(f"({evaluation.description})") for line in lines)
 
 
 def test_the_flags_the_model_emits_are_the_flags_its_yaml_lists(planted):

@@ -79,3 +79,13 @@ def metric_flag_checks(context: dg.AssetCheckExecutionContext, duckdb: Warehouse
 
 def _figures(row: dict, *columns: str) -> dict:
     return {column: row[column] for column in columns}
+
+
+def raised_lines(metadata: Mapping[str, dg.MetadataValue], rule: str) -> list[str]:
+    """What a flag's check evaluation raised, a line per subject with its month, value and baseline, from the
+    metadata `metric_flag_checks` writes (for `make run`'s summary)."""
+    month = metadata["flag_month"].value
+    return [
+        f"{month[:7]}: {flag['subject']} {flag['value']:g} against {flag['baseline']:g} ({rule})"
+        for flag in metadata["raised"].value
+    ]
