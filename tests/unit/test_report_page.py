@@ -1,11 +1,11 @@
-"""The report's small pure parts: the time window, the headline's changes, definitions' code names."""
+"""The report's small pure parts: the time window, how the headline's figures read, definitions' code names."""
 
 from datetime import date
 
 import pytest
 
-from orchestration.lib.report.headline import Headline
-from orchestration.lib.report.page import _code_spans, format_change, format_figure
+from orchestration.lib.report.headline import Headline, format_change, format_figure, format_verdict
+from orchestration.lib.report.page import _code_spans
 from orchestration.lib.report.panels import Window, months_between
 
 
@@ -27,8 +27,8 @@ def test_months_between_counts_calendar_months():
     assert months_between(date(2024, 12, 1), date(2025, 1, 2)) == 1
 
 
-def headline(value, previous, unit):
-    return Headline("k", "label", value, previous, "2025-11", "2025-10", unit, "definition")
+def headline(value, previous, unit, threshold=None, meets_threshold=None):
+    return Headline("k", "label", value, previous, "2025-11", "2025-10", unit, "definition", threshold, meets_threshold)
 
 
 @pytest.mark.parametrize(
@@ -40,11 +40,27 @@ def headline(value, previous, unit):
         (headline(1.0088, 1.0473, "ratio"), "1.01", "-0.04 vs 1.05 (2025-10)"),
         (headline(18.16, None, "money"), "18.16", "no earlier value"),
         (headline(None, 3.0, "ratio"), "n/a", "no earlier value"),
+        (headline(1.0, None, "months"), "1 month", "no earlier value"),
+        (headline(3.5, None, "months"), "3.5 months", "no earlier value"),
     ],
 )
 def test_a_headline_figure_and_its_change(figure, shown, change):
     assert format_figure(figure.value, figure.unit) == shown
     assert format_change(figure) == change
+
+
+@pytest.mark.parametrize(
+    ("figure", "verdict"),
+    [
+        (headline(4.04, None, "ratio", threshold=3.0, meets_threshold=True), "healthy"),
+        (headline(2.44, None, "ratio", threshold=3.0, meets_threshold=False), "below 3:1"),
+        (headline(2.44, None, "ratio", threshold=2.5, meets_threshold=False), "below 2.5:1"),
+        (headline(None, None, "ratio", threshold=3.0, meets_threshold=None), None),
+        (headline(0.75, None, "rate"), None),
+    ],
+)
+def test_a_verdict_is_the_marts_in_words_with_its_published_threshold(figure, verdict):
+    assert format_verdict(figure) == verdict
 
 
 def test_definitions_show_model_names_as_code_and_escape_the_rest():

@@ -16,7 +16,6 @@ LAYOUT = dict(
     legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
     hovermode="closest",
 )
-HEALTHY_LTV_CAC = 3.0  # the field's rule of thumb, as `ltv_cac.is_healthy` defines it
 
 
 @dataclass(frozen=True)

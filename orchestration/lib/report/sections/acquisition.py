@@ -1,15 +1,15 @@
-"""Section 1's panels: LTV:CAC by channel against the 3:1 line, and the metric flags of the last whole month."""
+"""Section 1's panels: LTV:CAC by channel against the healthy ratio, and the metric flags of the last whole month."""
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from orchestration.lib.report.panels import HEALTHY_LTV_CAC, Panel, Window, frame, months_between
+from orchestration.lib.report.panels import Panel, Window, frame, months_between
 
 
 def ltv_cac_by_channel(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     key, title = "ltv-cac-by-channel", "LTV:CAC by acquisition channel"
-    how = "Bars at or above the dashed 3:1 line pay for their acquisition three times over in 12 months."
+    how = "Bars at or above the dashed line, the healthy ratio, pay for their acquisition that many times over in 12 months."
     definition = (
         "Per paid channel, pooled over its cohorts that have had 12 full months: the cohorts' 12-month net margin "
         "over their marketing spend (`ltv_cac_by_channel.ltv_cac_ratio_12m`). Payback: the median month in "
@@ -17,7 +17,7 @@ def ltv_cac_by_channel(connection: duckdb.DuckDBPyConnection, window: Window) ->
     )
     channels = frame(
         connection,
-        "SELECT acquisition_channel, ltv_cac_ratio_12m, cohorts, median_cac_payback_months "
+        "SELECT acquisition_channel, ltv_cac_ratio_12m, is_healthy, healthy_ltv_cac_ratio, cohorts, median_cac_payback_months "
         "FROM marts.ltv_cac_by_channel WHERE ltv_cac_ratio_12m IS NOT NULL ORDER BY ltv_cac_ratio_12m DESC",
     )
     if channels.empty:
@@ -40,13 +40,13 @@ def ltv_cac_by_channel(connection: duckdb.DuckDBPyConnection, window: Window) ->
             textposition="outside",
             customdata=list(zip(channels["cohorts"], payback, strict=True)),
             hovertemplate="%{x}: LTV:CAC %{y:.2f}<br>%{customdata[0]} cohorts, %{customdata[1]}<extra></extra>",
-            marker_color=[
-                "#2a9d8f" if ratio >= HEALTHY_LTV_CAC else "#e76f51" for ratio in channels["ltv_cac_ratio_12m"]
-            ],
+            marker_color=["#2a9d8f" if healthy else "#e76f51" for healthy in channels["is_healthy"]],
             name="LTV:CAC (12 months)",
         )
     )
-    figure.add_hline(y=HEALTHY_LTV_CAC, line_dash="dash", annotation_text="3:1", annotation_position="top left")
+    # The threshold the mart judged by, which every row publishes alike.
+    healthy = float(channels["healthy_ltv_cac_ratio"].iloc[0])
+    figure.add_hline(y=healthy, line_dash="dash", annotation_text=f"{healthy:g}:1", annotation_position="top left")
     figure.update_layout(yaxis_title="12-month margin / acquisition cost", showlegend=False)
     return Panel.chart(key, title, how, definition, figure)
 
