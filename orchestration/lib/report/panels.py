@@ -1,6 +1,7 @@
 """What every chart of the report shares: a panel (a chart or, without data, a sentence saying why),
 the report's time window, and how the marts are read."""
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
 
@@ -71,3 +72,21 @@ def month_labels(months: pd.Series) -> list[str]:
 
 def months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
+
+
+def monthly_lines(
+    figure: go.Figure,
+    rows: pd.DataFrame,
+    *,
+    group: str,
+    month: str,
+    value: str,
+    line: Callable[[Hashable], dict],
+    customdata: str | None = None,
+) -> go.Figure:
+    """One line per value of `group`, in the order the rows bring them: `value` by `month` (labelled YYYY-MM).
+    `line(group value)` gives the rest of each line's look: name, mode, style, hover template."""
+    for key, group_rows in rows.groupby(group, sort=False):
+        extra = {"customdata": group_rows[customdata]} if customdata else {}
+        figure.add_scatter(x=month_labels(group_rows[month]), y=group_rows[value], **extra, **line(key))
+    return figure

@@ -3,7 +3,7 @@
 import duckdb
 import plotly.graph_objects as go
 
-from orchestration.lib.report.panels import Panel, Section, Window, frame, month_labels
+from orchestration.lib.report.panels import Panel, Section, Window, frame, monthly_lines
 
 CHANNEL_LINE = dict(width=1)
 
@@ -25,25 +25,20 @@ def _survey_trend(connection: duckdb.DuckDBPyConnection, window: Window, measure
     if overall.empty:
         return None
     figure = go.Figure()
-    for is_buyer, rows in overall.groupby("is_buyer", sort=False):
+
+    def overall_line(is_buyer) -> dict:
         who = "buyers" if is_buyer else "prospects"
-        figure.add_scatter(
-            x=month_labels(rows["response_month"]),
-            y=rows["value"],
-            name=f"all {who}",
-            mode="lines+markers",
-            line=dict(width=3),
-            hovertemplate=f"%{{x}}: {label} %{{y:.1f}} ({who})<extra></extra>",
-        )
-    for channel, rows in by_channel.groupby("acquisition_channel", sort=True):
-        figure.add_scatter(
-            x=month_labels(rows["response_month"]),
-            y=rows["value"],
-            name=str(channel),
-            mode="lines",
-            line=CHANNEL_LINE,
-            hovertemplate=f"%{{x}}: {label} %{{y:.1f}} ({channel})<extra></extra>",
-        )
+        hover = f"%{{x}}: {label} %{{y:.1f}} ({who})<extra></extra>"
+        return dict(name=f"all {who}", mode="lines+markers", line=dict(width=3), hovertemplate=hover)
+
+    def channel_line(channel) -> dict:
+        hover = f"%{{x}}: {label} %{{y:.1f}} ({channel})<extra></extra>"
+        return dict(name=str(channel), mode="lines", line=CHANNEL_LINE, hovertemplate=hover)
+
+    monthly_lines(figure, overall, group="is_buyer", month="response_month", value="value", line=overall_line)
+    monthly_lines(
+        figure, by_channel, group="acquisition_channel", month="response_month", value="value", line=channel_line
+    )
     return figure
 
 
@@ -86,16 +81,20 @@ def _support_by_channel(
     )
     if rows.empty:
         return None
-    figure = go.Figure()
-    for channel, channel_rows in rows.groupby("ticket_channel", sort=True):
-        figure.add_scatter(
-            x=month_labels(channel_rows["ticket_month"]),
-            y=channel_rows["hours"],
-            customdata=channel_rows["tickets_created"],
-            name=str(channel),
-            mode="lines+markers",
-            hovertemplate=f"%{{x}}, {channel}: {hours} %{{y:.1f}} h (%{{customdata:,}} tickets)<extra></extra>",
-        )
+
+    def channel_line(channel) -> dict:
+        hover = f"%{{x}}, {channel}: {hours} %{{y:.1f}} h (%{{customdata:,}} tickets)<extra></extra>"
+        return dict(name=str(channel), mode="lines+markers", hovertemplate=hover)
+
+    figure = monthly_lines(
+        go.Figure(),
+        rows,
+        group="ticket_channel",
+        month="ticket_month",
+        value="hours",
+        line=channel_line,
+        customdata="tickets_created",
+    )
     figure.update_layout(yaxis_title=f"{hours}, hours")
     return figure
 

@@ -6,7 +6,7 @@ import duckdb
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from orchestration.lib.report.panels import Panel, Section, Window, frame, month_labels
+from orchestration.lib.report.panels import Panel, Section, Window, frame, month_labels, monthly_lines
 
 FLOW_COLOURS = {"new": "#2a9d8f", "retained": "#264653", "resurrected": "#e9c46a", "churned": "#e76f51"}
 STAGE_COLOURS = {
@@ -83,16 +83,18 @@ def stages_over_time(connection: duckdb.DuckDBPyConnection, window: Window) -> P
     )
     if stages.empty:
         return Panel.sentence(key, title, how, definition, "Nobody is known yet.")
-    figure = go.Figure()
-    for stage, rows in stages.groupby("lifecycle_stage", sort=False):
-        figure.add_scatter(
-            x=month_labels(rows["stage_month"]),
-            y=rows["customers"],
+
+    def stage_area(stage) -> dict:
+        return dict(
             name=stage,
             stackgroup="stages",
             line=dict(color=STAGE_COLOURS.get(stage)),
             hovertemplate=f"%{{x}}: %{{y:,}} {stage}<extra></extra>",
         )
+
+    figure = monthly_lines(
+        go.Figure(), stages, group="lifecycle_stage", month="stage_month", value="customers", line=stage_area
+    )
     figure.update_layout(yaxis_title="people")
     return Panel.chart(key, title, how, definition, figure)
 
