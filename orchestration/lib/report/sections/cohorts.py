@@ -9,6 +9,13 @@ from orchestration.lib.report.panels import Panel, Section, Window, frame
 PALETTE = ("#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#6d597a", "#355070", "#b56576")
 
 
+def weighted_retention(cells: pd.DataFrame) -> pd.Series:
+    """The triangle's bottom row: per month since the first order, the retention of every cohort that has
+    reached it, weighted by cohort size (their active customers over their sizes, not a mean of rates)."""
+    reached = cells.groupby("months_since_first_order")[["active_customers", "cohort_size"]].sum()
+    return reached["active_customers"] / reached["cohort_size"]
+
+
 def retention_triangle(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     key, title = "cohort-retention", "Cohort retention triangle"
     how = (
@@ -29,9 +36,7 @@ def retention_triangle(connection: duckdb.DuckDBPyConnection, window: Window) ->
         return Panel.sentence(key, title, how, definition, "No cohort has a completed order in the window yet.")
     grid = cells.pivot(index="cohort_month", columns="months_since_first_order", values="retention_rate")
     sizes = cells.groupby("cohort_month")["cohort_size"].first()
-    # The average row: every cohort that has reached the month, weighted by its size.
-    reached = cells.groupby("months_since_first_order")[["active_customers", "cohort_size"]].sum()
-    average = (reached["active_customers"] / reached["cohort_size"]).reindex(grid.columns)
+    average = weighted_retention(cells).reindex(grid.columns)
     labels = [f"{month:%Y-%m} (n={sizes[month]:,})" for month in grid.index] + ["All cohorts (weighted)"]
     values = [list(row) for row in grid.to_numpy()] + [list(average.to_numpy())]
     # Month 0 is 100% by definition: scale the colours to the later months, or they all look pale.

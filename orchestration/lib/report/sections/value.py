@@ -1,6 +1,7 @@
 """Section 4: who is worth the most on margin, who never will be, and how far the CLV model can be trusted."""
 
 import duckdb
+import pandas as pd
 import plotly.graph_objects as go
 
 from orchestration.lib.report.panels import Panel, Section, Window, frame
@@ -11,6 +12,20 @@ HISTOGRAM_BINS = 40
 MAX_REPEAT_PURCHASES = 20
 MAX_RECENCY_MONTHS = 36
 DAYS_PER_MONTH = 30.4375
+
+
+def tier_shares(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per value tier, best first: its buyers and summed customer value, and their shares of all buyers'."""
+    return frame(
+        connection,
+        """
+        SELECT value_tier, count(*) AS customers, sum(customer_value) AS customer_value,
+               count(*) / sum(count(*)) OVER () AS share_of_customers,
+               sum(customer_value) / nullif(sum(sum(customer_value)) OVER (), 0) AS share_of_value
+        FROM marts.customers WHERE is_buyer GROUP BY value_tier
+        ORDER BY CASE value_tier WHEN 'most valuable' THEN 1 WHEN 'most growable' THEN 2 WHEN 'maintain' THEN 3 ELSE 4 END
+        """,
+    )
 
 
 def value_tiers(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
@@ -24,16 +39,7 @@ def value_tiers(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
         "acquisition cost. Most valuable: the top 20% by value; most growable: a large predicted value relative to "
         "the margin so far, likely alive; maintain: other positive value; below zero: costs more than it brings."
     )
-    tiers = frame(
-        connection,
-        """
-        SELECT value_tier, count(*) AS customers, sum(customer_value) AS customer_value,
-               count(*) / sum(count(*)) OVER () AS share_of_customers,
-               sum(customer_value) / nullif(sum(sum(customer_value)) OVER (), 0) AS share_of_value
-        FROM marts.customers WHERE is_buyer GROUP BY value_tier
-        ORDER BY CASE value_tier WHEN 'most valuable' THEN 1 WHEN 'most growable' THEN 2 WHEN 'maintain' THEN 3 ELSE 4 END
-        """,
-    )
+    tiers = tier_shares(connection)
     if tiers.empty:
         return Panel.sentence(key, title, how, definition, "No customer has a completed order yet.")
     figure = go.Figure()
@@ -54,6 +60,28 @@ def value_tiers(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     return Panel.chart(key, title, how, definition, figure)
 
 
+def clv_histogram(connection: duckdb.DuckDBPyConnection, column: str, bins: int = HISTOGRAM_BINS) -> pd.DataFrame:
+    """Buyers per bin of `column`: `bins` equal bins between its 1st and 99th percentiles, the values beyond
+    them gathered in the edge bins; each row carries the edges (low, high)."""
+    return frame(
+        connection,
+        f"""
+        WITH values_ AS (SELECT {column}::double AS x FROM marts.customers WHERE is_buyer AND {column} IS NOT NULL),
+        edges AS (SELECT quantile_cont(x, 0.01) AS low, quantile_cont(x, 0.99) AS high FROM values_)
+        SELECT least(greatest(floor((x - low) / nullif(high - low, 0) * {bins}), 0), {bins - 1}) AS bin,
+               any_value(low) AS low, any_value(high) AS high, count(*) AS customers
+        FROM values_, edges GROUP BY 1 ORDER BY 1
+        """,
+    )
+
+
+def bin_centres(histogram: pd.DataFrame, bins: int = HISTOGRAM_BINS) -> tuple[list[float], float]:
+    """Where each bin of `clv_histogram` is drawn, and its width (1 when every value is the same)."""
+    low, high = float(histogram["low"].iloc[0]), float(histogram["high"].iloc[0])
+    width = (high - low) / bins if high > low else 1.0
+    return [low + (b + 0.5) * width for b in histogram["bin"].fillna(0)], width
+
+
 def clv_distribution(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     key, title = "clv-distribution", "Distribution of CLV on margin"
     how = (
@@ -66,23 +94,12 @@ def clv_distribution(connection: duckdb.DuckDBPyConnection, window: Window) -> P
     )
     figure = go.Figure()
     for column, label in (("historical_clv_margin", "historical"), ("predicted_clv_12m", "predicted, next 12 months")):
-        bins = frame(
-            connection,
-            f"""
-            WITH values_ AS (SELECT {column}::double AS x FROM marts.customers WHERE is_buyer AND {column} IS NOT NULL),
-            edges AS (SELECT quantile_cont(x, 0.01) AS low, quantile_cont(x, 0.99) AS high FROM values_)
-            SELECT least(greatest(floor((x - low) / nullif(high - low, 0) * {HISTOGRAM_BINS}), 0), {HISTOGRAM_BINS - 1})
-                       AS bin,
-                   any_value(low) AS low, any_value(high) AS high, count(*) AS customers
-            FROM values_, edges GROUP BY 1 ORDER BY 1
-            """,
-        )
+        bins = clv_histogram(connection, column)
         if bins.empty:
             continue
-        low, high = float(bins["low"].iloc[0]), float(bins["high"].iloc[0])
-        width = (high - low) / HISTOGRAM_BINS if high > low else 1.0
+        centres, width = bin_centres(bins)
         figure.add_bar(
-            x=[low + (b + 0.5) * width for b in bins["bin"].fillna(0)],
+            x=centres,
             y=bins["customers"],
             width=width,
             name=label,
@@ -137,6 +154,20 @@ def below_zero(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     return Panel.chart(key, title, how, definition, figure)
 
 
+def p_alive_cells(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Buyers with a P(alive) by frequency (repeat orders) and recency (whole months from the first to the
+    latest order), each capped at the matrix's edge: their mean P(alive) and how many they are."""
+    return frame(
+        connection,
+        f"""
+        SELECT least(completed_orders - 1, {MAX_REPEAT_PURCHASES}) AS frequency,
+               least(floor((tenure_days - days_since_last_order) / {DAYS_PER_MONTH}), {MAX_RECENCY_MONTHS}) AS recency,
+               avg(p_alive) AS p_alive, count(*) AS customers
+        FROM marts.customers WHERE is_buyer AND p_alive IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2
+        """,
+    )
+
+
 def p_alive_matrix(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     key, title = "p-alive-matrix", "Probability alive by frequency and recency"
     how = (
@@ -149,15 +180,7 @@ def p_alive_matrix(connection: duckdb.DuckDBPyConnection, window: Window) -> Pan
         "frequency = completed orders − 1; recency = months from the first to the latest completed order "
         "(tenure_days − days_since_last_order)."
     )
-    cells = frame(
-        connection,
-        f"""
-        SELECT least(completed_orders - 1, {MAX_REPEAT_PURCHASES}) AS frequency,
-               least(floor((tenure_days - days_since_last_order) / {DAYS_PER_MONTH}), {MAX_RECENCY_MONTHS}) AS recency,
-               avg(p_alive) AS p_alive, count(*) AS customers
-        FROM marts.customers WHERE is_buyer AND p_alive IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2
-        """,
-    )
+    cells = p_alive_cells(connection)
     if cells.empty:
         return Panel.sentence(
             key, title, how, definition, "The CLV model has not been fitted yet (too little history)."
