@@ -2,11 +2,13 @@
 
 from datetime import date
 
+import duckdb
 import pytest
 
 from orchestration.lib.report.headline import Headline, format_change, format_figure, format_verdict
 from orchestration.lib.report.page import _code_spans
 from orchestration.lib.report.panels import Window, months_between
+from orchestration.lib.report.summary import business_summary
 
 
 @pytest.mark.parametrize(
@@ -67,3 +69,27 @@ def test_definitions_show_model_names_as_code_and_escape_the_rest():
     assert str(_code_spans("`customers.p_alive` < 1 & `nps`")) == (
         "<code>customers.p_alive</code> &lt; 1 &amp; <code>nps</code>"
     )
+
+
+def test_make_runs_summary_renders_every_headline_row_in_display_order_as_the_report_formats_it():
+    connection = duckdb.connect()
+    connection.execute("CREATE SCHEMA marts")
+    connection.execute(
+        """
+        CREATE TABLE marts.headline AS SELECT * FROM (VALUES
+            ('ltv_cac_email', 3, 'LTV:CAC, email', 2.44, NULL, '24 cohorts 12 months old', 'n/a', 'ratio', 3.0, false,
+             true, 'definition', DATE '2025-12-31'),
+            ('people', 1, 'People known', 5000.0, 4825.0, 'as of 2025-12-31', 'as of 2025-11-30', 'count', NULL, NULL,
+             true, 'definition', DATE '2025-12-31'),
+            ('retention_12m', 2, '12-month retention', NULL, NULL, 'n/a', 'n/a', 'rate', NULL, NULL,
+             false, 'definition', DATE '2025-12-31')
+        ) AS rows(figure_key, display_order, label, value, previous_value, period, previous_period, unit, threshold,
+                  meets_threshold, in_report, definition, as_of_date)
+        """
+    )
+    assert business_summary(connection) == [
+        ("As of", "2025-12-31"),
+        ("People known", "5,000 (as of 2025-12-31)"),
+        ("12-month retention", "n/a"),
+        ("LTV:CAC, email", "2.44 (below 3:1, 24 cohorts 12 months old)"),
+    ]

@@ -27,8 +27,9 @@ class Headline:
     in_report: bool = True  # a tile of the report's headline; the summary shows every figure
 
 
-# The mart's column behind each field.
+# The mart's column behind each field where the names differ, and the fields read as numbers.
 COLUMNS = {"key": "figure_key", "previous": "previous_value"}
+NUMBERS = ("value", "previous", "threshold")
 
 
 def _months(value: float) -> str:
@@ -74,14 +75,14 @@ def format_verdict(headline: Headline) -> str | None:
 
 
 def all_figures(connection: duckdb.DuckDBPyConnection) -> list[Headline]:
-    """Every figure of a serving file's `marts.headline`, in display order."""
-    columns = [COLUMNS.get(field.name, field.name) for field in fields(Headline)]
-    cursor = connection.execute(f"SELECT {', '.join(columns)} FROM marts.headline ORDER BY display_order")
+    """Every figure of a serving file's `marts.headline`, in display order, each field read by its column's name."""
+    selected = ", ".join(
+        f"{COLUMNS.get(field.name, field.name)}{'::DOUBLE' if field.name in NUMBERS else ''} AS {field.name}"
+        for field in fields(Headline)
+    )
+    cursor = connection.execute(f"SELECT {selected} FROM marts.headline ORDER BY display_order")
     names = [column[0] for column in cursor.description]
-    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    return [
-        Headline(**{field.name: row[COLUMNS.get(field.name, field.name)] for field in fields(Headline)}) for row in rows
-    ]
+    return [Headline(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
 
 
 def headline_figures(connection: duckdb.DuckDBPyConnection) -> list[Headline]:
