@@ -2,7 +2,7 @@
 the report's time window, and how the marts are read."""
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
 import duckdb
@@ -44,14 +44,25 @@ class Panel:
     figure: go.Figure | None = None
     empty: str | None = None  # shown instead of a chart: why there is nothing to draw yet
 
-    @classmethod
-    def chart(cls, key: str, title: str, how_to_read: str, definition: str, figure: go.Figure) -> "Panel":
-        figure.update_layout(**LAYOUT)
-        return cls(key, title, how_to_read, definition, figure=figure)
 
-    @classmethod
-    def sentence(cls, key: str, title: str, how_to_read: str, definition: str, empty: str) -> "Panel":
-        return cls(key, title, how_to_read, definition, empty=empty)
+@dataclass(frozen=True)
+class PanelSpec:
+    """What a panel says whatever the data (its element id, title, how to read it, its metric's definition);
+    the section's code only reads the marts and draws the chart, or says why there is none."""
+
+    key: str
+    title: str
+    how_to_read: str
+    definition: str
+
+    def chart(self, figure: go.Figure, **wording: str) -> Panel:
+        """The panel with its chart; `wording` replaces the title or how-to-read where the data words them."""
+        figure.update_layout(**LAYOUT)
+        return Panel(**{**asdict(self), **wording}, figure=figure)
+
+    def sentence(self, empty: str, **wording: str) -> Panel:
+        """The panel without data: `empty` says why."""
+        return Panel(**{**asdict(self), **wording}, empty=empty)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from orchestration.lib.report.panels import Panel, Section, Window, frame
+from orchestration.lib.report.panels import Panel, PanelSpec, Section, Window, frame
 
 TIER_COLOURS = {"most valuable": "#264653", "most growable": "#2a9d8f", "maintain": "#e9c46a", "below zero": "#e76f51"}
 HISTOGRAM_BINS = 40
@@ -28,20 +28,25 @@ def tier_shares(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     )
 
 
-def value_tiers(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
-    key, title = "value-tiers", "Value tiers: how many, and what share of the value"
-    how = (
+VALUE_TIERS = PanelSpec(
+    "value-tiers",
+    "Value tiers: how many, and what share of the value",
+    how_to_read=(
         "Left bar of each pair: the tier's share of buyers; right: its share of the total customer value. A tier "
         "whose value share far exceeds its headcount share is where the money is; 'below zero' shows a negative share."
-    )
-    definition = (
+    ),
+    definition=(
         "`customers.value_tier` on customer value = historical margin + predicted 12-month margin − cost to serve − "
         "acquisition cost. Most valuable: the top 20% by value; most growable: a large predicted value relative to "
         "the margin so far, likely alive; maintain: other positive value; below zero: costs more than it brings."
-    )
+    ),
+)
+
+
+def value_tiers(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     tiers = tier_shares(connection)
     if tiers.empty:
-        return Panel.sentence(key, title, how, definition, "No customer has a completed order yet.")
+        return VALUE_TIERS.sentence("No customer has a completed order yet.")
     figure = go.Figure()
     for measure, label in (("share_of_customers", "share of buyers"), ("share_of_value", "share of value")):
         figure.add_bar(
@@ -57,7 +62,7 @@ def value_tiers(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
             else [TIER_COLOURS.get(t) for t in tiers["value_tier"]],
         )
     figure.update_layout(barmode="group", yaxis=dict(tickformat=".0%", title="share"))
-    return Panel.chart(key, title, how, definition, figure)
+    return VALUE_TIERS.chart(figure)
 
 
 def clv_histogram(connection: duckdb.DuckDBPyConnection, column: str, bins: int = HISTOGRAM_BINS) -> pd.DataFrame:
@@ -82,16 +87,21 @@ def bin_centres(histogram: pd.DataFrame, bins: int = HISTOGRAM_BINS) -> tuple[li
     return [low + (b + 0.5) * width for b in histogram["bin"].fillna(0)], width
 
 
-def clv_distribution(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
-    key, title = "clv-distribution", "Distribution of CLV on margin"
-    how = (
+CLV_DISTRIBUTION = PanelSpec(
+    "clv-distribution",
+    "Distribution of CLV on margin",
+    how_to_read=(
         "How many buyers have each lifetime value: the margin they have brought so far, and what the model expects "
         "them to bring in the next 12 months. The lowest and highest 1% are gathered in the edge bars."
-    )
-    definition = (
+    ),
+    definition=(
         "`customers.historical_clv_margin`: net margin of completed orders to date; `customers.predicted_clv_12m`: "
         "expected purchases × expected margin per purchase over the next 12 months, discounted monthly."
-    )
+    ),
+)
+
+
+def clv_distribution(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     figure = go.Figure()
     for column, label in (("historical_clv_margin", "historical"), ("predicted_clv_12m", "predicted, next 12 months")):
         bins = clv_histogram(connection, column)
@@ -107,26 +117,32 @@ def clv_distribution(connection: duckdb.DuckDBPyConnection, window: Window) -> P
             hovertemplate="around %{x:,.2f}: %{y:,} buyers<extra>" + label + "</extra>",
         )
     if not figure.data:
-        return Panel.sentence(key, title, how, definition, "No customer has a completed order yet.")
+        return CLV_DISTRIBUTION.sentence("No customer has a completed order yet.")
     figure.update_layout(barmode="overlay", xaxis_title="CLV on margin", yaxis_title="buyers")
-    return Panel.chart(key, title, how, definition, figure)
+    return CLV_DISTRIBUTION.chart(figure)
+
+
+BELOW_ZERO = PanelSpec(
+    "below-zero",
+    "Below-zero customers and what they cost",
+    how_to_read="Per acquisition channel, what the below-zero buyers cost to acquire and to serve (stacked), and how many they are.",
+    definition=(
+        "Below zero: customer value < 0 (`customers.value_tier`). Cost to serve: tickets × the contact cost of "
+        "their channel; acquisition cost: the CAC of the buyer's channel and cohort where spend is known."
+    ),
+)
 
 
 def below_zero(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
-    key, title = "below-zero", "Below-zero customers and what they cost"
     summary = connection.execute(
         "SELECT below_zero_customers, below_zero_share_of_buyers, below_zero_cost FROM marts.lifecycle_summary"
     ).fetchone()
-    how = "Per acquisition channel, what the below-zero buyers cost to acquire and to serve (stacked), and how many they are."
+    how = BELOW_ZERO.how_to_read
     if summary is not None and summary[0]:
         how = (
             f"{summary[0]:,} buyers ({summary[1]:.1%}) are worth less than nothing: together they cost "
             f"{summary[2]:,.2f} to acquire and serve. " + how
         )
-    definition = (
-        "Below zero: customer value < 0 (`customers.value_tier`). Cost to serve: tickets × the contact cost of "
-        "their channel; acquisition cost: the CAC of the buyer's channel and cohort where spend is known."
-    )
     channels = frame(
         connection,
         """
@@ -136,7 +152,7 @@ def below_zero(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
         """,
     )
     if channels.empty:
-        return Panel.sentence(key, title, how, definition, "No buyer is below zero.")
+        return BELOW_ZERO.sentence("No buyer is below zero.", how_to_read=how)
     figure = go.Figure()
     for column, label, colour in (
         ("acquisition_cost", "acquisition cost", "#e76f51"),
@@ -151,7 +167,7 @@ def below_zero(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
             hovertemplate="%{x}: %{y:,.2f} " + label + " (%{customdata:,} buyers)<extra></extra>",
         )
     figure.update_layout(barmode="stack", yaxis_title="cost", xaxis_title="acquisition channel")
-    return Panel.chart(key, title, how, definition, figure)
+    return BELOW_ZERO.chart(figure, how_to_read=how)
 
 
 def p_alive_cells(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -168,23 +184,26 @@ def p_alive_cells(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     )
 
 
-def p_alive_matrix(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
-    key, title = "p-alive-matrix", "Probability alive by frequency and recency"
-    how = (
+P_ALIVE_MATRIX = PanelSpec(
+    "p-alive-matrix",
+    "Probability alive by frequency and recency",
+    how_to_read=(
         "Each cell: the average probability that buyers with that many repeat orders (up) and that long between "
         "their first and latest order (across) are still customers. Frequent buyers whose latest order is long ago "
         "(top left) have probably left."
-    )
-    definition = (
+    ),
+    definition=(
         "`customers.p_alive` from the purchase model (BG/NBD or MBG/NBD), as lifetimes and pymc-marketing draw it: "
         "frequency = completed orders − 1; recency = months from the first to the latest completed order "
         "(tenure_days − days_since_last_order)."
-    )
+    ),
+)
+
+
+def p_alive_matrix(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     cells = p_alive_cells(connection)
     if cells.empty:
-        return Panel.sentence(
-            key, title, how, definition, "The CLV model has not been fitted yet (too little history)."
-        )
+        return P_ALIVE_MATRIX.sentence("The CLV model has not been fitted yet (too little history).")
     grid = cells.pivot(index="frequency", columns="recency", values="p_alive")
     counts = cells.pivot(index="frequency", columns="recency", values="customers")
     figure = go.Figure(
@@ -204,27 +223,30 @@ def p_alive_matrix(connection: duckdb.DuckDBPyConnection, window: Window) -> Pan
         xaxis_title=f"recency: months from first to latest order ({MAX_RECENCY_MONTHS} = or more)",
         yaxis_title=f"frequency: repeat orders ({MAX_REPEAT_PURCHASES} = or more)",
     )
-    return Panel.chart(key, title, how, definition, figure)
+    return P_ALIVE_MATRIX.chart(figure)
+
+
+CLV_HOLDOUT = PanelSpec(
+    "clv-holdout",
+    "CLV model: calibration and holdout",
+    how_to_read=(
+        "The model was fitted on the history before the shaded weeks only. Where the dashed prediction keeps to the "
+        "actual line through the shaded holdout weeks, the model predicts purchases it never saw."
+    ),
+    definition=(
+        "`clv_holdout_tracking`: the calibration cohort's cumulative repeat purchases per week, actual against the "
+        "sum of the model's expected purchases (Fader, Hardie & Lee 2005, fig. 3)."
+    ),
+)
 
 
 def holdout_tracking(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
-    key, title = "clv-holdout", "CLV model: calibration and holdout"
-    how = (
-        "The model was fitted on the history before the shaded weeks only. Where the dashed prediction keeps to the "
-        "actual line through the shaded holdout weeks, the model predicts purchases it never saw."
-    )
-    definition = (
-        "`clv_holdout_tracking`: the calibration cohort's cumulative repeat purchases per week, actual against the "
-        "sum of the model's expected purchases (Fader, Hardie & Lee 2005, fig. 3)."
-    )
     weeks = frame(
         connection,
         "SELECT period_end, actual_cumulative, predicted_cumulative, holdout FROM marts.clv_holdout_tracking ORDER BY week",
     )
     if weeks.empty:
-        return Panel.sentence(
-            key, title, how, definition, "The history is too short to hold weeks out and check the CLV model."
-        )
+        return CLV_HOLDOUT.sentence("The history is too short to hold weeks out and check the CLV model.")
     figure = go.Figure()
     figure.add_scatter(x=weeks["period_end"], y=weeks["actual_cumulative"], name="actual", mode="lines")
     figure.add_scatter(
@@ -242,7 +264,7 @@ def holdout_tracking(connection: duckdb.DuckDBPyConnection, window: Window) -> P
             annotation_position="top left",
         )
     figure.update_layout(yaxis_title="cumulative repeat purchases", xaxis_title="week ending")
-    return Panel.chart(key, title, how, definition, figure)
+    return CLV_HOLDOUT.chart(figure)
 
 
 def section(connection: duckdb.DuckDBPyConnection, window: Window) -> Section:
