@@ -18,7 +18,9 @@ import pytest
 
 from orchestration.defs.automation.metric_flags import FLAG_MARTS
 from orchestration.defs.publish.assets import LIFECYCLE_REPORT
+from orchestration.lib.report.headline import format_figure, headline_figures
 from orchestration.lib.report.page import render_report
+from orchestration.lib.report.summary import business_summary
 from orchestration.lib.settings import PROJECT_ROOT
 from tests.helpers import publish_generated_data
 
@@ -145,6 +147,18 @@ def test_the_headline_equals_the_marts(published, page):
     assert {key.removeprefix("ltv_cac_"): h["value"] for key, h in headline.items() if key.startswith("ltv_cac_")} == {
         channel: pytest.approx(ratio) for channel, ratio in channels.items()
     }
+
+
+def test_make_runs_summary_shows_each_of_the_reports_headline_figures_as_the_report_does(published, page):
+    serving, *_ = published
+    with duckdb.connect(str(serving), read_only=True) as connection:
+        lines = dict(business_summary(connection))
+        tiles = headline_figures(connection)
+    assert {tile.key: tile.label for tile in tiles} == {key: h["label"] for key, h in page.data["headline"].items()}
+    for tile in tiles:
+        value, *notes = lines[tile.label].split(" (", 1)
+        assert value == format_figure(tile.value, tile.unit), tile.key
+        assert tile.period == "n/a" or tile.period in notes[0], tile.key
 
 
 def test_the_charts_show_the_marts_numbers(published, page):

@@ -1,11 +1,12 @@
-"""The report's headline: each figure as the marts publish it, beside its value one period earlier.
+"""The headline as the mart `headline` declares it, and how each unit of figure reads.
 
-Nothing is computed here but the selection: the current and previous values are rows or columns of
-the marts that define them (`lifecycle_summary`, `growth_accounting_monthly`, `lifecycle_stages_monthly`,
-`ltv_cac_by_channel`).
+The mart holds every figure with its label, periods, unit and definition, in display order; the
+report's tiles and `make run`'s summary both render its rows through the functions here, so the two
+can only differ in which rows they show.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import date
 
 import duckdb
@@ -19,155 +20,75 @@ class Headline:
     previous: float | None  # the same figure one period earlier; None where the marts keep no earlier value
     period: str  # what the value covers, e.g. "2025-11" or "12 months to 2025-12-31"
     previous_period: str
-    unit: str  # count | rate | ratio | score | money
+    unit: str  # count | rate | ratio | score | money | months
     definition: str
+    threshold: float | None = None  # what judges the figure, as its mart publishes it
+    meets_threshold: bool | None = None  # the mart's verdict against it
+    in_report: bool = True  # a tile of the report's headline; the summary shows every figure
 
 
-def _number(value) -> float | None:
-    return None if value is None else float(value)
+# The mart's column behind each field where the names differ, and the fields read as numbers.
+COLUMNS = {"key": "figure_key", "previous": "previous_value"}
+NUMBERS = ("value", "previous", "threshold")
 
 
-def _month(value: date | None) -> str:
-    return value.strftime("%Y-%m") if value is not None else "n/a"
+def _months(value: float) -> str:
+    return f"{value:g} month{'' if value == 1 else 's'}"
+
+
+# One way to write each unit's values, for the report and the summary alike.
+FORMATS: dict[str, Callable[[float], str]] = {
+    "count": lambda value: f"{value:,.0f}",
+    "rate": lambda value: f"{value:.1%}",
+    "ratio": lambda value: f"{value:,.2f}",
+    "score": lambda value: f"{value:+.1f}",
+    "money": lambda value: f"{value:,.2f}",
+    "months": _months,
+}
+
+
+def format_figure(value: float | None, unit: str) -> str:
+    return "n/a" if value is None else FORMATS[unit](value)
+
+
+def format_change(headline: Headline) -> str:
+    """The change against the previous value, in the unit's terms (a rate's in percentage points)."""
+    if headline.value is None or headline.previous is None:
+        return "no earlier value"
+    change = headline.value - headline.previous
+    if headline.unit == "rate":
+        shown = f"{change * 100:+.1f} pts"
+    elif headline.unit == "score":
+        shown = f"{change:+.1f}"
+    elif headline.unit == "count":
+        shown = f"{change:+,.0f}"
+    else:
+        shown = f"{change:+,.2f}"
+    return f"{shown} vs {format_figure(headline.previous, headline.unit)} ({headline.previous_period})"
+
+
+def format_verdict(headline: Headline) -> str | None:
+    """The mart's verdict in words (LTV:CAC's "healthy" or "below 3:1"), None for figures nobody judges."""
+    if headline.value is None or headline.meets_threshold is None or headline.threshold is None:
+        return None
+    return "healthy" if headline.meets_threshold else f"below {headline.threshold:g}:1"
+
+
+def all_figures(connection: duckdb.DuckDBPyConnection) -> list[Headline]:
+    """Every figure of a serving file's `marts.headline`, in display order, each field read by its column's name."""
+    selected = ", ".join(
+        f"{COLUMNS.get(field.name, field.name)}{'::DOUBLE' if field.name in NUMBERS else ''} AS {field.name}"
+        for field in fields(Headline)
+    )
+    cursor = connection.execute(f"SELECT {selected} FROM marts.headline ORDER BY display_order")
+    names = [column[0] for column in cursor.description]
+    return [Headline(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
 
 
 def headline_figures(connection: duckdb.DuckDBPyConnection) -> list[Headline]:
-    """The headline figures of a serving file (schema `marts`), in the order the report shows them."""
-    cursor = connection.execute("SELECT * FROM marts.lifecycle_summary")
-    row = cursor.fetchone()
-    if row is None:
-        return []
-    current = dict(zip([column[0] for column in cursor.description], row, strict=True))
-    as_of: date = current["as_of_date"]
+    """The report's headline tiles, in the order it shows them."""
+    return [figure for figure in all_figures(connection) if figure.in_report]
 
-    # People and prospects at the end of the month before the as-of month, from the stage history.
-    people_before, prospects_before, stage_month_before = connection.execute(
-        """
-        SELECT sum(customers), sum(customers) FILTER (WHERE lifecycle_stage = 'prospect'), max(snapshot_date)
-        FROM marts.lifecycle_stages_monthly
-        WHERE stage_month = (SELECT max(stage_month) FROM marts.lifecycle_stages_monthly WHERE stage_month < ?)
-        """,
-        [as_of.replace(day=1)],
-    ).fetchone()
 
-    # The last whole month's flows and the month before's.
-    last_month = current["last_month"]
-    flows = []
-    if last_month is not None:
-        flows = connection.execute(
-            """
-            SELECT flow_month, active_customers, customer_churn_rate, quick_ratio
-            FROM marts.growth_accounting_monthly
-            WHERE flow_month <= ? ORDER BY flow_month DESC LIMIT 2
-            """,
-            [last_month],
-        ).fetchall()
-    this_month, month_before = (flows + [None, None])[:2]
-
-    def flow(row, index):
-        return _number(row[index]) if row is not None else None
-
-    def flow_month(row) -> str:
-        return _month(row[0]) if row is not None else "n/a"
-
-    people_period = f"as of {as_of}"
-    before_period = f"as of {stage_month_before}" if stage_month_before else "n/a"
-    nps_period = f"12 months to {as_of}"
-    figures = [
-        Headline(
-            "people",
-            "People known",
-            _number(current["people"]),
-            _number(people_before),
-            people_period,
-            before_period,
-            "count",
-            "Everyone with an order, a support ticket or a survey answer: buyers and prospects.",
-        ),
-        Headline(
-            "active_buyers",
-            "Active buyers, last month",
-            flow(this_month, 1),
-            flow(month_before, 1),
-            flow_month(this_month),
-            flow_month(month_before),
-            "count",
-            "Customers with at least one completed order in the month (growth accounting's active customers).",
-        ),
-        Headline(
-            "prospects",
-            "Prospects",
-            _number(current["prospects"]),
-            _number(prospects_before),
-            people_period,
-            before_period,
-            "count",
-            "People with tickets, survey answers or unfinished orders but no completed order yet.",
-        ),
-        Headline(
-            "monthly_churn",
-            "Monthly churn, last month",
-            flow(this_month, 2),
-            flow(month_before, 2),
-            flow_month(this_month),
-            flow_month(month_before),
-            "rate",
-            "Customers active the month before with no completed order this month, over those active the month before.",
-        ),
-        Headline(
-            "quick_ratio",
-            "Quick ratio, last month",
-            flow(this_month, 3),
-            flow(month_before, 3),
-            flow_month(this_month),
-            flow_month(month_before),
-            "ratio",
-            "(new + resurrected customers) / churned customers. Above 1 the active base grows.",
-        ),
-        Headline(
-            "nps_12m",
-            "NPS, last 12 months",
-            _number(current["nps_12m"]),
-            _number(current["nps_prior_12m"]),
-            nps_period,
-            "the 12 months before",
-            "score",
-            "100 × (promoters − detractors) / answers, over every NPS answer of the period (−100 to +100).",
-        ),
-        Headline(
-            "median_historical_clv_margin",
-            "Median historical CLV (margin)",
-            _number(current["median_historical_clv_margin"]),
-            None,
-            people_period,
-            "n/a",
-            "money",
-            "Median net margin to date per customer with a completed order.",
-        ),
-        Headline(
-            "median_predicted_clv_12m",
-            "Median predicted CLV, next 12 months (margin)",
-            _number(current["median_predicted_clv_12m"]),
-            None,
-            people_period,
-            "n/a",
-            "money",
-            "Median of the CLV model's expected margin over the next 12 months (BG/NBD or MBG/NBD × Gamma-Gamma).",
-        ),
-    ]
-    for channel, ratio, cohorts in connection.execute(
-        "SELECT acquisition_channel, ltv_cac_ratio_12m, cohorts FROM marts.ltv_cac_by_channel ORDER BY 1"
-    ).fetchall():
-        figures.append(
-            Headline(
-                f"ltv_cac_{channel}",
-                f"LTV:CAC, {channel}",
-                _number(ratio),
-                None,
-                f"{cohorts} cohorts 12 months old",
-                "n/a",
-                "ratio",
-                "12-month margin per new customer over acquisition cost per new customer; healthy at 3 or more.",
-            )
-        )
-    return figures
+def as_of_date(connection: duckdb.DuckDBPyConnection) -> date | None:
+    return connection.execute("SELECT max(as_of_date) FROM marts.headline").fetchone()[0]

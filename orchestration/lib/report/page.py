@@ -15,7 +15,7 @@ import jinja2
 import markupsafe
 from plotly.offline import get_plotlyjs
 
-from orchestration.lib.report.headline import Headline, headline_figures
+from orchestration.lib.report.headline import Headline, as_of_date, format_change, format_figure, headline_figures
 from orchestration.lib.report.panels import Section, Window
 from orchestration.lib.report.sections import cohorts, experience, flows, value
 from orchestration.lib.report.sections.acquisition import ltv_cac_by_channel, metric_flags
@@ -38,7 +38,6 @@ TEMPLATES.filters["code_spans"] = _code_spans
 
 @dataclass(frozen=True)
 class ReportSummary:
-    path: Path
     as_of: date | None
     headline: list[Headline]
     charts: int  # panels drawn as a chart
@@ -59,31 +58,6 @@ def _inline_javascript() -> str:
     return javascript
 
 
-def format_figure(value: float | None, unit: str) -> str:
-    if value is None:
-        return "n/a"
-    if unit == "count":
-        return f"{value:,.0f}"
-    if unit == "rate":
-        return f"{value:.1%}"
-    if unit == "score":
-        return f"{value:+.1f}"
-    return f"{value:,.2f}"
-
-
-def format_change(headline: Headline) -> str:
-    if headline.value is None or headline.previous is None:
-        return "no earlier value"
-    change = headline.value - headline.previous
-    if headline.unit == "rate":
-        return f"{change * 100:+.1f} pts vs {headline.previous:.1%} ({headline.previous_period})"
-    if headline.unit == "count":
-        return f"{change:+,.0f} vs {headline.previous:,.0f} ({headline.previous_period})"
-    if headline.unit == "score":
-        return f"{change:+.1f} vs {headline.previous:+.1f} ({headline.previous_period})"
-    return f"{change:+,.2f} vs {headline.previous:,.2f} ({headline.previous_period})"
-
-
 def _sections(connection: duckdb.DuckDBPyConnection, window: Window, sla_hours: float) -> list[Section]:
     return [
         Section("headline", "Headline", [ltv_cac_by_channel(connection, window), metric_flags(connection, window)]),
@@ -98,8 +72,7 @@ def render_report(serving_file: Path, out: Path, *, window_months: int, sla_hour
     """Read the marts of `serving_file` (read-only) and write the report to `out`."""
     with duckdb.connect(str(serving_file), read_only=True) as connection:
         headline = headline_figures(connection)
-        as_of_row = connection.execute("SELECT as_of_date FROM marts.lifecycle_summary").fetchone()
-        as_of = as_of_row[0] if as_of_row else None
+        as_of = as_of_date(connection)
         window = Window(as_of or date.today(), window_months)
         sections = _sections(connection, window, sla_hours)
     panels = [panel for section in sections for panel in section.panels]
@@ -124,4 +97,4 @@ def render_report(serving_file: Path, out: Path, *, window_months: int, sla_hour
     )
     out.write_text(html, encoding="utf-8")
     charts = sum(panel.figure is not None for panel in panels)
-    return ReportSummary(out, as_of, headline, charts, len(panels) - charts, out.stat().st_size)
+    return ReportSummary(as_of, headline, charts, len(panels) - charts, out.stat().st_size)

@@ -1,7 +1,8 @@
 """What every chart of the report shares: a panel (a chart or, without data, a sentence saying why),
 the report's time window, and how the marts are read."""
 
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import asdict, dataclass
 from datetime import date
 
 import duckdb
@@ -16,7 +17,6 @@ LAYOUT = dict(
     legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
     hovermode="closest",
 )
-HEALTHY_LTV_CAC = 3.0  # the field's rule of thumb, as `ltv_cac.is_healthy` defines it
 
 
 @dataclass(frozen=True)
@@ -44,14 +44,25 @@ class Panel:
     figure: go.Figure | None = None
     empty: str | None = None  # shown instead of a chart: why there is nothing to draw yet
 
-    @classmethod
-    def chart(cls, key: str, title: str, how_to_read: str, definition: str, figure: go.Figure) -> "Panel":
-        figure.update_layout(**LAYOUT)
-        return cls(key, title, how_to_read, definition, figure=figure)
 
-    @classmethod
-    def sentence(cls, key: str, title: str, how_to_read: str, definition: str, empty: str) -> "Panel":
-        return cls(key, title, how_to_read, definition, empty=empty)
+@dataclass(frozen=True)
+class PanelSpec:
+    """What a panel says whatever the data (its element id, title, how to read it, its metric's definition);
+    the section's code only reads the marts and draws the chart, or says why there is none."""
+
+    key: str
+    title: str
+    how_to_read: str
+    definition: str
+
+    def chart(self, figure: go.Figure, **wording: str) -> Panel:
+        """The panel with its chart; `wording` replaces the title or how-to-read where the data words them."""
+        figure.update_layout(**LAYOUT)
+        return Panel(**{**asdict(self), **wording}, figure=figure)
+
+    def sentence(self, empty: str, **wording: str) -> Panel:
+        """The panel without data: `empty` says why."""
+        return Panel(**{**asdict(self), **wording}, empty=empty)
 
 
 @dataclass(frozen=True)
@@ -72,3 +83,21 @@ def month_labels(months: pd.Series) -> list[str]:
 
 def months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
+
+
+def monthly_lines(
+    figure: go.Figure,
+    rows: pd.DataFrame,
+    *,
+    group: str,
+    month: str,
+    value: str,
+    line: Callable[[Hashable], dict],
+    customdata: str | None = None,
+) -> go.Figure:
+    """One line per value of `group`, in the order the rows bring them: `value` by `month` (labelled YYYY-MM).
+    `line(group value)` gives the rest of each line's look: name, mode, style, hover template."""
+    for key, group_rows in rows.groupby(group, sort=False):
+        extra = {"customdata": group_rows[customdata]} if customdata else {}
+        figure.add_scatter(x=month_labels(group_rows[month]), y=group_rows[value], **extra, **line(key))
+    return figure

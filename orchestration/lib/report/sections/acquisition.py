@@ -1,23 +1,27 @@
-"""Section 1's panels: LTV:CAC by channel against the 3:1 line, and the metric flags of the last whole month."""
+"""Section 1's panels: LTV:CAC by channel against the healthy ratio, and the metric flags of the last whole month."""
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from orchestration.lib.report.panels import HEALTHY_LTV_CAC, Panel, Window, frame, months_between
+from orchestration.lib.report.panels import Panel, PanelSpec, Window, frame, months_between
 
-
-def ltv_cac_by_channel(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
-    key, title = "ltv-cac-by-channel", "LTV:CAC by acquisition channel"
-    how = "Bars at or above the dashed 3:1 line pay for their acquisition three times over in 12 months."
-    definition = (
+LTV_CAC_BY_CHANNEL = PanelSpec(
+    "ltv-cac-by-channel",
+    "LTV:CAC by acquisition channel",
+    how_to_read="Bars at or above the dashed line, the healthy ratio, pay for their acquisition that many times over in 12 months.",
+    definition=(
         "Per paid channel, pooled over its cohorts that have had 12 full months: the cohorts' 12-month net margin "
         "over their marketing spend (`ltv_cac_by_channel.ltv_cac_ratio_12m`). Payback: the median month in "
         "which a cohort's cumulative margin per customer reached its CAC."
-    )
+    ),
+)
+
+
+def ltv_cac_by_channel(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     channels = frame(
         connection,
-        "SELECT acquisition_channel, ltv_cac_ratio_12m, cohorts, median_cac_payback_months "
+        "SELECT acquisition_channel, ltv_cac_ratio_12m, is_healthy, healthy_ltv_cac_ratio, cohorts, median_cac_payback_months "
         "FROM marts.ltv_cac_by_channel WHERE ltv_cac_ratio_12m IS NOT NULL ORDER BY ltv_cac_ratio_12m DESC",
     )
     if channels.empty:
@@ -27,7 +31,7 @@ def ltv_cac_by_channel(connection: duckdb.DuckDBPyConnection, window: Window) ->
         else:
             age = months_between(oldest, window.as_of)
             why = f"LTV:CAC needs a cohort 12 months old; the oldest is {age} month{'s' if age != 1 else ''}."
-        return Panel.sentence(key, title, how, definition, why)
+        return LTV_CAC_BY_CHANNEL.sentence(why)
     payback = [
         f"pays back in {months:g} months" if pd.notna(months) else "not paid back yet"
         for months in channels["median_cac_payback_months"]
@@ -40,32 +44,37 @@ def ltv_cac_by_channel(connection: duckdb.DuckDBPyConnection, window: Window) ->
             textposition="outside",
             customdata=list(zip(channels["cohorts"], payback, strict=True)),
             hovertemplate="%{x}: LTV:CAC %{y:.2f}<br>%{customdata[0]} cohorts, %{customdata[1]}<extra></extra>",
-            marker_color=[
-                "#2a9d8f" if ratio >= HEALTHY_LTV_CAC else "#e76f51" for ratio in channels["ltv_cac_ratio_12m"]
-            ],
+            marker_color=["#2a9d8f" if healthy else "#e76f51" for healthy in channels["is_healthy"]],
             name="LTV:CAC (12 months)",
         )
     )
-    figure.add_hline(y=HEALTHY_LTV_CAC, line_dash="dash", annotation_text="3:1", annotation_position="top left")
+    # The threshold the mart judged by, which every row publishes alike.
+    healthy = float(channels["healthy_ltv_cac_ratio"].iloc[0])
+    figure.add_hline(y=healthy, line_dash="dash", annotation_text=f"{healthy:g}:1", annotation_position="top left")
     figure.update_layout(yaxis_title="12-month margin / acquisition cost", showlegend=False)
-    return Panel.chart(key, title, how, definition, figure)
+    return LTV_CAC_BY_CHANNEL.chart(figure)
 
 
-def metric_flags(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
-    key, title = "metric-flags", "Metric flags, last whole month"
-    how = "Each signal a lifecycle team watches, judged on the last whole month: raised ones first, in red."
-    definition = (
+METRIC_FLAGS = PanelSpec(
+    "metric-flags",
+    "Metric flags, last whole month",
+    how_to_read="Each signal a lifecycle team watches, judged on the last whole month: raised ones first, in red.",
+    definition=(
         "`metric_flags`: NPS drop against the three months before, churn rise against their average, quick ratio "
         "below 1, the newest cohort's month-1 retention against the three cohorts before, LTV:CAC under 1 per "
         "channel, p90 first response over the SLA per ticket channel; thresholds are the `flag_*` dbt vars."
-    )
+    ),
+)
+
+
+def metric_flags(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     flags = frame(
         connection,
         "SELECT flag_month, flag, subject, value, baseline, threshold, is_raised FROM marts.metric_flags "
         "ORDER BY is_raised DESC, flag, subject",
     )
     if flags.empty:
-        return Panel.sentence(key, title, how, definition, "No month has ended yet to judge.")
+        return METRIC_FLAGS.sentence("No month has ended yet to judge.")
     raised = flags["is_raised"].astype(bool)
     shading = ["#fde2dc" if flag else "#ffffff" for flag in raised]
 
@@ -90,4 +99,4 @@ def metric_flags(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel
         )
     )
     figure.update_layout(height=60 + 28 * len(flags), margin=dict(l=10, r=10, t=10, b=10))
-    return Panel.chart(key, f"{title} ({flags['flag_month'].iloc[0]:%Y-%m})", how, definition, figure)
+    return METRIC_FLAGS.chart(figure, title=f"{METRIC_FLAGS.title} ({flags['flag_month'].iloc[0]:%Y-%m})")

@@ -4,21 +4,33 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from orchestration.lib.report.panels import Panel, Section, Window, frame
+from orchestration.lib.report.panels import Panel, PanelSpec, Section, Window, frame
 
 PALETTE = ("#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#6d597a", "#355070", "#b56576")
 
 
-def retention_triangle(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
-    key, title = "cohort-retention", "Cohort retention triangle"
-    how = (
+def weighted_retention(cells: pd.DataFrame) -> pd.Series:
+    """The triangle's bottom row: per month since the first order, the retention of every cohort that has
+    reached it, weighted by cohort size (their active customers over their sizes, not a mean of rates)."""
+    reached = cells.groupby("months_since_first_order")[["active_customers", "cohort_size"]].sum()
+    return reached["active_customers"] / reached["cohort_size"]
+
+
+COHORT_RETENTION = PanelSpec(
+    "cohort-retention",
+    "Cohort retention triangle",
+    how_to_read=(
         "Each row is the customers whose first completed order fell in that month; read across to see what share "
         "ordered again 1, 2, 3 … months later. The bottom row averages the cohorts, weighted by their size."
-    )
-    definition = (
+    ),
+    definition=(
         "`cohort_retention.retention_rate`: customers of the cohort with a completed order in the month, over the "
         "cohort's size. Month 0 is the cohort month itself (100%)."
-    )
+    ),
+)
+
+
+def retention_triangle(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     cells = frame(
         connection,
         "SELECT cohort_month, months_since_first_order, cohort_size, active_customers, retention_rate "
@@ -26,12 +38,10 @@ def retention_triangle(connection: duckdb.DuckDBPyConnection, window: Window) ->
         [window.start],
     )
     if cells.empty:
-        return Panel.sentence(key, title, how, definition, "No cohort has a completed order in the window yet.")
+        return COHORT_RETENTION.sentence("No cohort has a completed order in the window yet.")
     grid = cells.pivot(index="cohort_month", columns="months_since_first_order", values="retention_rate")
     sizes = cells.groupby("cohort_month")["cohort_size"].first()
-    # The average row: every cohort that has reached the month, weighted by its size.
-    reached = cells.groupby("months_since_first_order")[["active_customers", "cohort_size"]].sum()
-    average = (reached["active_customers"] / reached["cohort_size"]).reindex(grid.columns)
+    average = weighted_retention(cells).reindex(grid.columns)
     labels = [f"{month:%Y-%m} (n={sizes[month]:,})" for month in grid.index] + ["All cohorts (weighted)"]
     values = [list(row) for row in grid.to_numpy()] + [list(average.to_numpy())]
     # Month 0 is 100% by definition: scale the colours to the later months, or they all look pale.
@@ -54,21 +64,26 @@ def retention_triangle(connection: duckdb.DuckDBPyConnection, window: Window) ->
         yaxis=dict(autorange="reversed", type="category"),
         height=max(380, 22 * len(labels) + 120),
     )
-    return Panel.chart(key, title, how, definition, figure)
+    return COHORT_RETENTION.chart(figure)
 
 
-def cohort_value_curves(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
-    key, title = "cohort-ltv-curves", "Cohort lifetime value against acquisition cost"
-    how = (
+COHORT_LTV_CURVES = PanelSpec(
+    "cohort-ltv-curves",
+    "Cohort lifetime value against acquisition cost",
+    how_to_read=(
         "Solid lines: the margin a channel's newest 12-month-old cohort brought per customer after 3, 6 and 12 "
         "months; dotted lines: what acquiring each of those customers cost. A star marks the month the margin "
         "caught up with the cost (payback)."
-    )
-    definition = (
+    ),
+    definition=(
         "`ltv_cac.margin_per_customer_{3,6,12}m`: cumulative net margin per new customer of the channel and cohort; "
         "`ltv_cac.cac`: the cohort month's spend over its new customers; `cac_payback_months`: the first month the "
         "cumulative margin per customer reached CAC (1 = the month of acquisition)."
-    )
+    ),
+)
+
+
+def cohort_value_curves(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     cohorts = frame(
         connection,
         """
@@ -81,9 +96,7 @@ def cohort_value_curves(connection: duckdb.DuckDBPyConnection, window: Window) -
         """,
     )
     if cohorts.empty:
-        return Panel.sentence(
-            key, title, how, definition, "Lifetime value against CAC needs a paid cohort 12 months old; none is yet."
-        )
+        return COHORT_LTV_CURVES.sentence("Lifetime value against CAC needs a paid cohort 12 months old; none is yet.")
     figure = go.Figure()
     for index, cohort in enumerate(cohorts.itertuples(index=False)):
         colour = PALETTE[index % len(PALETTE)]
@@ -115,7 +128,7 @@ def cohort_value_curves(connection: duckdb.DuckDBPyConnection, window: Window) -
                 hovertemplate=f"{cohort.acquisition_channel}: paid back in month %{{x}}<extra></extra>",
             )
     figure.update_layout(xaxis_title="months since acquisition", yaxis_title="net margin per customer")
-    return Panel.chart(key, title, how, definition, figure)
+    return COHORT_LTV_CURVES.chart(figure)
 
 
 def section(connection: duckdb.DuckDBPyConnection, window: Window) -> Section:

@@ -6,7 +6,7 @@ import duckdb
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from orchestration.lib.report.panels import Panel, Section, Window, frame, month_labels
+from orchestration.lib.report.panels import Panel, PanelSpec, Section, Window, frame, month_labels, monthly_lines
 
 FLOW_COLOURS = {"new": "#2a9d8f", "retained": "#264653", "resurrected": "#e9c46a", "churned": "#e76f51"}
 STAGE_COLOURS = {
@@ -20,17 +20,22 @@ STAGE_COLOURS = {
 }
 
 
-def growth_accounting(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
-    key, title = "growth-accounting", "Monthly growth accounting"
-    how = (
+GROWTH_ACCOUNTING = PanelSpec(
+    "growth-accounting",
+    "Monthly growth accounting",
+    how_to_read=(
         "Bars above zero are the month's active customers by where they came from; the red bar below zero is "
         "those lost since the month before. The line (right axis) is the quick ratio: above 1 the base grows."
-    )
-    definition = (
+    ),
+    definition=(
         "On completed orders, active = at least one in the month. New: first completed order; retained: active "
         "this month and last; resurrected: active this month, not last, not new; churned: active last month, not "
         "this month. Quick ratio = (new + resurrected) / churned (`growth_accounting_monthly`)."
-    )
+    ),
+)
+
+
+def growth_accounting(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     flows = frame(
         connection,
         "SELECT flow_month, new_customers, retained_customers, resurrected_customers, churned_customers, quick_ratio "
@@ -38,7 +43,7 @@ def growth_accounting(connection: duckdb.DuckDBPyConnection, window: Window) -> 
         [window.start],
     )
     if flows.empty:
-        return Panel.sentence(key, title, how, definition, "No month in the window has a completed order yet.")
+        return GROWTH_ACCOUNTING.sentence("No month in the window has a completed order yet.")
     months = month_labels(flows["flow_month"])
     figure = make_subplots(specs=[[{"secondary_y": True}]])
     for flow, sign in (("new", 1), ("retained", 1), ("resurrected", 1), ("churned", -1)):
@@ -63,18 +68,23 @@ def growth_accounting(connection: duckdb.DuckDBPyConnection, window: Window) -> 
     figure.update_yaxes(
         title_text="quick ratio", secondary_y=True, rangemode="tozero", showgrid=False, tickformat=".1f"
     )
-    return Panel.chart(key, title, how, definition, figure)
+    return GROWTH_ACCOUNTING.chart(figure)
 
 
-def stages_over_time(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
-    key, title = "lifecycle-stages", "Lifecycle stages at each month end"
-    how = "The people known at each month end, stacked by their lifecycle stage that day; the last month ends on the as-of date."
-    definition = (
+LIFECYCLE_STAGES = PanelSpec(
+    "lifecycle-stages",
+    "Lifecycle stages at each month end",
+    how_to_read="The people known at each month end, stacked by their lifecycle stage that day; the last month ends on the as-of date.",
+    definition=(
         "`lifecycle_stages_monthly`: the same rule as `customers.lifecycle_stage`, applied at every month end. "
         "Prospect: no completed order; churned: none in the churn window; new: first order recently; "
         "reactivated: the latest order ended a gap longer than the churn window; at risk: none in the at-risk "
         "window; advocate: latest NPS answer 9-10; active: everyone else."
-    )
+    ),
+)
+
+
+def stages_over_time(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     stages = frame(
         connection,
         "SELECT stage_month, lifecycle_stage, stage_order, customers FROM marts.lifecycle_stages_monthly "
@@ -82,31 +92,38 @@ def stages_over_time(connection: duckdb.DuckDBPyConnection, window: Window) -> P
         [window.start],
     )
     if stages.empty:
-        return Panel.sentence(key, title, how, definition, "Nobody is known yet.")
-    figure = go.Figure()
-    for stage, rows in stages.groupby("lifecycle_stage", sort=False):
-        figure.add_scatter(
-            x=month_labels(rows["stage_month"]),
-            y=rows["customers"],
+        return LIFECYCLE_STAGES.sentence("Nobody is known yet.")
+
+    def stage_area(stage) -> dict:
+        return dict(
             name=stage,
             stackgroup="stages",
             line=dict(color=STAGE_COLOURS.get(stage)),
             hovertemplate=f"%{{x}}: %{{y:,}} {stage}<extra></extra>",
         )
+
+    figure = monthly_lines(
+        go.Figure(), stages, group="lifecycle_stage", month="stage_month", value="customers", line=stage_area
+    )
     figure.update_layout(yaxis_title="people")
-    return Panel.chart(key, title, how, definition, figure)
+    return LIFECYCLE_STAGES.chart(figure)
+
+
+STAGE_FLOWS = PanelSpec(
+    "stage-flows",
+    "Flows between lifecycle stages, latest month",
+    how_to_read=(
+        "Each band is the people who moved from one stage (left, the month end before) to another (right, the "
+        "latest month end); its width is how many. People whose stage did not change are not drawn."
+    ),
+    definition=(
+        "`lifecycle_stage_transitions_monthly`: per month, the people whose stage at that month end differs from "
+        "their stage at the month end before (a person first seen in the month comes from 'first seen')."
+    ),
+)
 
 
 def stage_flows(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
-    key, title = "stage-flows", "Flows between lifecycle stages, latest month"
-    how = (
-        "Each band is the people who moved from one stage (left, the month end before) to another (right, the "
-        "latest month end); its width is how many. People whose stage did not change are not drawn."
-    )
-    definition = (
-        "`lifecycle_stage_transitions_monthly`: per month, the people whose stage at that month end differs from "
-        "their stage at the month end before (a person first seen in the month comes from 'first seen')."
-    )
     transitions = frame(
         connection,
         """
@@ -116,7 +133,7 @@ def stage_flows(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
         """,
     )
     if transitions.empty:
-        return Panel.sentence(key, title, how, definition, "No stage has changed yet.")
+        return STAGE_FLOWS.sentence("No stage has changed yet.")
     month = transitions["transition_month"].iloc[0]
     before = (month - timedelta(days=1)).strftime("%Y-%m")
     # People first seen in the month had no stage the month before: their node says so, without a month.
@@ -138,7 +155,7 @@ def stage_flows(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
             ),
         )
     )
-    return Panel.chart(key, title, how, definition, figure)
+    return STAGE_FLOWS.chart(figure)
 
 
 def section(connection: duckdb.DuckDBPyConnection, window: Window) -> Section:
