@@ -107,7 +107,8 @@ def test_raw_tables_hold_every_generated_row(built):
         assert connection.execute(f"SELECT count(*) FROM {table}").fetchall() == [(written[folder],)], table
     # e-mails leave staging only as SHA-256 hex digests, one view row per customer and address
     [(rows, customers, digests)] = connection.execute(
-        "SELECT count(*), count(DISTINCT customer_id), count(*) FILTER (WHERE regexp_full_match(customer_email_hash, '[0-9a-f]{64}')) "
+        "SELECT count(*), count(DISTINCT customer_id), count(*) FILTER (WHERE regexp_full_match(customer_email_hash, "
+        "'[0-9a-f]{64}')) "
         "FROM staging.stg_shop__customer_emails"
     ).fetchall()
     assert rows == digests and customers > 0
@@ -174,7 +175,8 @@ def test_cohort_retention(built, orders_usd):
 
     curve = mart(
         connection,
-        "SELECT cohort_month, months_since_first_order, cohort_size, active_customers, retention_rate FROM marts.cohort_retention",
+        "SELECT cohort_month, months_since_first_order, cohort_size, active_customers, retention_rate FROM "
+        "marts.cohort_retention",
     )
     curve["cohort"] = pd.to_datetime(curve["cohort_month"]).dt.to_period("M")
     for row in curve.itertuples():
@@ -276,7 +278,8 @@ def test_growth_accounting_against_the_orders(built, orders_usd):
         last = now
     actual = mart(
         connection,
-        "SELECT flow_month, active_customers, new_customers, retained_customers, resurrected_customers, churned_customers, "
+        "SELECT flow_month, active_customers, new_customers, retained_customers, resurrected_customers, "
+        "churned_customers, "
         "revenue, new_revenue, expansion_revenue, contraction_revenue, churned_revenue "
         "FROM marts.growth_accounting_monthly ORDER BY flow_month",
     )

@@ -16,7 +16,8 @@ def _rewrite(folder, query: str) -> None:
     with duckdb.connect() as connection:
         for file in sorted(folder.glob("*.csv")):
             connection.execute(
-                f"CREATE OR REPLACE TABLE delivered AS SELECT * FROM read_csv('{file}', header = true, all_varchar = true)"
+                f"CREATE OR REPLACE TABLE delivered AS SELECT * FROM read_csv('{file}', header = true, all_varchar = "
+                "true)"
             )
             connection.execute(f"COPY ({query}) TO '{file}' (HEADER, FORMAT csv)")
 
@@ -52,7 +53,8 @@ def _plant(landing) -> None:
     # Spend: paid social costs twenty times what it did, so it no longer pays back.
     _rewrite(
         landing / "marketing_spend",
-        "SELECT * REPLACE (CASE WHEN channel = 'paid_social' THEN CAST(round(CAST(spend AS DOUBLE) * 20, 2) AS VARCHAR) "
+        "SELECT * REPLACE (CASE WHEN channel = 'paid_social' THEN CAST(round(CAST(spend AS DOUBLE) * 20, 2) AS "
+        "VARCHAR) "
         "ELSE spend END AS spend) FROM delivered",
     )
 

@@ -9,7 +9,10 @@ from orchestration.lib.report.panels import Panel, PanelSpec, Window, frame, mon
 LTV_CAC_BY_CHANNEL = PanelSpec(
     "ltv-cac-by-channel",
     "LTV:CAC by acquisition channel",
-    how_to_read="Bars at or above the dashed line, the healthy ratio, pay for their acquisition that many times over in 12 months.",
+    how_to_read=(
+        "Bars at or above the dashed line, the healthy ratio, pay for their acquisition that many times over in 12 "
+        "months."
+    ),
     definition=(
         "Per paid channel, pooled over its cohorts that have had 12 full months: the cohorts' 12-month net margin "
         "over their marketing spend (`ltv_cac_by_channel.ltv_cac_ratio_12m`). Payback: the median month in "
@@ -21,7 +24,8 @@ LTV_CAC_BY_CHANNEL = PanelSpec(
 def ltv_cac_by_channel(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     channels = frame(
         connection,
-        "SELECT acquisition_channel, ltv_cac_ratio_12m, is_healthy, healthy_ltv_cac_ratio, cohorts, median_cac_payback_months "
+        "SELECT acquisition_channel, ltv_cac_ratio_12m, is_healthy, healthy_ltv_cac_ratio, cohorts, "
+        "median_cac_payback_months "
         "FROM marts.ltv_cac_by_channel WHERE ltv_cac_ratio_12m IS NOT NULL ORDER BY ltv_cac_ratio_12m DESC",
     )
     if channels.empty:

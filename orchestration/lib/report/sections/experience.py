@@ -45,7 +45,10 @@ def _survey_trend(connection: duckdb.DuckDBPyConnection, window: Window, measure
 NPS_TREND = PanelSpec(
     "nps-trend",
     "NPS by month, overall and by acquisition channel",
-    how_to_read="Above 0, promoters outnumber detractors. Thick lines: all buyers and all prospects; thin: buyers by acquisition channel.",
+    how_to_read=(
+        "Above 0, promoters outnumber detractors. Thick lines: all buyers and all prospects; thin: buyers by "
+        "acquisition channel."
+    ),
     definition=(
         "`nps_monthly.nps` and `nps_monthly_by_channel.nps`: 100 × (promoters (9-10) − detractors (0-6)) / answers "
         "of the response month."
@@ -65,8 +68,13 @@ def nps_trend(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
 CSAT_TREND = PanelSpec(
     "csat-trend",
     "CSAT by month, overall and by acquisition channel",
-    how_to_read="The share of satisfied answers each month. Thick lines: all buyers and all prospects; thin: buyers by acquisition channel.",
-    definition="`nps_monthly.csat_pct`: CSAT survey answers of 4 or 5 (of 5), as a percentage of the month's CSAT answers.",
+    how_to_read=(
+        "The share of satisfied answers each month. Thick lines: all buyers and all prospects; thin: buyers by "
+        "acquisition channel."
+    ),
+    definition=(
+        "`nps_monthly.csat_pct`: CSAT survey answers of 4 or 5 (of 5), as a percentage of the month's CSAT answers."
+    ),
 )
 
 

@@ -74,7 +74,10 @@ def growth_accounting(connection: duckdb.DuckDBPyConnection, window: Window) -> 
 LIFECYCLE_STAGES = PanelSpec(
     "lifecycle-stages",
     "Lifecycle stages at each month end",
-    how_to_read="The people known at each month end, stacked by their lifecycle stage that day; the last month ends on the as-of date.",
+    how_to_read=(
+        "The people known at each month end, stacked by their lifecycle stage that day; the last month ends on the "
+        "as-of date."
+    ),
     definition=(
         "`lifecycle_stages_monthly`: the same rule as `customers.lifecycle_stage`, applied at every month end. "
         "Prospect: no completed order; churned: none in the churn window; new: first order recently; "

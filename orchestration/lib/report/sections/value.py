@@ -23,7 +23,9 @@ def tier_shares(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                count(*) / sum(count(*)) OVER () AS share_of_customers,
                sum(customer_value) / nullif(sum(sum(customer_value)) OVER (), 0) AS share_of_value
         FROM marts.customers WHERE is_buyer GROUP BY value_tier
-        ORDER BY CASE value_tier WHEN 'most valuable' THEN 1 WHEN 'most growable' THEN 2 WHEN 'maintain' THEN 3 ELSE 4 END
+        ORDER BY CASE value_tier
+            WHEN 'most valuable' THEN 1 WHEN 'most growable' THEN 2 WHEN 'maintain' THEN 3 ELSE 4
+        END
         """,
     )
 
@@ -125,7 +127,10 @@ def clv_distribution(connection: duckdb.DuckDBPyConnection, window: Window) -> P
 BELOW_ZERO = PanelSpec(
     "below-zero",
     "Below-zero customers and what they cost",
-    how_to_read="Per acquisition channel, what the below-zero buyers cost to acquire and to serve (stacked), and how many they are.",
+    how_to_read=(
+        "Per acquisition channel, what the below-zero buyers cost to acquire and to serve (stacked), and how many "
+        "they are."
+    ),
     definition=(
         "Below zero: customer value < 0 (`customers.value_tier`). Cost to serve: tickets × the contact cost of "
         "their channel; acquisition cost: the CAC of the buyer's channel and cohort where spend is known."
@@ -216,7 +221,9 @@ def p_alive_matrix(connection: duckdb.DuckDBPyConnection, window: Window) -> Pan
             zmax=1,
             colorscale="RdYlGn",
             colorbar=dict(title="P(alive)", tickformat=".0%"),
-            hovertemplate="%{y} repeat orders, recency %{x} months: P(alive) %{z:.0%} (%{customdata:,} buyers)<extra></extra>",
+            hovertemplate=(
+                "%{y} repeat orders, recency %{x} months: P(alive) %{z:.0%} (%{customdata:,} buyers)<extra></extra>"
+            ),
         )
     )
     figure.update_layout(
@@ -243,7 +250,8 @@ CLV_HOLDOUT = PanelSpec(
 def holdout_tracking(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     weeks = frame(
         connection,
-        "SELECT period_end, actual_cumulative, predicted_cumulative, holdout FROM marts.clv_holdout_tracking ORDER BY week",
+        "SELECT period_end, actual_cumulative, predicted_cumulative, holdout FROM marts.clv_holdout_tracking ORDER "
+        "BY week",
     )
     if weeks.empty:
         return CLV_HOLDOUT.sentence("The history is too short to hold weeks out and check the CLV model.")
