@@ -12,9 +12,10 @@
 
 {% macro survey_aggregates(survey_type='survey_type', score='score') -%}
         {{ dbt.cast("sum(case when " ~ survey_type ~ " = 'nps' then 1 else 0 end)", 'bigint') }} as nps_responses,
-        {{ dbt.cast("sum(case when " ~ survey_type ~ " = 'nps' and " ~ score ~ " >= 9 then 1 else 0 end)", 'bigint') }} as promoters,
-        {{ dbt.cast("sum(case when " ~ survey_type ~ " = 'nps' and " ~ score ~ " between 7 and 8 then 1 else 0 end)", 'bigint') }} as passives,
-        {{ dbt.cast("sum(case when " ~ survey_type ~ " = 'nps' and " ~ score ~ " <= 6 then 1 else 0 end)", 'bigint') }} as detractors,
+        {%- set nps_answer = survey_type ~ " = 'nps' and " ~ score %}
+        {{ dbt.cast("sum(case when " ~ nps_answer ~ " >= 9 then 1 else 0 end)", 'bigint') }} as promoters,
+        {{ dbt.cast("sum(case when " ~ nps_answer ~ " between 7 and 8 then 1 else 0 end)", 'bigint') }} as passives,
+        {{ dbt.cast("sum(case when " ~ nps_answer ~ " <= 6 then 1 else 0 end)", 'bigint') }} as detractors,
         {{ dbt.cast(round_half_up(
             "100.0 * (sum(case when " ~ survey_type ~ " = 'nps' and " ~ score ~ " >= 9 then 1 else 0 end)"
             ~ " - sum(case when " ~ survey_type ~ " = 'nps' and " ~ score ~ " <= 6 then 1 else 0 end))"

@@ -14,8 +14,10 @@ customer_counts as (
         count(*) as people,
         count(first_order_at) as customers,
         sum(case when is_buyer then 1 else 0 end) as buyers,
-        {{ percentile('case when completed_orders > 0 then historical_clv_margin end', 0.5) }} as median_historical_clv_margin,
-        {{ percentile('case when completed_orders > 0 then historical_clv_revenue end', 0.5) }} as median_historical_clv_revenue,
+        {{ percentile('case when completed_orders > 0 then historical_clv_margin end', 0.5) }}
+            as median_historical_clv_margin,
+        {{ percentile('case when completed_orders > 0 then historical_clv_revenue end', 0.5) }}
+            as median_historical_clv_revenue,
         {{ percentile('case when completed_orders > 0 then predicted_clv_12m end', 0.5) }} as median_predicted_clv_12m
     from {{ ref('customers') }}
 
@@ -74,7 +76,9 @@ repeat_90d as (
     select repeats.cohort_month, repeats.repeat_rate_90d
     from {{ ref('cohort_repeat_purchase') }} as repeats
     where repeats.cohort_month = (
-        select max(known.cohort_month) from {{ ref('cohort_repeat_purchase') }} as known where known.repeat_rate_90d is not null
+        select max(known.cohort_month)
+        from {{ ref('cohort_repeat_purchase') }} as known
+        where known.repeat_rate_90d is not null
     )
 
 ),
@@ -96,13 +100,16 @@ select
     {{ dbt.cast('customer_counts.buyers', 'bigint') }} as buyers,
     {{ dbt.cast('customer_counts.people - customer_counts.buyers', 'bigint') }} as prospects,
     {{ dbt.cast('coalesce(nps_12m.nps_responses, 0)', 'bigint') }} as nps_responses_12m,
-    {{ dbt.cast(round_half_up('100.0 * (nps_12m.promoters - nps_12m.detractors) / nullif(nps_12m.nps_responses, 0)', 2), 'double') }} as nps_12m,
+    {{ dbt.cast(round_half_up(
+        '100.0 * (nps_12m.promoters - nps_12m.detractors) / nullif(nps_12m.nps_responses, 0)', 2
+    ), 'double') }} as nps_12m,
     {{ to_money('customer_counts.median_historical_clv_margin') }} as median_historical_clv_margin,
     {{ to_money('customer_counts.median_historical_clv_revenue') }} as median_historical_clv_revenue,
     {{ to_money('customer_counts.median_predicted_clv_12m') }} as median_predicted_clv_12m,
     {{ dbt.cast('coalesce(nps_prior_12m.nps_responses, 0)', 'bigint') }} as nps_responses_prior_12m,
-    {{ dbt.cast(round_half_up('100.0 * (nps_prior_12m.promoters - nps_prior_12m.detractors) / nullif(nps_prior_12m.nps_responses, 0)', 2), 'double') }}
-        as nps_prior_12m,
+    {{ dbt.cast(round_half_up(
+        '100.0 * (nps_prior_12m.promoters - nps_prior_12m.detractors) / nullif(nps_prior_12m.nps_responses, 0)', 2
+    ), 'double') }} as nps_prior_12m,
     {{ dbt.cast('retention_12m.cohort_month', 'date') }} as retention_12m_cohort_month,
     {{ dbt.cast('retention_12m.retention_rate', 'double') }} as retention_12m,
     {{ dbt.cast('last_month_flows.flow_month', 'date') }} as last_month,

@@ -1,7 +1,8 @@
 {#- Does support keep customers and raise their value? Buyers grouped by their support experience,
     one dimension at a time (a buyer is in one group of each dimension, and in every ticket channel
     they used), with each group's churn, repeat purchase, value and NPS. -#}
-{%- set measures = 'is_churned, historical_clv_margin, predicted_clv_12m, latest_nps_score, can_tell_repeat_90d, repeated_within_90d' %}
+{%- set measures = 'is_churned, historical_clv_margin, predicted_clv_12m, latest_nps_score, '
+    ~ 'can_tell_repeat_90d, repeated_within_90d' %}
 
 with
 
@@ -15,8 +16,9 @@ buyers as (
         customers.predicted_clv_12m,
         customers.latest_nps_score,
         -- a 90-day repeat can be told once the first completed order is 90 days old
-        {{ days_between(dbt.cast(to_reporting_time('customers.first_completed_order_at'), 'date'), 'customers.as_of_date') }} >= 90
-            as can_tell_repeat_90d,
+        {{ days_between(
+            dbt.cast(to_reporting_time('customers.first_completed_order_at'), 'date'), 'customers.as_of_date'
+        ) }} >= 90 as can_tell_repeat_90d,
         {{ days_between(
             dbt.cast(to_reporting_time('customers.first_completed_order_at'), 'date'),
             dbt.cast(to_reporting_time('customers.second_completed_order_at'), 'date')
@@ -43,7 +45,8 @@ buyers as (
         coalesce(experience.contacted_by_{{ channel }}, false) as contacted_by_{{ channel }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ ref('customers') }} as customers
-    left join {{ ref('int_customer_support_summaries') }} as experience on experience.customer_id = customers.customer_id
+    left join {{ ref('int_customer_support_summaries') }} as experience
+        on experience.customer_id = customers.customer_id
     where customers.is_buyer
 
 ),
@@ -87,13 +90,15 @@ select
     {{ dbt.cast(round_half_up('avg(case when groups.is_churned then 1 else 0 end)', 4), 'double') }} as churn_rate,
     {{ dbt.cast(round_half_up(
         '1.0 * sum(case when groups.can_tell_repeat_90d and groups.repeated_within_90d then 1 else 0 end)'
-        ~ ' / nullif(sum(case when groups.can_tell_repeat_90d then 1 else 0 end), 0)', 4), 'double') }} as repeat_rate_90d,
+        ~ ' / nullif(sum(case when groups.can_tell_repeat_90d then 1 else 0 end), 0)', 4
+    ), 'double') }} as repeat_rate_90d,
     {{ to_money('avg(groups.historical_clv_margin)') }} as avg_historical_clv_margin,
     {{ to_money('avg(groups.predicted_clv_12m)') }} as avg_predicted_clv_12m,
     {{ dbt.cast('count(groups.latest_nps_score)', 'bigint') }} as nps_respondents,
     {{ dbt.cast(round_half_up(
         '100.0 * (sum(case when groups.latest_nps_score >= 9 then 1 else 0 end)'
-        ~ ' - sum(case when groups.latest_nps_score <= 6 then 1 else 0 end)) / nullif(count(groups.latest_nps_score), 0)', 2),
+        ~ ' - sum(case when groups.latest_nps_score <= 6 then 1 else 0 end))'
+        ~ ' / nullif(count(groups.latest_nps_score), 0)', 2),
         'double') }} as nps
 from groups
 group by groups.dimension, groups.support_group

@@ -32,7 +32,8 @@ created as (
         {{ percentile('resolution_hours', 0.5) }} as median_resolution_hours,
         {{ percentile('resolution_hours', 0.9) }} as p90_resolution_hours,
         sum(case when resolved_at is not null then 1 else 0 end) as tickets_resolved,
-        sum(case when resolved_at is not null and ticket_status in ('solved', 'closed') then 1 else 0 end) as resolved_not_reopened,
+        sum(case when resolved_at is not null and ticket_status in ('solved', 'closed') then 1 else 0 end)
+            as resolved_not_reopened,
         count(csat_score) as csat_responses,
         avg(csat_score) as avg_csat,
         sum(case when csat_score >= 4 then 1 else 0 end) as satisfied_responses
@@ -69,10 +70,16 @@ select
     {{ dbt.cast(round_half_up('created.p90_first_response_hours', 2), 'double') }} as p90_first_response_hours,
     {{ dbt.cast(round_half_up('created.median_resolution_hours', 2), 'double') }} as median_resolution_hours,
     {{ dbt.cast(round_half_up('created.p90_resolution_hours', 2), 'double') }} as p90_resolution_hours,
-    {{ dbt.cast(round_half_up('1.0 * created.resolved_not_reopened / nullif(created.tickets_resolved, 0)', 4), 'double') }} as reopen_free_share,
+    {{ dbt.cast(round_half_up(
+        '1.0 * created.resolved_not_reopened / nullif(created.tickets_resolved, 0)', 4
+    ), 'double') }}
+        as reopen_free_share,
     {{ dbt.cast('coalesce(created.csat_responses, 0)', 'bigint') }} as csat_responses,
     {{ dbt.cast(round_half_up('created.avg_csat', 2), 'double') }} as avg_csat,
-    {{ dbt.cast(round_half_up('100.0 * created.satisfied_responses / nullif(created.csat_responses, 0)', 2), 'double') }} as csat_pct
+    {{ dbt.cast(round_half_up(
+        '100.0 * created.satisfied_responses / nullif(created.csat_responses, 0)', 2
+    ), 'double') }}
+        as csat_pct
 from months
 left join created
     on created.ticket_month = months.ticket_month and created.ticket_channel = months.ticket_channel

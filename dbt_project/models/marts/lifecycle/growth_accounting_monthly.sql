@@ -10,7 +10,8 @@ months as (
     from (select min(flow_month) as first_month from {{ ref('int_growth_flows_monthly') }}) as first_month
     cross join {{ ref('int_as_of_dates') }} as as_of
     inner join {{ ref('int_month_offsets') }} as offsets
-        on offsets.month_offset <= {{ dbt.datediff('first_month.first_month', month_start('as_of.as_of_date'), 'month') }}
+        on offsets.month_offset
+            <= {{ dbt.datediff('first_month.first_month', month_start('as_of.as_of_date'), 'month') }}
 
 ),
 
@@ -53,7 +54,9 @@ select
     {{ dbt.cast('resurrected_customers', 'bigint') }} as resurrected_customers,
     {{ dbt.cast('churned_customers', 'bigint') }} as churned_customers,
     {{ dbt.cast('active_customers_last_month', 'bigint') }} as active_customers_last_month,
-    {{ dbt.cast(round_half_up('1.0 * (new_customers + resurrected_customers) / nullif(churned_customers, 0)', 4), 'double') }}
+    {{ dbt.cast(round_half_up(
+        '1.0 * (new_customers + resurrected_customers) / nullif(churned_customers, 0)', 4
+    ), 'double') }}
         as quick_ratio,
     {{ dbt.cast(round_half_up('1.0 * retained_customers / nullif(active_customers_last_month, 0)', 4), 'double') }}
         as customer_retention_rate,
@@ -67,7 +70,9 @@ select
     {{ to_money('expansion_revenue') }} as expansion_revenue,
     {{ to_money('contraction_revenue') }} as contraction_revenue,
     {{ to_money('churned_revenue') }} as churned_revenue,
-    {{ dbt.cast(round_half_up('(revenue_last_month - churned_revenue - contraction_revenue) / nullif(revenue_last_month, 0)', 4), 'double') }}
+    {{ dbt.cast(round_half_up(
+        '(revenue_last_month - churned_revenue - contraction_revenue) / nullif(revenue_last_month, 0)', 4
+    ), 'double') }}
         as gross_revenue_retention,
     {{ dbt.cast(round_half_up('retained_revenue / nullif(revenue_last_month, 0)', 4), 'double') }}
         as net_revenue_retention
