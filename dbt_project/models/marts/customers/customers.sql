@@ -1,6 +1,7 @@
 {#- One row per person the data knows, assembled from the per-person steps: the order summary, recency
     and tenure, support, the latest NPS answer, the CLV predictions, RFM scores, segments, value and
-    costs. Here only the columns are named and typed for the contract. -#}
+    costs. Here the columns are named and typed for the contract, with the ratios read off one row
+    (average order value, purchase frequency). -#}
 with
 
 assembled as (
