@@ -16,7 +16,8 @@
     {%- set lake = var('lake_dir') -%}
     {%- for source in graph.sources.values() if source.package_name == project_name -%}
         {#- The CLV step writes its outputs to <lake>/clv/<table>; ingest writes raw/<schema>/<table>. -#}
-        {%- set folder = 'clv/' ~ source.name if source.source_name == 'clv' else 'raw/' ~ source.schema ~ '/' ~ source.name -%}
+        {%- set folder = 'clv/' ~ source.name if source.source_name == 'clv'
+            else 'raw/' ~ source.schema ~ '/' ~ source.name -%}
         {%- set columns = [] -%}
         {%- for column in source.columns.values() -%}
             {%- do columns.append(column.name ~ ' ' ~ column.data_type) -%}

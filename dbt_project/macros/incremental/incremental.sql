@@ -28,7 +28,9 @@
     an older version without it gets the full-build query, so that dbt's `on_schema_change` check stops the
     run with its own advice (rebuild with full refresh) instead of a binder error on the missing column. -#}
 {% macro is_incremental_with(column) -%}
-    {{ return(is_incremental() and column in (adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list)) }}
+    {%- if not is_incremental() %}{{ return(false) }}{% endif %}
+    {%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+    {{ return(column in built_columns) }}
 {%- endmacro %}
 
 {#- The people a per-person summary (an incremental model keyed on customer_id with a

@@ -12,7 +12,8 @@
         from {{ candidates or relation }}
         group by {{ key_columns | join(', ') }}
     ) as newest
-        on {% for key in key_columns %}newest.{{ key }} = delivered.{{ key }} and {% endfor %}newest.newest_load_id = delivered._load_id
+        on {% for key in key_columns %}newest.{{ key }} = delivered.{{ key }} and {% endfor -%}
+            newest.newest_load_id = delivered._load_id
 {%- endmacro %}
 
 {#- The incremental models built from the big sources (the tickets' and responses' staging tables, the

@@ -24,9 +24,22 @@
     coalesce({{ days_since_last_order }} > {{ var('churn_days') }}, true)
 {%- endmacro %}
 
-{#- The stage judged on `judged_on` from the keys the stage history carries: `purchase_key`, the latest
-    purchase day as days since 1970 × 10^5 + the gap before it + 1 (0 for none); `answer_key`, the
-    latest NPS answer day as days since 1970 × 100 + the score; `first_purchase_day`. -#}
+{#- The stage history's keys. It carries each person's latest purchase (with the gap before it) and
+    latest NPS answer from month to month as a running maximum of one number each: a running max
+    streams, where a range join or a running last-value holds every person's events at once. So a key
+    puts the day in its high digits (the later, the larger) and what the stage needs in its low ones.
+    Purchase key: days since 1970 × 10^5 + the gap before the purchase + 1 (0 for the first). -#}
+{% macro pack_purchase_key(purchase_day, gap_days) -%}
+    {{ days_between("cast('1970-01-01' as date)", purchase_day) }} * 100000 + coalesce({{ gap_days }} + 1, 0)
+{%- endmacro %}
+
+{#- Answer key: days since 1970 × 100 + the NPS score. -#}
+{% macro pack_answer_key(answer_day, score) -%}
+    {{ days_between("cast('1970-01-01' as date)", answer_day) }} * 100 + {{ score }}
+{%- endmacro %}
+
+{#- The stage judged on `judged_on` from the latest `purchase_key` and `answer_key` and the
+    `first_purchase_day`, unpacked. -#}
 {% macro lifecycle_stage_from_keys(purchase_key, answer_key, first_purchase_day, judged_on) -%}
     {#- Whole days as integers: the judgement day's number less the purchase day's. -#}
     {%- set days_since_last_purchase = days_between("cast('1970-01-01' as date)", judged_on)

@@ -14,7 +14,8 @@ spend as (
             else {{ to_money('spend.spend_amount * rates.rate_to_reporting') }}
         end) as marketing_spend,
         sum(case
-            when spend.currency_code <> '{{ var("reporting_currency") }}' and rates.rate_to_reporting is null then 1 else 0
+            when spend.currency_code <> '{{ var("reporting_currency") }}' and rates.rate_to_reporting is null then 1
+            else 0
         end) as spend_days_without_fx_rate
     from {{ ref('stg_marketing__spend') }} as spend
     left join {{ ref('int_fx_rates_resolved') }} as rates

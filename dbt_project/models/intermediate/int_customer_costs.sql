@@ -87,7 +87,8 @@ first_orders as (
         buyers.first_order_margin - coalesce(sum(tickets.contact_cost), 0) >= coalesce(buyers.acquisition_cost, 0)
             as paid_back_at_first_order
     from {{ buyers }} as buyers
-    left join tickets on tickets.customer_id = buyers.customer_id and tickets.created_at <= buyers.first_completed_order_at
+    left join tickets
+        on tickets.customer_id = buyers.customer_id and tickets.created_at <= buyers.first_completed_order_at
     group by buyers.customer_id, buyers.first_completed_order_at, buyers.first_order_margin, buyers.acquisition_cost
 
 ),
@@ -105,7 +106,9 @@ ledger as (
 
     union all
 
-    select tickets.customer_id, tickets.created_at as happened_at, 0 as is_order, -tickets.contact_cost as amount, null as acquisition_cost
+    select
+        tickets.customer_id, tickets.created_at as happened_at, 0 as is_order, -tickets.contact_cost as amount,
+        null as acquisition_cost
     from tickets
     inner join first_orders on first_orders.customer_id = tickets.customer_id
     where not first_orders.paid_back_at_first_order

@@ -27,11 +27,13 @@ histories as (
 select
     histories.customer_id,
     {{ dbt.cast('histories.frequency', 'integer') }} as frequency,
-    {{ dbt.cast(dbt.datediff('histories.first_purchase_date', 'histories.last_purchase_date', 'day'), 'integer') }} as recency,
+    {{ dbt.cast(dbt.datediff('histories.first_purchase_date', 'histories.last_purchase_date', 'day'), 'integer') }}
+        as recency,
     {{ dbt.cast(dbt.datediff('histories.first_purchase_date', 'as_of.as_of_date', 'day'), 'integer') }} as t,
     {#- rounded exactly (to a hundredth of a cent), so that every engine fits the models on the same numbers -#}
-    {{ dbt.cast(round_half_up('case when histories.frequency > 0 then histories.repeat_margin / histories.frequency else 0 end', 4), 'double') }}
-        as monetary_value,
+    {%- set repeat_margin_per_purchase =
+        'case when histories.frequency > 0 then histories.repeat_margin / histories.frequency else 0 end' %}
+    {{ dbt.cast(round_half_up(repeat_margin_per_purchase, 4), 'double') }} as monetary_value,
     histories.first_purchase_date,
     histories.last_purchase_date
 from histories

@@ -55,7 +55,9 @@ select
     {{ percentile('resolution_hours', 0.5) }} as median_resolution_hours,
     avg(csat_score) as avg_ticket_csat,
     -- a ticket answered later than the SLA (var `support_sla_hours`), or not at all
-    max(case when first_response_at is null or first_response_hours > {{ var('support_sla_hours') }} then 1 else 0 end) = 1
+    max(
+        case when first_response_at is null or first_response_hours > {{ var('support_sla_hours') }} then 1 else 0 end
+    ) = 1
         as had_slow_response,
     max(case when resolved_at is null then 1 else 0 end) = 1 as has_unresolved_ticket,
     sum(contact_cost) as cost_to_serve,
@@ -64,7 +66,8 @@ select
     {%- for channel in var('cost_per_contact') %}
     max(case when contact_channel = '{{ channel }}' then 1 else 0 end) = 1 as contacted_by_{{ channel }},
     {%- endfor %}
-    -- when this summary was computed, and with which SLA and contact costs: what the next incremental build compares against
+    -- when this summary was computed, and with which SLA and contact costs: what the next incremental build
+    -- compares against
     {{ dbt.cast(dbt.current_timestamp(), "timestamp") }} as summarised_at,
     {{ dbt.cast("'" ~ summarised_with ~ "'", dbt.type_string()) }} as summarised_with
 from tickets

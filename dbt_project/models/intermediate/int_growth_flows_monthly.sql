@@ -13,7 +13,9 @@
 {{ incremental_where_supported(
     'flow_month',
     "delete from {{ this }} where computed_at < (select max(computed_at) from {{ this }})
-        and flow_month >= (select min(flow_month) from {{ this }} where computed_at = (select max(computed_at) from {{ this }}))"
+        and flow_month >= (
+            select min(flow_month) from {{ this }} where computed_at = (select max(computed_at) from {{ this }})
+        )"
 ) }}
 
 {%- set incremental = is_incremental_with('computed_at') %}

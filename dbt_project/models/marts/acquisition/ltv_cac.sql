@@ -13,7 +13,8 @@ monthly_margin as (
     select
         acquired.cohort_month,
         acquired.acquisition_channel,
-        {{ dbt.datediff('acquired.cohort_month', 'orders.order_month', 'month') }} as months_since_first_order,
+        {{ dbt.datediff('acquired.cohort_month', 'orders.order_month', 'month') }}
+            as months_since_first_order,
         sum(orders.net_margin) as net_margin
     from {{ ref('int_orders_converted') }} as orders
     inner join {{ ref('int_customers_acquired') }} as acquired on acquired.customer_id = orders.customer_id
@@ -60,18 +61,23 @@ joined as (
         early_margin.margin_3m,
         early_margin.margin_6m,
         early_margin.margin_12m,
-        {{ dbt.datediff('costs.cohort_month', month_start('as_of.as_of_date'), 'month') }} as months_observed
+        {{ dbt.datediff('costs.cohort_month', month_start('as_of.as_of_date'), 'month') }}
+            as months_observed
     from {{ ref('int_acquisition_costs') }} as costs
     cross join {{ ref('int_as_of_dates') }} as as_of
     left join early_margin
-        on early_margin.cohort_month = costs.cohort_month and early_margin.acquisition_channel = costs.acquisition_channel
+        on early_margin.cohort_month = costs.cohort_month
+        and early_margin.acquisition_channel = costs.acquisition_channel
 
 ),
 
 paid_back as (
 
     -- the first month whose cumulative margin covers the cohort's spend (margin per customer >= CAC)
-    select joined.cohort_month, joined.acquisition_channel, min(cumulative_margin.months_since_first_order) + 1 as payback_months
+    select
+        joined.cohort_month,
+        joined.acquisition_channel,
+        min(cumulative_margin.months_since_first_order) + 1 as payback_months
     from joined
     inner join cumulative_margin
         on cumulative_margin.cohort_month = joined.cohort_month

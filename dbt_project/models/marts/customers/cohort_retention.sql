@@ -26,7 +26,8 @@ activity as (
 
     select
         acquired.cohort_month,
-        {{ dbt.datediff('acquired.cohort_month', 'orders.order_month', 'month') }} as months_since_first_order,
+        {{ dbt.datediff('acquired.cohort_month', 'orders.order_month', 'month') }}
+            as months_since_first_order,
         count(distinct orders.customer_id) as active_customers,
         count(*) as orders,
         sum(orders.net_revenue) as net_revenue,

@@ -1,125 +1,41 @@
+{#- One row per person the data knows, assembled from the per-person steps: the order summary, recency
+    and tenure, support, the latest NPS answer, the CLV predictions, RFM scores, segments, value and
+    costs. Here the columns are named and typed for the contract, with the ratios read off one row
+    (average order value, purchase frequency). -#}
 with
 
-as_of as (
-
-    select as_of_date from {{ ref('int_as_of_dates') }}
-
-),
-
-latest_nps as (
-
-    select customer_id, score as latest_nps_score
-    from (
-        select
-            *,
-            row_number() over (partition by customer_id order by responded_at desc, response_id desc) as recency_rank
-        from {{ ref('stg_surveys__responses') }}
-        where survey_type = 'nps'
-    ) as ranked
-    where recency_rank = 1
-
-),
-
-order_recency as (
+assembled as (
 
     select
         known.customer_id,
         known.first_seen_at,
-        -- the order figures that do not depend on the as-of date, kept up to date incrementally; none
-        -- for a prospect who has only written or answered a survey
-        coalesce(summaries.orders, 0) as orders,
-        summaries.first_order_at,
-        summaries.last_order_at,
-        summaries.last_completed_order_at,
+        -- none for a prospect who has only written or answered a survey
         coalesce(summaries.completed_orders, 0) as completed_orders,
         coalesce(summaries.refunded_orders, 0) as refunded_orders,
         coalesce(summaries.cancelled_orders, 0) as cancelled_orders,
         coalesce(summaries.orders_without_fx_rate, 0) as orders_without_fx_rate,
+        summaries.first_order_at,
+        summaries.last_order_at,
+        summaries.first_completed_order_at,
+        summaries.second_completed_order_at,
+        summaries.last_completed_order_at,
+        summaries.cohort_month,
+        summaries.acquisition_channel,
         summaries.gross_revenue,
         summaries.refunds,
         summaries.net_revenue,
         summaries.net_margin,
         coalesce(summaries.has_estimated_margin, false) as has_estimated_margin,
-        summaries.first_completed_order_at,
-        summaries.second_completed_order_at,
-        summaries.cohort_month,
-        summaries.acquisition_channel,
-        summaries.last_gap_days,
-        as_of.as_of_date,
-        {{ days_between(dbt.cast(to_reporting_time('summaries.last_completed_order_at'), 'date'), 'as_of.as_of_date') }}
-            as days_since_last_order
-    from {{ ref('int_customers_known') }} as known
-    left join {{ ref('int_customer_order_summaries') }} as summaries on summaries.customer_id = known.customer_id
-    cross join as_of
-
-),
-
-{#- RFM scores 1..rfm_bins from percent rank, so tied customers share a score (the lowest of
-    their group) and the result does not depend on row order. Only buyers are scored; a buyer whose
-    net revenue is unknown (no exchange rate) ranks lowest on monetary, on every engine.
-    percent_rank = (buyers ranked before the value) / (buyers − 1), 0 for a single buyer. It is
-    computed on the distinct values and joined back: recency and frequency have a few thousand
-    distinct values, where three window sorts of every buyer would dominate the mart. -#}
-{%- set rfm_orders = {
-    'recency': ('days_since_last_order', 'desc'),
-    'frequency': ('completed_orders', 'asc'),
-    'monetary': ('net_revenue', 'asc nulls first'),
-} %}
-
-buyers as (
-
-    select customer_id, days_since_last_order, completed_orders, net_revenue
-    from order_recency
-    where completed_orders > 0
-
-),
-
-buyer_count as (
-
-    select count(*) as buyers from buyers
-
-),
-
-{% for score, (column, direction) in rfm_orders.items() -%}
-{{ score }}_ranks as (
-
-    select
-        {{ column }},
-        sum(count(*)) over (order by {{ column }} {{ direction }}) - count(*) as buyers_ranked_before
-    from buyers
-    group by {{ column }}
-
-),
-
-{% endfor -%}
-
-rfm as (
-
-    select
-        buyers.customer_id,
-        {%- for score in rfm_orders %}
-        least({{ var('rfm_bins') }}, 1 + floor({{ var('rfm_bins') }} * coalesce(
-            {{ dbt.cast(score ~ '_ranks.buyers_ranked_before', 'double') }} / nullif(buyer_count.buyers - 1, 0), 0
-        ))) as {{ score }}_score{{ ',' if not loop.last }}
-        {%- endfor %}
-    from buyers
-    cross join buyer_count
-    {%- for score, (column, _) in rfm_orders.items() %}
-    inner join {{ score }}_ranks on {{ score }}_ranks.{{ column }} is not distinct from buyers.{{ column }}
-    {%- endfor %}
-
-),
-
-customer_facts as (
-
-    select
-        order_recency.*,
-        coalesce(tickets.tickets, 0) as tickets,
-        coalesce(tickets.open_tickets, 0) as open_tickets,
-        tickets.median_first_response_hours,
-        tickets.median_resolution_hours,
-        tickets.avg_ticket_csat,
-        latest_nps.latest_nps_score,
+        recencies.as_of_date,
+        recencies.days_since_last_order,
+        recencies.tenure_days,
+        coalesce(support.tickets, 0) as tickets,
+        coalesce(support.open_tickets, 0) as open_tickets,
+        support.median_first_response_hours,
+        support.median_resolution_hours,
+        support.avg_ticket_csat,
+        nps.latest_nps_score,
+        nps.latest_nps_category,
         predictions.expected_purchases_12m,
         predictions.p_alive,
         predictions.expected_avg_spend,
@@ -127,130 +43,26 @@ customer_facts as (
         rfm.recency_score,
         rfm.frequency_score,
         rfm.monetary_score,
-        {{ days_between(dbt.cast(to_reporting_time('order_recency.first_completed_order_at'), 'date'), 'order_recency.as_of_date') }}
-            as tenure_days,
-        coalesce(tickets.cost_to_serve, 0) as cost_to_serve,
+        segments.rfm_segment,
+        segments.lifecycle_stage,
+        segments.is_churned,
+        segments.health_score,
+        customer_values.cost_to_serve,
+        customer_values.customer_value,
+        customer_values.value_tier,
         costs.acquisition_cost,
         costs.profitable_since,
         costs.months_to_profitability
-    from order_recency
-    left join {{ ref('int_customer_support_summaries') }} as tickets on tickets.customer_id = order_recency.customer_id
-    left join latest_nps on latest_nps.customer_id = order_recency.customer_id
-    left join rfm on rfm.customer_id = order_recency.customer_id
-    left join {{ ref('stg_clv__predictions') }} as predictions on predictions.customer_id = order_recency.customer_id
-    left join {{ ref('int_customer_costs') }} as costs on costs.customer_id = order_recency.customer_id
-
-),
-
-scored as (
-
-    select
-        *,
-        case when latest_nps_score is not null then {{ nps_category('latest_nps_score') }} end as latest_nps_category,
-        {{ is_churned('days_since_last_order') }} as is_churned
-    from customer_facts
-
-),
-
-staged as (
-
-    select
-        *,
-        case
-            when recency_score is null then null
-            when recency_score >= 4 and frequency_score >= 4 and monetary_score >= 4 then 'champions'
-            when recency_score >= 3 and frequency_score >= 4 then 'loyal'
-            when recency_score >= 3 and frequency_score >= 2 then 'potential loyalists'
-            when recency_score >= 4 then 'new'
-            when frequency_score >= 3 then 'at risk'
-            when recency_score >= 2 then 'hibernating'
-            else 'lost'
-        end as rfm_segment,
-        {{ lifecycle_stage('completed_orders', 'days_since_last_order', 'tenure_days', 'last_gap_days', 'latest_nps_score') }}
-            as lifecycle_stage
-    from scored
-
-),
-
-health as (
-
-    select
-        *,
-        {#- Health 0-100: recency 40, frequency 20, monetary 10, latest NPS 15, support 15. In doubles on
-            every engine: Spark divides by a decimal literal with 6 decimals only (15 × (1 − 2/3) =
-            4.999995), which moves a score lying exactly on .5 to the other side. -#}
-        case when completed_orders = 0 then 0 else {{ round_half_up(
-            "40 * greatest(0, 1 - days_since_last_order / " ~ dbt.cast(var('churn_days'), 'double') ~ ")
-            + 20 * (frequency_score - 1) / " ~ dbt.cast(var('rfm_bins') ~ ' - 1', 'double') ~ "
-            + 10 * (monetary_score - 1) / " ~ dbt.cast(var('rfm_bins') ~ ' - 1', 'double') ~ "
-            + 15 * case latest_nps_category when 'promoter' then 1 when 'detractor' then 0 else 0.5 end
-            + 15 * greatest(0, 1 - open_tickets / " ~ dbt.cast('3', 'double') ~ ")", 0) }} end as health_score
-    from staged
-
-),
-
-{#- Customer value on margin, in the parts it is made of, each in whole cents so the sum is exact. -#}
-valued as (
-
-    select
-        *,
-        {{ to_money('coalesce(net_margin, 0)') }} as value_historical_margin,
-        {{ to_money('coalesce(predicted_clv_12m, 0)') }} as value_predicted_margin,
-        {{ to_money('cost_to_serve') }} as value_cost_to_serve,
-        {{ to_money('coalesce(acquisition_cost, 0)') }} as value_acquisition_cost
-    from health
-
-),
-
-valued_buyers as (
-
-    select
-        *,
-        value_historical_margin + value_predicted_margin - value_cost_to_serve - value_acquisition_cost as customer_value
-    from valued
-
-),
-
-{#- The most valuable are the buyers whose value's percent rank among buyers is at least 1 − the
-    share (var `most_valuable_share`): every value from the lowest that qualifies. Found on the
-    distinct values, as the RFM ranks are, rather than by ranking every buyer's whole row. -#}
-value_ranks as (
-
-    select
-        customer_value,
-        sum(count(*)) over (order by customer_value) - count(*) as buyers_ranked_before
-    from valued_buyers
-    where completed_orders > 0
-    group by customer_value
-
-),
-
-most_valuable_from as (
-
-    select min(value_ranks.customer_value) as customer_value
-    from value_ranks
-    cross join buyer_count
-    where coalesce(
-        {{ dbt.cast('value_ranks.buyers_ranked_before', 'double') }} / nullif(buyer_count.buyers - 1, 0), 0
-    ) >= 1 - {{ var('most_valuable_share') }}
-
-),
-
-tiered as (
-
-    select
-        valued_buyers.*,
-        {#- Peppers & Rogers' tiers, over buyers only; first match. -#}
-        case
-            when valued_buyers.completed_orders = 0 then null
-            when valued_buyers.customer_value < 0 then 'below zero'
-            when valued_buyers.customer_value >= most_valuable_from.customer_value then 'most valuable'
-            when valued_buyers.value_predicted_margin >= valued_buyers.value_historical_margin
-                and valued_buyers.p_alive >= {{ var('growable_min_p_alive') }} then 'most growable'
-            else 'maintain'
-        end as value_tier
-    from valued_buyers
-    cross join most_valuable_from
+    from {{ ref('int_customers_known') }} as known
+    left join {{ ref('int_customer_order_summaries') }} as summaries on summaries.customer_id = known.customer_id
+    left join {{ ref('int_customer_recencies') }} as recencies on recencies.customer_id = known.customer_id
+    left join {{ ref('int_customer_support_summaries') }} as support on support.customer_id = known.customer_id
+    left join {{ ref('int_customer_latest_nps_scores') }} as nps on nps.customer_id = known.customer_id
+    left join {{ ref('stg_clv__predictions') }} as predictions on predictions.customer_id = known.customer_id
+    left join {{ ref('int_customer_rfm_scores') }} as rfm on rfm.customer_id = known.customer_id
+    left join {{ ref('int_customer_segments') }} as segments on segments.customer_id = known.customer_id
+    left join {{ ref('int_customer_values') }} as customer_values on customer_values.customer_id = known.customer_id
+    left join {{ ref('int_customer_costs') }} as costs on costs.customer_id = known.customer_id
 
 )
 
@@ -284,8 +96,9 @@ select
     {{ to_money('coalesce(net_margin, 0)') }} as net_margin,
     has_estimated_margin,
     {{ to_money('net_revenue / nullif(completed_orders, 0)') }} as average_order_value,
-    {{ dbt.cast(round_half_up('365.0 * completed_orders / greatest(tenure_days, ' ~ var('min_tenure_days_for_frequency') ~ ')', 4), 'double') }}
-        as purchase_frequency_per_year,
+    {%- set per_year = '365.0 * completed_orders / greatest(tenure_days, '
+        ~ var('min_tenure_days_for_frequency') ~ ')' %}
+    {{ dbt.cast(round_half_up(per_year, 4), 'double') }} as purchase_frequency_per_year,
     {{ to_money('coalesce(net_margin, 0)') }} as historical_clv_margin,
     {{ to_money('coalesce(net_revenue, 0)') }} as historical_clv_revenue,
 
@@ -319,10 +132,10 @@ select
     {{ dbt.cast('health_score', 'integer') }} as health_score,
 
     -- value on margin, net of what the customer cost to acquire and to serve
-    {{ dbt.cast('value_cost_to_serve', 'decimal(18, 2)') }} as cost_to_serve,
+    {{ dbt.cast('cost_to_serve', 'decimal(18, 2)') }} as cost_to_serve,
     {{ to_money('acquisition_cost') }} as acquisition_cost,
     {{ dbt.cast('customer_value', 'decimal(18, 2)') }} as customer_value,
     {{ dbt.cast('value_tier', dbt.type_string()) }} as value_tier,
     {{ dbt.cast('profitable_since', 'timestamp') }} as profitable_since,
     {{ dbt.cast('months_to_profitability', 'integer') }} as months_to_profitability
-from tiered
+from assembled

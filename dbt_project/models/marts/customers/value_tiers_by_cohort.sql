@@ -25,7 +25,8 @@ select
     {{ dbt.cast(round_half_up('1.0 * customers / sum(customers) over (partition by cohort_month)', 4), 'double') }}
         as share_of_customers,
     {{ dbt.cast('customer_value', 'decimal(18, 2)') }} as customer_value,
-    {{ dbt.cast(round_half_up('customer_value / nullif(sum(customer_value) over (partition by cohort_month), 0)', 4), 'double') }}
+    {%- set share_of_cohort = 'customer_value / nullif(sum(customer_value) over (partition by cohort_month), 0)' %}
+    {{ dbt.cast(round_half_up(share_of_cohort, 4), 'double') }}
         as share_of_value,
     {{ dbt.cast('cost_to_serve', 'decimal(18, 2)') }} as cost_to_serve,
     {{ dbt.cast('acquisition_cost', 'decimal(18, 2)') }} as acquisition_cost

@@ -41,10 +41,15 @@ select
     {{ dbt.cast('cohort_size', 'bigint') }} as cohort_size,
     {{ dbt.cast('repeaters', 'bigint') }} as repeaters,
     {%- for days in (30, 90, 180, 365) %}
-    {{ dbt.cast(round_half_up('case when days_observed >= ' ~ days ~ ' then ' ~ dbt.cast('repeaters_' ~ days ~ 'd', 'double') ~ ' / cohort_size end', 4), 'double') }}
+    {%- set repeaters = dbt.cast('repeaters_' ~ days ~ 'd', 'double') %}
+    {{ dbt.cast(round_half_up(
+        'case when days_observed >= ' ~ days ~ ' then ' ~ repeaters ~ ' / cohort_size end', 4
+    ), 'double') }}
         as repeat_rate_{{ days }}d,
     {%- endfor %}
     {{ dbt.cast(round_half_up('median_days_to_second_order', 1), 'double') }} as median_days_to_second_order,
-    {{ dbt.cast(round_half_up('case when days_observed >= 90 then 1 - 1.0 * repeaters_90d / cohort_size end', 4), 'double') }}
+    {{ dbt.cast(round_half_up(
+        'case when days_observed >= 90 then 1 - 1.0 * repeaters_90d / cohort_size end', 4
+    ), 'double') }}
         as onboarding_churn_rate
 from cohorts

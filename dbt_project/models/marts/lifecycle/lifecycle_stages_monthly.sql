@@ -14,11 +14,13 @@ transitions as (
 
 months as (
 
-    select {{ dbt.cast(dbt.dateadd('month', 'offsets.month_offset', 'first_month.first_month'), 'date') }} as stage_month
+    select
+        {{ dbt.cast(dbt.dateadd('month', 'offsets.month_offset', 'first_month.first_month'), 'date') }} as stage_month
     from (select min(transition_month) as first_month from transitions) as first_month
     cross join {{ ref('int_as_of_dates') }} as as_of
     inner join {{ ref('int_month_offsets') }} as offsets
-        on offsets.month_offset <= {{ dbt.datediff('first_month.first_month', month_start('as_of.as_of_date'), 'month') }}
+        on offsets.month_offset
+            <= {{ dbt.datediff('first_month.first_month', month_start('as_of.as_of_date'), 'month') }}
 
 ),
 
@@ -59,7 +61,8 @@ counts as (
         stages.lifecycle_stage,
         stages.stage_order,
         sum(coalesce(net_changes.stage_change, 0)) over (
-            partition by stages.lifecycle_stage order by months.stage_month rows between unbounded preceding and current row
+            partition by stages.lifecycle_stage order by months.stage_month
+            rows between unbounded preceding and current row
         ) as customers
     from months
     cross join stages
@@ -77,7 +80,8 @@ select
     {{ dbt.cast('counts.stage_order', 'integer') }} as stage_order,
     {{ dbt.cast('counts.customers', 'bigint') }} as customers,
     {{ dbt.cast(round_half_up(
-        '1.0 * counts.customers / nullif(sum(counts.customers) over (partition by counts.stage_month), 0)', 4), 'double') }}
+        '1.0 * counts.customers / nullif(sum(counts.customers) over (partition by counts.stage_month), 0)', 4
+    ), 'double') }}
         as share_of_people
 from counts
 cross join {{ ref('int_as_of_dates') }} as as_of
