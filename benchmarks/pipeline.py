@@ -274,9 +274,9 @@ def pipeline_env(landing: Path, work: Path, engine: str = "duckdb") -> dict[str,
 
 def prepare_dbt_parse(landing: Path, work: Path, log: Path) -> None:
     """What `make run` does before a run (`make manifest`): parse the dbt project with the run's settings.
-    dbt keeps its parse cache only for the profile it was written with, and the profile holds the
-    warehouse path: without this, the tier's first dbt call would parse the whole project again (~6 s),
-    which a `make run` user, whose manifest was parsed with the same settings, does not pay."""
+    dbt keeps its parse cache only for the vars it was written with, and the vars hold the warehouse
+    path: without this, the tier's first dbt call would parse the whole project again, which a
+    `make run` user, whose manifest was parsed with the same settings, does not pay."""
     with log.open("w") as output:
         subprocess.run(
             [sys.executable, "-m", "orchestration.cli", "dbt", "parse", "--quiet"],

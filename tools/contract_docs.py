@@ -1,7 +1,8 @@
-"""`python -m tools.contract_docs`: write the input contract's column tables into docs/input-contract.md.
+"""`python -m tools.contract_docs`: write the input contract's tables into docs/input-contract.md.
 
 Each source's table stands between `<!-- contract:<folder>:begin -->` and `<!-- contract:<folder>:end -->`
-and is rendered from `orchestration/lib/ingest/contract.py`, so the docs cannot drift from the code
+and the freshness windows between `<!-- contract:freshness:begin -->` and its end; each is rendered
+from `orchestration/lib/ingest/contract.py`, so the docs cannot drift from the code
 (`tests/unit/test_docs.py` fails when they do).
 """
 
@@ -74,13 +75,21 @@ def _block(folder: str) -> re.Pattern:
     return re.compile(rf"(<!-- contract:{folder}:begin -->\n)(.*?)(\n<!-- contract:{folder}:end -->)", re.S)
 
 
-def documented_table(page: str, source: Source) -> str | None:
-    """The table the page holds for `source`, or None when the page has no block for it."""
-    match = _block(source.folder).search(page)
+def documented_table(page: str, source: Source | None) -> str | None:
+    """The table the page holds for `source` (None: the freshness windows), or None when it has no block for it."""
+    match = _block(source.folder if source else "freshness").search(page)
     return match.group(2) if match else None
 
 
+def freshness_table() -> str:
+    """Each source's freshness window: days it may go without a delivery before its check warns."""
+    rows = ["| source folder | freshness window |", "| --- | --- |"]
+    rows += [f"| `{source.folder}/` | {source.freshness_days:g} days |" for source in SOURCES]
+    return "\n".join(rows)
+
+
 def render(page: str) -> str:
+    page = _block("freshness").sub(lambda match: match.group(1) + freshness_table() + match.group(3), page)
     for source in SOURCES:
         page = _block(source.folder).sub(
             lambda match, source=source: match.group(1) + column_table(source) + match.group(3), page

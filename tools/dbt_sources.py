@@ -92,7 +92,6 @@ def render(source: Source) -> str:
                         "landing_folder": source.folder,
                         "key": list(source.key),
                         "event_column": source.event_column,
-                        "freshness_days": source.freshness_days,
                     }
                 },
                 "tables": [

@@ -8,8 +8,8 @@
 -- Placeholders, substituted by the caller (benchmarks/reference/run_reference.py):
 --   {landing}  the landing root, one folder per source, as in LIFECYCLE_LANDING_DIR; must be a
 --              valid SQL string literal body (single quotes doubled)
---   {as_of}    the as-of date as a SQL expression: DATE 'YYYY-MM-DD' when LIFECYCLE_AS_OF is
---              set, NULL for the pipeline's default (the day of the latest event in the data)
+--   {as_of}    the as-of date as a SQL expression: NULL for the pipeline's usual build (the day of
+--              the latest event in the data), the only one the reference computes
 --
 -- Writes schema `reference` (tables customers, cohort_retention, nps_monthly) in the database it
 -- runs in; everything else is a temp table. `cohort_retention` and `nps_monthly` match their dbt

@@ -170,14 +170,6 @@ def report_window_months() -> int:
     return months
 
 
-def dbt_project_var(name: str):
-    """A var as `dbt_project.yml` sets it, for the Python steps that show what dbt applied (the support SLA)."""
-    import yaml  # dbt's own dependency; only this setting needs it
-
-    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
-    return project["vars"][name]
-
-
 def alerts_log_path() -> Path:
     """Where run-failure alerts are appended, one JSON line each (`LIFECYCLE_ALERTS_LOG`)."""
     return _path_setting("LIFECYCLE_ALERTS_LOG", "data/alerts/alerts.jsonl")
@@ -219,7 +211,7 @@ ENGINES = ("duckdb", "spark")
 
 def engine() -> str:
     """The engine dbt builds the models on (`LIFECYCLE_ENGINE`: duckdb, the default, or spark). It is also the
-    dbt target's name, so profiles.yml reads the same variable."""
+    dbt target's name (var `engine` in profiles.yml)."""
     value = os.environ.get("LIFECYCLE_ENGINE", "").strip().lower() or "duckdb"
     if value not in ENGINES:
         raise ValueError(f"LIFECYCLE_ENGINE must be one of {', '.join(ENGINES)}, got {value!r}")
@@ -254,6 +246,17 @@ def spark_dir() -> Path:
     return _path_setting("LIFECYCLE_SPARK_DIR", "data/spark")
 
 
+def spark_local() -> dict[str, str]:
+    """Local Spark's size, for the `spark` dbt target: cores (`LIFECYCLE_SPARK_CORES`, default 2), driver memory
+    (`LIFECYCLE_SPARK_DRIVER_MEMORY`, default 4g) and shuffle partitions (`LIFECYCLE_SPARK_SHUFFLE_PARTITIONS`,
+    default 8: Spark's 200 are for clusters, on a few local cores mostly overhead)."""
+    return {
+        "spark_cores": str(max(1, int(_float_setting("LIFECYCLE_SPARK_CORES", 2)))),
+        "spark_driver_memory": os.environ.get("LIFECYCLE_SPARK_DRIVER_MEMORY", "").strip() or "4g",
+        "spark_shuffle_partitions": str(max(1, int(_float_setting("LIFECYCLE_SPARK_SHUFFLE_PARTITIONS", 8)))),
+    }
+
+
 def dbt_vars(*, warehouse: Path | None = None, as_of: date | None = None) -> dict[str, str]:
     """The settings dbt reads (`profiles.yml`, the `create_lake_tables` macro, the `as_of` var), resolved here
     once, so dbt gets absolute paths and validated values and keeps no defaults of its own. `warehouse` and
@@ -264,6 +267,7 @@ def dbt_vars(*, warehouse: Path | None = None, as_of: date | None = None) -> dic
         "duckdb_memory_limit": duckdb_memory_limit(),
         "lake_dir": str(lake_dir()),
         "spark_dir": str(spark_dir()),
+        **spark_local(),
         "as_of": as_of.isoformat() if as_of else "",
     }
 

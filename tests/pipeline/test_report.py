@@ -204,7 +204,7 @@ def test_young_and_empty_marts_render_as_sentences(published, tmp_path):
         connection.execute(
             "DELETE FROM marts.ltv_cac WHERE cohort_month < date_trunc('month', ? - INTERVAL 7 MONTH)", [as_of]
         )
-    summary = render_report(young, tmp_path / "young.html", window_months=24, sla_hours=4)
+    summary = render_report(young, tmp_path / "young.html", window_months=24)
     page = Page((tmp_path / "young.html").read_text(encoding="utf-8"))
     assert page.sentences["ltv-cac-by-channel"] == "LTV:CAC needs a cohort 12 months old; the oldest is 7 months."
     assert summary.sentences == len(page.sentences)
@@ -216,7 +216,7 @@ def test_young_and_empty_marts_render_as_sentences(published, tmp_path):
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
         ).fetchall():
             connection.execute(f"DELETE FROM marts.{table}")
-    summary = render_report(empty, tmp_path / "empty.html", window_months=24, sla_hours=4)
+    summary = render_report(empty, tmp_path / "empty.html", window_months=24)
     page = Page((tmp_path / "empty.html").read_text(encoding="utf-8"))
     assert summary.charts == 0 and page.figures == {}
     assert all(sentence and not re.search(r"nan|None", sentence) for sentence in page.sentences.values())

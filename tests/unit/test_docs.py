@@ -7,7 +7,7 @@ import pytest
 
 from orchestration.lib.ingest.contract import SOURCES
 from orchestration.lib.settings import PROJECT_ROOT
-from tools.contract_docs import CONTRACT_PAGE, column_table, documented_table
+from tools.contract_docs import CONTRACT_PAGE, column_table, documented_table, freshness_table
 
 README = PROJECT_ROOT / "README.md"
 
@@ -15,6 +15,12 @@ README = PROJECT_ROOT / "README.md"
 @pytest.mark.parametrize("source", SOURCES, ids=lambda source: source.folder)
 def test_the_input_contract_page_shows_the_contract_in_code(source):
     assert documented_table(CONTRACT_PAGE.read_text(), source) == column_table(source), (
+        "docs/input-contract.md is out of date: run `python -m tools.contract_docs`"
+    )
+
+
+def test_the_input_contract_page_shows_the_contracts_freshness_windows():
+    assert documented_table(CONTRACT_PAGE.read_text(), None) == freshness_table(), (
         "docs/input-contract.md is out of date: run `python -m tools.contract_docs`"
     )
 

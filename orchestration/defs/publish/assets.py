@@ -84,10 +84,10 @@ def published_marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource
     # A build as of a past date publishes beside the current marts, unless told to replace them.
     serving_path = duckdb.as_of.serving_path
     report_path = settings.report_path(serving_path)
-    window_months, sla_hours = settings.report_window_months(), float(settings.dbt_project_var("support_sla_hours"))
+    window_months = settings.report_window_months()
 
     def write_report(serving_file, out):
-        return render_report(serving_file, out, window_months=window_months, sla_hours=sla_hours)
+        return render_report(serving_file, out, window_months=window_months)
 
     with duckdb.get_connection() as connection:
         published = publish_marts(connection, serving_path, marts, companions={report_path.name: write_report})

@@ -27,12 +27,11 @@ def dbt_project() -> DbtProject:
     """`make manifest` builds the manifest. Under `dagster dev` it is parsed again on load when a dbt file
     changed since, so an edited model shows on reload; not otherwise, because every run worker loads the
     definitions again, and a parse there (dbt's start-up and an adapter) would delay every UI launch."""
-    project = DbtProject(
-        project_dir=settings.DBT_PROJECT_DIR,
-        profiles_dir=settings.DBT_PROJECT_DIR,
-        # the profile needs the resolved paths even to parse
-        prepare_project_cli_args=["parse", "--quiet", *settings.dbt_vars_arguments()],
-    )
+    project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
     if not manifest_is_current(Path(project.project_dir), Path(project.manifest_path)):
-        project.prepare_if_dev()
+        # the profile needs the resolved settings even to parse: read here, when a parse is due
+        parse = ["parse", "--quiet", *settings.dbt_vars_arguments()]
+        DbtProject(
+            project_dir=project.project_dir, profiles_dir=project.profiles_dir, prepare_project_cli_args=parse
+        ).prepare_if_dev()
     return project

@@ -14,7 +14,7 @@ import duckdb
 
 @dataclass(frozen=True)
 class Headline:
-    key: str  # stable name: the page's `data-metric` and the Dagster metadata key
+    key: str  # stable name: the page's `data-metric` and the Dagster metadata key `headline/<key>`
     label: str
     value: float | None
     previous: float | None  # the same figure one period earlier; None where the marts keep no earlier value

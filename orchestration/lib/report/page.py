@@ -58,23 +58,23 @@ def _inline_javascript() -> str:
     return javascript
 
 
-def _sections(connection: duckdb.DuckDBPyConnection, window: Window, sla_hours: float) -> list[Section]:
+def _sections(connection: duckdb.DuckDBPyConnection, window: Window) -> list[Section]:
     return [
         Section("headline", "Headline", [ltv_cac_by_channel(connection, window), metric_flags(connection, window)]),
         cohorts.section(connection, window),
         flows.section(connection, window),
         value.section(connection, window),
-        experience.section(connection, window, sla_hours),
+        experience.section(connection, window),
     ]
 
 
-def render_report(serving_file: Path, out: Path, *, window_months: int, sla_hours: float) -> ReportSummary:
+def render_report(serving_file: Path, out: Path, *, window_months: int) -> ReportSummary:
     """Read the marts of `serving_file` (read-only) and write the report to `out`."""
     with duckdb.connect(str(serving_file), read_only=True) as connection:
         headline = headline_figures(connection)
         as_of = as_of_date(connection)
         window = Window(as_of or date.today(), window_months)
-        sections = _sections(connection, window, sla_hours)
+        sections = _sections(connection, window)
     panels = [panel for section in sections for panel in section.panels]
     data = {
         "as_of": as_of.isoformat() if as_of else None,

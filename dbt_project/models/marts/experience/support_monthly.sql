@@ -68,6 +68,7 @@ select
     {{ dbt.cast('coalesce(created.unanswered_tickets, 0)', 'bigint') }} as unanswered_tickets,
     {{ dbt.cast(round_half_up('created.median_first_response_hours', 2), 'double') }} as median_first_response_hours,
     {{ dbt.cast(round_half_up('created.p90_first_response_hours', 2), 'double') }} as p90_first_response_hours,
+    {{ dbt.cast(var('support_sla_hours'), 'double') }} as sla_hours,
     {{ dbt.cast(round_half_up('created.median_resolution_hours', 2), 'double') }} as median_resolution_hours,
     {{ dbt.cast(round_half_up('created.p90_resolution_hours', 2), 'double') }} as p90_resolution_hours,
     {{ dbt.cast(round_half_up(

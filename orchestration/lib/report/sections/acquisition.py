@@ -64,9 +64,9 @@ METRIC_FLAGS = PanelSpec(
     "Metric flags, last whole month",
     how_to_read="Each signal a lifecycle team watches, judged on the last whole month: raised ones first, in red.",
     definition=(
-        "`metric_flags`: NPS drop against the three months before, churn rise against their average, quick ratio "
-        "below 1, the newest cohort's month-1 retention against the three cohorts before, LTV:CAC under 1 per "
-        "channel, p90 first response over the SLA per ticket channel; thresholds are the `flag_*` dbt vars."
+        "`metric_flags`: one row per flag and subject with its value, baseline, threshold and rule in words; the "
+        "flags and the mart each watches are listed in the model's YAML, the thresholds are dbt vars (`flag_*`, "
+        "`support_sla_hours`)."
     ),
 )
 

@@ -120,7 +120,7 @@ FIRST_RESPONSE = PanelSpec(
     "First response by ticket channel against the SLA",
     how_to_read=(
         "The time within which 9 tickets in 10 got a first answer, per channel and month. Above the dashed line "
-        "({sla_hours:g} hours, the SLA) more than one customer in ten waited too long."
+        "(the SLA, `support_monthly.sla_hours`) more than one customer in ten waited too long."
     ),
     definition=(
         "`support_monthly.p90_first_response_hours`: the 90th percentile of hours from a buyer's ticket being "
@@ -129,15 +129,15 @@ FIRST_RESPONSE = PanelSpec(
 )
 
 
-def first_response(connection: duckdb.DuckDBPyConnection, window: Window, sla_hours: float) -> Panel:
-    how = FIRST_RESPONSE.how_to_read.format(sla_hours=sla_hours)
+def first_response(connection: duckdb.DuckDBPyConnection, window: Window) -> Panel:
     figure = _support_by_channel(connection, window, "p90_first_response_hours", "p90 first response")
     if figure is None:
-        return FIRST_RESPONSE.sentence("No answered ticket in the window.", how_to_read=how)
+        return FIRST_RESPONSE.sentence("No answered ticket in the window.")
+    [(sla_hours,)] = connection.execute("SELECT max(sla_hours) FROM marts.support_monthly").fetchall()
     figure.add_hline(
         y=sla_hours, line_dash="dash", annotation_text=f"SLA {sla_hours:g} h", annotation_position="top left"
     )
-    return FIRST_RESPONSE.chart(figure, how_to_read=how)
+    return FIRST_RESPONSE.chart(figure)
 
 
 RESOLUTION = PanelSpec(
@@ -200,14 +200,14 @@ def support_and_churn(connection: duckdb.DuckDBPyConnection, window: Window) -> 
     return SUPPORT_IMPACT.chart(figure)
 
 
-def section(connection: duckdb.DuckDBPyConnection, window: Window, sla_hours: float) -> Section:
+def section(connection: duckdb.DuckDBPyConnection, window: Window) -> Section:
     return Section(
         "experience",
         "Experience",
         [
             nps_trend(connection, window),
             csat_trend(connection, window),
-            first_response(connection, window, sla_hours),
+            first_response(connection, window),
             resolution(connection, window),
             support_and_churn(connection, window),
         ],

@@ -39,8 +39,9 @@ VALUE_TIERS = PanelSpec(
     ),
     definition=(
         "`customers.value_tier` on customer value = historical margin + predicted 12-month margin − cost to serve − "
-        "acquisition cost. Most valuable: the top 20% by value; most growable: a large predicted value relative to "
-        "the margin so far, likely alive; maintain: other positive value; below zero: costs more than it brings."
+        "acquisition cost. Most valuable: the top share by value (dbt var `most_valuable_share`); most growable: "
+        "a large predicted value relative to the margin so far, likely alive; maintain: other positive value; "
+        "below zero: costs more than it brings."
     ),
 )
 
