@@ -8,7 +8,6 @@ import duckdb
 import pytest
 import yaml
 
-from orchestration.lib.ingest.contract import PORTABLE_TYPES  # noqa: F401 (re-exported for the tests)
 from tools.fingerprint import RUN_TIME_COLUMNS, rows_in_one_only
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "models"

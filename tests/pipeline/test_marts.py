@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from orchestration.lib.ingest.contract import PORTABLE_TYPES
 from orchestration.lib.report.summary import business_summary
 from orchestration.lib.settings import PROJECT_ROOT
-from tests.helpers import PORTABLE_TYPES, declared_sources, run_lifecycle_job
+from tests.helpers import declared_sources, run_lifecycle_job
 from tools.sample_data import generate
 
 

@@ -14,8 +14,8 @@ import pytest
 from orchestration.cli.summary import schema_order
 from orchestration.defs.automation.freshness import freshness_checks
 from orchestration.lib.clv.pipeline import OUTPUT_TABLES
-from orchestration.lib.ingest.contract import INTEGER, SOURCES, TEXT, TIMESTAMP, Column, Source
-from tests.helpers import MODELS_DIR, PORTABLE_TYPES, declared_sources
+from orchestration.lib.ingest.contract import INTEGER, PORTABLE_TYPES, SOURCES, TEXT, TIMESTAMP, Column, Source
+from tests.helpers import MODELS_DIR, declared_sources
 from tools import contract_docs, dbt_sources
 
 # A source that exists only here: adding it to (a copy of) the contract must reach every derived place.
