@@ -13,12 +13,13 @@ GIB = 2**30
 @pytest.mark.parametrize(
     ("machine", "expected"),
     [
-        (24 * GIB, "6144MiB"),  # a quarter of the machine
-        (16 * GIB, "4096MiB"),
+        (24 * GIB, "2048MiB"),  # a twelfth of the machine
+        (48 * GIB, "4096MiB"),
+        (16 * GIB, "1365MiB"),
         (2 * GIB, "1024MiB"),  # never below the floor
     ],
 )
-def test_the_default_limit_is_a_quarter_of_the_machine(machine, expected):
+def test_the_default_limit_is_a_twelfth_of_the_machine(machine, expected):
     assert memory.default_memory_limit(machine) == expected
 
 
