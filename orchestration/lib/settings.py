@@ -9,6 +9,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from orchestration.lib.warehouse import memory
 
@@ -204,6 +205,57 @@ def alert_mail():
         user=os.environ.get("LIFECYCLE_SMTP_USER") or None,
         password=os.environ.get("LIFECYCLE_SMTP_PASSWORD") or None,
     )
+
+
+MAX_AUDIENCE_BATCH_SIZE = 10_000  # a larger request risks an endpoint's limits on body size and time
+
+
+def audience_webhook():
+    """Where lifecycle audience changes are POSTed, or None when `LIFECYCLE_AUDIENCE_WEBHOOK` (an http(s) URL)
+    is unset. `LIFECYCLE_AUDIENCE_WEBHOOK_TOKEN`, sent as a Bearer token, from the environment only;
+    `LIFECYCLE_AUDIENCE_BATCH_SIZE` changes per request (default 500, at most 10,000);
+    `LIFECYCLE_AUDIENCE_WEBHOOK_ATTEMPTS` per batch (default 5), `LIFECYCLE_AUDIENCE_WEBHOOK_BACKOFF_SECONDS`
+    before the second, doubling after each (default 1), `LIFECYCLE_AUDIENCE_WEBHOOK_TIMEOUT_SECONDS` (default 30)."""
+    from orchestration.lib.publish.webhook import AudienceWebhook, redacted
+
+    url = os.environ.get("LIFECYCLE_AUDIENCE_WEBHOOK", "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    # A message shows the URL redacted: its query may hold a secret.
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"LIFECYCLE_AUDIENCE_WEBHOOK must be an http:// or https:// URL, got {redacted(url)!r}")
+    if parts.username or parts.password:  # urllib would not send them, and would put them in its errors
+        raise ValueError(
+            "LIFECYCLE_AUDIENCE_WEBHOOK must not hold a user or password (user:password@): "
+            "set LIFECYCLE_AUDIENCE_WEBHOOK_TOKEN, sent as a Bearer token"
+        )
+    token = os.environ.get("LIFECYCLE_AUDIENCE_WEBHOOK_TOKEN", "").strip() or None
+    if token and not all(character.isprintable() and not character.isspace() for character in token):
+        # http.client would refuse the header, quoting it in its error
+        raise ValueError("LIFECYCLE_AUDIENCE_WEBHOOK_TOKEN must not hold spaces or control characters")
+    timeout = _float_setting("LIFECYCLE_AUDIENCE_WEBHOOK_TIMEOUT_SECONDS", 30)
+    if timeout <= 0:
+        raise ValueError(f"LIFECYCLE_AUDIENCE_WEBHOOK_TIMEOUT_SECONDS must be more than 0, got {timeout}")
+    return AudienceWebhook(
+        url=url,
+        token=token,
+        batch_size=_audience_batch_size(),
+        attempts=max(1, int(_float_setting("LIFECYCLE_AUDIENCE_WEBHOOK_ATTEMPTS", 5))),
+        backoff_seconds=max(0.0, _float_setting("LIFECYCLE_AUDIENCE_WEBHOOK_BACKOFF_SECONDS", 1.0)),
+        timeout_seconds=timeout,
+    )
+
+
+def _audience_batch_size() -> int:
+    value = os.environ.get("LIFECYCLE_AUDIENCE_BATCH_SIZE", "").strip() or "500"
+    try:
+        size = int(value)
+    except ValueError as error:
+        raise ValueError(f"LIFECYCLE_AUDIENCE_BATCH_SIZE must be a whole number, got {value!r}") from error
+    if not 1 <= size <= MAX_AUDIENCE_BATCH_SIZE:
+        raise ValueError(f"LIFECYCLE_AUDIENCE_BATCH_SIZE must be from 1 to {MAX_AUDIENCE_BATCH_SIZE}, got {size}")
+    return size
 
 
 ENGINES = ("duckdb", "spark")
