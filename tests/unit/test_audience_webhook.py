@@ -160,10 +160,10 @@ def append_run(warehouse, run_id: str, started_at: datetime, changes: list[tuple
 
 FIVE_CHANGES = [
     ("win_back", "c05", "entered"),
-    ("win_back", "c01", "left"),
+    ("win_back", "c01", "exited"),
     ("win_back", "c03", "entered"),
     ("win_back", "c02", "entered"),
-    ("win_back", "c04", "left"),
+    ("win_back", "c04", "exited"),
 ]
 
 
@@ -284,7 +284,7 @@ def test_a_run_appended_after_a_delivered_one_sends_only_its_own_batches(warehou
         warehouse,
         "run-2",
         MONDAY + timedelta(days=1),
-        [("win_back", "c02", "left"), ("high_value", "c07", "entered"), ("high_value", "c09", "entered")],
+        [("win_back", "c02", "exited"), ("high_value", "c07", "entered"), ("high_value", "c09", "entered")],
     )
 
     deliver_pending(warehouse, webhook(crm.url))

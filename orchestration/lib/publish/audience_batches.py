@@ -1,7 +1,7 @@
 """The lifecycle audience changes a CRM webhook is owed, cut into batches, and the ledger of batches it acknowledged.
 
 dbt appends every change of audience membership to `history.audience_membership_changes`, one row per customer
-who entered or left an audience in a dbt run. The changes of one run and audience, ordered by change and
+who entered or exited an audience in a dbt run. The changes of one run and audience, ordered by change and
 customer, are cut into batches of a fixed size, so a retry re-creates the same batches under the same
 idempotency keys. A batch is recorded in `delivery.audience_webhook_batches` once the endpoint acknowledged it,
 never before.
@@ -23,10 +23,10 @@ START = "delivery.audience_webhook_start"
 @dataclass(frozen=True)
 class Change:
     customer_id: str
-    change: str  # entered | left
+    change: str  # entered | exited
     reason: str | None
     value_at_stake: Decimal | None
-    member_since: date | None  # None for a customer who left
+    member_since: date | None  # None for a customer who exited
 
 
 @dataclass(frozen=True)
