@@ -9,11 +9,19 @@ from orchestration.defs.automation.sensors import dead_runs_sensor, landing_file
 from orchestration.defs.clv.assets import fit_clv_models
 from orchestration.defs.ingest.assets import ingest_landing_files
 from orchestration.defs.publish.assets import published_marts
+from orchestration.defs.publish.audiences import audience_webhook
 from orchestration.defs.resources import build_resources
 from orchestration.defs.transform.assets import dbt_marts_after_clv, dbt_models_before_clv
 
 defs = dg.Definitions(
-    assets=[ingest_landing_files, dbt_models_before_clv, fit_clv_models, dbt_marts_after_clv, published_marts],
+    assets=[
+        ingest_landing_files,
+        dbt_models_before_clv,
+        fit_clv_models,
+        dbt_marts_after_clv,
+        published_marts,
+        audience_webhook,
+    ],
     asset_checks=[*FRESHNESS_CHECKS, metric_flag_checks],
     jobs=[lifecycle_job, freshness_checks_job],
     schedules=[lifecycle_daily_schedule],

@@ -12,6 +12,7 @@ from orchestration.cli.launch import Launched
 from orchestration.defs.automation.metric_flags import FLAG_MARTS, raised_lines
 from orchestration.lib import settings
 from orchestration.lib.alerts import read_alerts
+from orchestration.lib.publish.audience_files import audience_summaries
 from orchestration.lib.ingest.contract import SOURCES, Source
 from orchestration.lib.report.summary import business_summary
 from orchestration.lib.warehouse import memory
@@ -102,6 +103,20 @@ def _print_business_summary(serving: Path) -> None:
         print(f"  {label:<42} {value}")
 
 
+def _print_audiences(serving: Path) -> None:
+    with open_warehouse(serving, read_only=True) as connection:
+        try:
+            summaries = audience_summaries(connection)
+        except duckdb.CatalogException:  # a serving file published before the audiences existed
+            return
+    print(f"\nAudiences (members and files in {serving.parent / 'audiences'}/):")
+    for summary in summaries:
+        print(
+            f"  {summary.audience:<22} {summary.members:>9,} members, {summary.entered:,} entered and "
+            f"{summary.exited:,} exited this run, {summary.value_at_stake:,.2f} at stake"
+        )
+
+
 def _print_alerts() -> None:
     alerts = read_alerts(settings.alerts_log_path())
     if alerts:
@@ -140,9 +155,10 @@ def print_summary(launched: Launched) -> None:
         print(f"  NOT PUBLISHED: the serving files were left as they were (skipped steps: {', '.join(skipped) or '-'})")
     if launched.warehouse.exists():
         _print_rows("Rows per table (warehouse)", launched.warehouse)
-    if result.success and published:
+    if published:  # a failed delivery to the audience webhook fails the run after the publish step
         if settings.engine() != "duckdb":  # what BI reads, whichever engine built it
             _print_rows(f"Rows per mart (built on {settings.engine()}, published)", launched.serving)
         _print_business_summary(launched.serving)
+        _print_audiences(launched.serving)
     _print_alerts()
     _print_where(launched)

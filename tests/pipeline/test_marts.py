@@ -360,3 +360,98 @@ def test_the_benchmark_reference_computes_the_published_marts(built, tmp_path, m
     rows = run_reference(landing, database)["rows"]
     assert all(rows[table] > 0 for table in TABLES), rows
     assert differences(database, landing.parent / "warehouse.duckdb") == dict.fromkeys(TABLES, 0)
+
+
+def _audiences_in_pandas(landing, customers: pd.DataFrame, cohorts: pd.DataFrame) -> set[tuple[str, str]]:
+    """Each lifecycle audience's rule (dbt_project.yml's default thresholds), from the customers mart and the
+    landing files, in pandas: (audience, customer_id)."""
+    as_of = pd.Timestamp(customers["as_of_date"].iloc[0])
+    buyers = customers[customers["is_buyer"]]
+    members: set[tuple[str, str]] = set()
+
+    def add(audience: str, frame: pd.DataFrame) -> None:
+        members.update((audience, customer_id) for customer_id in frame["customer_id"])
+
+    top_clv_from = np.percentile(buyers["predicted_clv_12m"].dropna().astype(float), 75)
+    valuable = buyers["value_tier"].isin(["most valuable", "most growable"]) | (
+        buyers["predicted_clv_12m"].astype(float) >= top_clv_from
+    )
+    slipping = (buyers["p_alive"] < 0.5) | (buyers["lifecycle_stage"] == "at risk")
+    add("win_back", buyers[valuable & slipping])
+
+    def days(later, earlier) -> pd.Series:
+        return (pd.to_datetime(later).dt.normalize() - pd.to_datetime(earlier).dt.normalize()).dt.days
+
+    repeat = customers[customers["second_completed_order_at"].notna()]
+    every_buyers_median = days(repeat["second_completed_order_at"], repeat["first_completed_order_at"]).median()
+    one_order = customers[customers["completed_orders"] == 1].merge(
+        cohorts[["cohort_month", "median_days_to_second_order"]], on="cohort_month", how="left"
+    )
+    since_first = days(pd.Series(as_of, index=one_order.index), one_order["first_completed_order_at"])
+    usual = one_order["median_days_to_second_order"].fillna(every_buyers_median)
+    add("second_order_nudge", one_order[(since_first > usual) & (since_first <= 180)])
+
+    answers = landing_frame(landing, "survey_responses")
+    answers["score"] = answers["score"].astype(int)
+    answers["survey_type"] = answers["survey_type"].str.strip().str.lower()
+    answers["day"] = pd.to_datetime(answers["responded_at"], utc=True).dt.tz_localize(None).dt.normalize()
+    tickets = landing_frame(landing, "support_tickets")
+    for column in ("created_at", "first_response_at", "resolved_at"):
+        tickets[column] = pd.to_datetime(tickets[column].replace("", None), utc=True).dt.tz_localize(None)
+    tickets["status"] = tickets["status"].str.strip().str.lower()
+    in_window = lambda day: (day > as_of - pd.Timedelta(days=30)) & (day <= as_of)  # noqa: E731
+    detractors = answers[(answers["survey_type"] == "nps") & (answers["score"] <= 6) & in_window(answers["day"])]
+    response_hours = (tickets["first_response_at"] - tickets["created_at"]).dt.total_seconds() / 3600
+    unanswered = tickets["first_response_at"].isna() & (tickets["created_at"].dt.normalize() < as_of)
+    late = tickets[in_window(tickets["created_at"].dt.normalize()) & ((response_hours > 4) | unanswered)]
+    unhappy = set(detractors["customer_id"]) | set(late["customer_id"])
+    add("service_recovery", buyers[(buyers["customer_value"] > 0) & buyers["customer_id"].isin(unhappy)])
+
+    add(
+        "advocates",
+        customers[
+            (customers["latest_nps_score"] >= 9)
+            & (customers["completed_orders"] >= 2)
+            & (customers["open_tickets"] == 0)
+        ],
+    )
+    add("below_zero_review", buyers[buyers["value_tier"] == "below zero"])
+
+    positive = answers[
+        ((answers["survey_type"] == "nps") & (answers["score"] >= 9))
+        | ((answers["survey_type"] == "csat") & (answers["score"] >= 4))
+    ]
+    resolved = tickets[tickets["resolved_at"].notna() & tickets["status"].isin(["solved", "closed"])]
+    engaged = set(positive["customer_id"]) | set(resolved["customer_id"])
+    add(
+        "prospects_to_convert", customers[(customers["completed_orders"] == 0) & customers["customer_id"].isin(engaged)]
+    )
+    return members
+
+
+def test_audiences_against_pandas(built):
+    landing, connection, _, _ = built
+    customers = mart(connection, "SELECT * FROM marts.customers")
+    cohorts = mart(connection, "SELECT * FROM marts.cohort_repeat_purchase")
+    expected = _audiences_in_pandas(landing, customers, cohorts)
+    members = mart(connection, "SELECT * FROM marts.audience_members")
+    assert set(zip(members["audience"], members["customer_id"], strict=True)) == expected
+    # every audience has members in this sample, so each rule is exercised
+    assert {audience for audience, _ in expected} == set(
+        mart(connection, "SELECT audience FROM marts.audiences")["audience"]
+    )
+    # priority ranks the value at stake within each audience, 1 the largest
+    for _, group in members.groupby("audience"):
+        ranked = group.sort_values("priority")
+        assert list(ranked["priority"]) == list(range(1, len(group) + 1))
+        assert ranked["value_at_stake"].is_monotonic_decreasing
+    # the first build: everyone entered, as of the build's date, and the summary adds up
+    changes = mart(connection, "SELECT * FROM marts.audience_changes")
+    assert set(zip(changes["audience"], changes["customer_id"], strict=True)) == expected
+    assert set(changes["change"]) == {"entered"} and (members["member_since"] == members["as_of_date"]).all()
+    summary = mart(connection, "SELECT * FROM marts.audiences").set_index("audience")
+    sizes = members.groupby("audience").agg(members=("customer_id", "size"), value=("value_at_stake", "sum"))
+    assert summary["members"].to_dict() == sizes["members"].to_dict() == summary["entered"].to_dict()
+    assert {k: float(v) for k, v in summary["value_at_stake"].items()} == {
+        k: float(v) for k, v in sizes["value"].items()
+    }

@@ -250,3 +250,50 @@ def test_leftovers_are_cleaned(tmp_path):
     (folder / "parquet-old").mkdir()
     removed = clean_leftovers(folder / "lifecycle.duckdb")
     assert len(removed) == 4 and list(folder.iterdir()) == []
+
+
+def count_customers_into_folder(serving_file, out):
+    """A folder companion, as the audiences' files are: several files written from the new serving file."""
+    out.mkdir()
+    customers = count_customers_into(serving_file, out / "count.txt")
+    (out / "also.txt").write_text("written with it")
+    return customers
+
+
+def test_a_folder_companion_is_swapped_in_behind_a_link_and_old_versions_go(warehouse, tmp_path):
+    serving = tmp_path / "serving" / "lifecycle.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        publish_marts(connection, serving, companions={"lists": count_customers_into_folder})
+    first = (serving.parent / "lists").resolve()
+    make_warehouse(warehouse, 200)
+    with duckdb.connect(str(warehouse)) as connection:
+        report = publish_marts(connection, serving, companions={"lists": count_customers_into_folder})
+
+    lists = serving.parent / "lists"
+    assert lists.is_symlink() and lists.resolve() != first and not first.exists()
+    assert (lists / "count.txt").read_text() == "200 customers"
+    assert report.companions == {lists: 200}
+    assert sorted(p.name for p in serving.parent.glob("lists-*")) == [lists.resolve().name]
+
+
+def test_a_failing_folder_companion_swaps_nothing_in_and_a_copied_one_is_relinked(warehouse, tmp_path):
+    original = tmp_path / "original" / "lifecycle.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        publish_marts(connection, original, companions={"lists": count_customers_into_folder})
+    serving = tmp_path / "serving" / "lifecycle.duckdb"
+    shutil.copytree(original.parent, serving.parent, symlinks=False)  # `lists` is a real folder now
+    make_warehouse(warehouse, 200)
+
+    def failing(serving_file, out):
+        out.mkdir()
+        (out / "count.txt").write_text("half")
+        raise RuntimeError("the CRM export broke")
+
+    with duckdb.connect(str(warehouse)) as connection, pytest.raises(RuntimeError, match="CRM export"):
+        publish_marts(connection, serving, companions={"lists": failing})
+    assert (serving.parent / "lists" / "count.txt").read_text() == "100 customers"
+    assert not any(".tmp-" in p.name for p in serving.parent.iterdir())
+    with duckdb.connect(str(warehouse)) as connection:
+        publish_marts(connection, serving, companions={"lists": count_customers_into_folder})
+    assert (serving.parent / "lists").is_symlink()
+    assert (serving.parent / "lists" / "count.txt").read_text() == "200 customers"

@@ -1,31 +1,18 @@
 """The metric flags as warnings on the marts they are about: one check per flag of `metric_flags`, which
 defines and judges them (dbt). They never block: the marts are published whatever they say."""
 
-import json
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
 
 import dagster as dg
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transform.assets import DBT_STEPS
-from orchestration.defs.transform.project import dbt_project
+from orchestration.defs.transform.project import model_meta
 from orchestration.lib.warehouse import relations
 
-
-def flag_marts(manifest: Mapping[str, Any]) -> dict[str, str]:
-    """Each flag and the mart whose figure it watches, as `metric_flags`' YAML lists them (meta `flags`),
-    the list its `accepted_meta_keys` test holds the model's rows to."""
-    [node] = [
-        node
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["name"] == "metric_flags"
-    ]
-    return dict(node["config"]["meta"]["flags"])
-
-
-FLAG_MARTS = flag_marts(json.loads(Path(dbt_project().manifest_path).read_text()))
+# Each flag and the mart whose figure it watches, as `metric_flags`' YAML lists them (meta `flags`), the list
+# its `accepted_meta_keys` test holds the model's rows to.
+FLAG_MARTS: dict[str, str] = dict(model_meta("metric_flags")["flags"])
 
 
 def _mart_key(name: str) -> dg.AssetKey:

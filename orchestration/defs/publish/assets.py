@@ -3,9 +3,11 @@ mart of the run was built and passed its checks."""
 
 import dagster as dg
 
+from orchestration.defs.publish.audiences import AUDIENCES_FOLDER, audience_results, audience_specs
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transform.assets import DBT_STEPS
 from orchestration.lib import settings
+from orchestration.lib.publish.audience_files import write_audience_files
 from orchestration.lib.publish.serving import publish_marts
 from orchestration.lib.report.page import ReportSummary, render_report
 from orchestration.lib.warehouse import relations
@@ -73,6 +75,7 @@ def _require_every_mart(context: dg.AssetExecutionContext) -> None:
                 "marts of the same run. `make report` prints its path."
             ),
         ),
+        *audience_specs(PUBLISHED_MARTS),
     ],
     pool=WAREHOUSE_POOL,
 )
@@ -89,9 +92,11 @@ def published_marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource
     def write_report(serving_file, out):
         return render_report(serving_file, out, window_months=window_months)
 
+    companions = {report_path.name: write_report, AUDIENCES_FOLDER: write_audience_files}
     with duckdb.get_connection() as connection:
-        published = publish_marts(connection, serving_path, marts, companions={report_path.name: write_report})
+        published = publish_marts(connection, serving_path, marts, companions=companions)
     report: ReportSummary = published.companions[report_path]
+    audiences_folder = serving_path.parent / AUDIENCES_FOLDER
     context.log.info(
         f"Published {len(published.row_counts)} marts to {published.serving_path} and {published.parquet_folder}/, "
         f"and the report to {report_path}"
@@ -108,3 +113,4 @@ def published_marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource
         },
     )
     yield dg.MaterializeResult(asset_key=LIFECYCLE_REPORT, metadata=_report_metadata(report, report_path))
+    yield from audience_results(published.companions[audiences_folder], audiences_folder)

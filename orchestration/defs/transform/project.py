@@ -1,7 +1,9 @@
 """The dbt project the transform assets are built from."""
 
+import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from dagster_dbt import DbtProject
 
@@ -35,3 +37,10 @@ def dbt_project() -> DbtProject:
             project_dir=project.project_dir, profiles_dir=project.profiles_dir, prepare_project_cli_args=parse
         ).prepare_if_dev()
     return project
+
+
+def model_meta(name: str) -> dict[str, Any]:
+    """The meta of the dbt model `name` in the manifest: lists the pipeline derives its definitions from."""
+    manifest = json.loads(Path(dbt_project().manifest_path).read_text())
+    [node] = [node for node in manifest["nodes"].values() if node["resource_type"] == "model" and node["name"] == name]
+    return dict(node["config"]["meta"])

@@ -26,7 +26,7 @@ class Change:
     change: str  # entered | exited
     reason: str | None
     value_at_stake: Decimal | None
-    member_since: date | None  # None for a customer who exited
+    member_since: date | None  # for an exit, when the membership began
 
 
 @dataclass(frozen=True)

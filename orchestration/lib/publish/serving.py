@@ -7,9 +7,10 @@ mart, both under temporary names beside the serving path; audits them against th
   open keeps reading it, a new connection sees the new one;
 - the Parquet set through `parquet`, a symbolic link replaced atomically to point at the new
   `parquet-<token>` folder, so readers never see a mix of two runs.
-Files derived from the new serving file (the lifecycle report) are rendered from it after the audit,
-under temporary names too, and swapped in right after the marts: a reader finds them from the same
-run as the marts, and a failure in any of them swaps nothing in.
+Files derived from the new serving file (the lifecycle report, the audiences' folder) are written from
+it after the audit, under temporary names too, and swapped in right after the marts (a file with
+`os.replace`, a folder behind a link as the Parquet set is): a reader finds them from the same run as
+the marts, and a failure in any of them swaps nothing in.
 Any failure removes the temporary files and leaves the serving files byte-identical; leftovers of
 a killed run are removed at the start of the next publish.
 """
@@ -25,14 +26,15 @@ import duckdb
 
 SCHEMA = "marts"
 TEMP_MARKER = ".tmp-"
+PARQUET = "parquet"
 
 
 class PublishAuditError(RuntimeError):
     """The new serving files do not match the warehouse; nothing was swapped in."""
 
 
-# Writes a file derived from the serving file: (the new, audited serving file, where to write) -> anything
-# the caller wants back (the report's summary, say).
+# Writes a file or a folder derived from the serving file: (the new, audited serving file, where to write) ->
+# anything the caller wants back (the report's summary, say).
 Companion = Callable[[Path, Path], object]
 
 
@@ -46,8 +48,15 @@ class PublishReport:
 
 
 def _temporaries(folder: Path, serving_name: str, companion_names: tuple[str, ...] = ()) -> list[Path]:
-    prefixes = tuple(f"{name}{TEMP_MARKER}" for name in (serving_name, "parquet", *companion_names))
+    prefixes = tuple(f"{name}{TEMP_MARKER}" for name in (serving_name, PARQUET, *companion_names))
     return [path for path in folder.iterdir() if path.name.startswith(prefixes)] if folder.is_dir() else []
+
+
+def _unlinked_versions(folder: Path, name: str) -> list[Path]:
+    """The versioned folders `<name>-<token>` that the link `name` does not point at."""
+    link = folder / name
+    current = link.resolve() if link.is_symlink() else None
+    return [p for p in folder.glob(f"{name}-*") if p.is_dir() and not p.is_symlink() and p.resolve() != current]
 
 
 def _remove(path: Path) -> None:
@@ -61,30 +70,40 @@ def clean_leftovers(serving_path: Path, companion_names: tuple[str, ...] = ()) -
     """Remove what an interrupted publish left behind (temporary files, unused Parquet folders)."""
     folder = serving_path.parent
     leftovers = _temporaries(folder, serving_path.name, companion_names)
-    link = folder / "parquet"
-    current = link.resolve() if link.is_symlink() else None
-    leftovers += [p for p in folder.glob("parquet-*") if p.is_dir() and p.resolve() != current]
+    for name in (PARQUET, *companion_names):
+        leftovers += _unlinked_versions(folder, name)
     for path in leftovers:
         _remove(path)
     return leftovers
 
 
-def _relink_copied_parquet_folder(folder: Path) -> None:
-    """A serving folder copied without its links (`cp -r`, many backup tools) has `parquet` as a real
-    folder, which the atomic swap of the link cannot replace: make it a versioned folder again, behind
-    a link. Readers lose the path only between the rename and the link's swap (microseconds)."""
-    link = folder / "parquet"
+def _relink_copied_folder(folder: Path, name: str) -> None:
+    """A serving folder copied without its links (`cp -r`, many backup tools) has `parquet` (or a folder
+    companion) as a real folder, which the atomic swap of the link cannot replace: make it a versioned
+    folder again, behind a link. Readers lose the path only between the rename and the link's swap
+    (microseconds)."""
+    link = folder / name
     if link.is_dir() and not link.is_symlink():
-        versioned = folder / f"parquet-{uuid.uuid4().hex[:12]}"
+        versioned = folder / f"{name}-{uuid.uuid4().hex[:12]}"
         link.rename(versioned)
-        _point_parquet_link_at(versioned)
+        _point_link_at(versioned, name)
 
 
-def _point_parquet_link_at(versioned: Path) -> None:
-    """Atomically make `parquet` (beside `versioned`) link to it: a new link under a temporary name, renamed over."""
-    temporary = versioned.with_name(f"parquet{TEMP_MARKER}{versioned.name}.link")
+def _point_link_at(versioned: Path, name: str) -> None:
+    """Atomically make `name` (beside `versioned`) link to it: a new link under a temporary name, renamed over."""
+    temporary = versioned.with_name(f"{name}{TEMP_MARKER}{versioned.name}.link")
     temporary.symlink_to(versioned.name)
-    os.replace(temporary, versioned.with_name("parquet"))
+    os.replace(temporary, versioned.with_name(name))
+
+
+def _swap_in(temporary: Path, folder: Path, name: str, token: str) -> None:
+    """A companion's new file replaces the old one; a new folder becomes `name-<token>` behind the link `name`."""
+    if temporary.is_dir():
+        versioned = folder / f"{name}-{token}"
+        temporary.rename(versioned)
+        _point_link_at(versioned, name)
+    else:
+        os.replace(temporary, folder / name)
 
 
 def _schema(connection: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
@@ -151,7 +170,8 @@ def publish_marts(
     folder = serving_path.parent
     folder.mkdir(parents=True, exist_ok=True)
     clean_leftovers(serving_path, tuple(companions))
-    _relink_copied_parquet_folder(folder)
+    for name in (PARQUET, *companions):
+        _relink_copied_folder(folder, name)
     token = uuid.uuid4().hex[:12]
     new_database = folder / f"{serving_path.name}{TEMP_MARKER}{token}"
     new_parquet = folder / f"parquet{TEMP_MARKER}{token}"
@@ -176,11 +196,9 @@ def publish_marts(
 
         bytes_written = new_database.stat().st_size + sum(p.stat().st_size for p in new_parquet.iterdir())
         os.replace(new_database, serving_path)
-        versioned = folder / f"parquet-{token}"
-        new_parquet.rename(versioned)
-        _point_parquet_link_at(versioned)
+        _swap_in(new_parquet, folder, PARQUET, token)
         for name, (temporary, _) in written.items():
-            os.replace(temporary, folder / name)
+            _swap_in(temporary, folder, name, token)
     except BaseException:
         for path in (new_database, Path(f"{new_database}.wal"), new_parquet):
             _remove(path)
@@ -188,4 +206,4 @@ def publish_marts(
             _remove(folder / f"{name}{TEMP_MARKER}{token}")
         raise
     clean_leftovers(serving_path, tuple(companions))
-    return PublishReport(serving_path, folder / "parquet", counts, bytes_written, returned)
+    return PublishReport(serving_path, folder / PARQUET, counts, bytes_written, returned)

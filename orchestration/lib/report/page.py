@@ -17,7 +17,7 @@ from plotly.offline import get_plotlyjs
 
 from orchestration.lib.report.headline import Headline, as_of_date, format_change, format_figure, headline_figures
 from orchestration.lib.report.panels import Section, Window
-from orchestration.lib.report.sections import cohorts, experience, flows, value
+from orchestration.lib.report.sections import audiences, cohorts, experience, flows, value
 from orchestration.lib.report.sections.acquisition import ltv_cac_by_channel, metric_flags
 
 TEMPLATES = jinja2.Environment(
@@ -65,6 +65,7 @@ def _sections(connection: duckdb.DuckDBPyConnection, window: Window) -> list[Sec
         flows.section(connection, window),
         value.section(connection, window),
         experience.section(connection, window),
+        audiences.section(connection, window),
     ]
 
 

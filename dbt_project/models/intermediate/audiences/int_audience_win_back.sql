@@ -6,7 +6,9 @@ with
 
 top_clv_from as (
 
-    select {{ percentile('predicted_clv_12m', 1 - var('audience_win_back_top_clv_share')) }} as predicted_clv_12m
+    {#- in doubles on both engines: DuckDB's quantile of a decimal is rounded to its scale, Spark's is not #}
+    select {{ percentile(dbt.cast('predicted_clv_12m', 'double'), 1 - var('audience_win_back_top_clv_share')) }}
+        as predicted_clv_12m
     from {{ ref('customers') }}
     where is_buyer
 
