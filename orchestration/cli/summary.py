@@ -12,8 +12,8 @@ from orchestration.cli.launch import Launched
 from orchestration.defs.automation.metric_flags import FLAG_MARTS, raised_lines
 from orchestration.lib import settings
 from orchestration.lib.alerts import read_alerts
-from orchestration.lib.publish.audience_files import audience_summaries
 from orchestration.lib.ingest.contract import SOURCES, Source
+from orchestration.lib.publish.audience_files import audience_summaries
 from orchestration.lib.report.summary import business_summary
 from orchestration.lib.warehouse import memory
 from orchestration.lib.warehouse.connection import WarehouseLockedError, open_warehouse

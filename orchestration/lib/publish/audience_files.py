@@ -50,9 +50,7 @@ def write_audience_files(serving_file: Path, out: Path) -> list[AudienceSummary]
                 ("members", "audience_members", MEMBER_COLUMNS, "priority"),
                 ("changes", "audience_changes", CHANGE_COLUMNS, "change, customer_id"),
             ):
-                query = (
-                    f"SELECT {', '.join(columns)} FROM marts.{mart} WHERE audience = $audience ORDER BY {order}"
-                )
+                query = f"SELECT {', '.join(columns)} FROM marts.{mart} WHERE audience = $audience ORDER BY {order}"
                 relation = connection.sql(query, params={"audience": summary.audience})
                 relation.write_csv(str(folder / f"{name}.csv"))
                 relation.write_parquet(str(folder / f"{name}.parquet"))
