@@ -100,14 +100,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results" / "ceiling.json")
     args = parser.parse_args(argv)
 
-    results = []
+    results: list[dict] = []
+    generated: dict = {"rows": {}}
+
+    def record(result: dict) -> None:
+        """Each build's figures as soon as it ends: an XL build takes minutes, and a stopped bench keeps them."""
+        results.append(result)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"rows": generated["rows"], "builds": results}, indent=2))
+        print(f"[{result['name']}] {result['seconds']:.1f} s, peak {result['peak_rss_mb']:.0f} MB", flush=True)
+
     if not args.no_l:
         landings, _, _ = prepare_landing("L", args.data_dir)
-        results.append(build("L", landings["parquet"], args.work_dir))
+        record(build("L", landings["parquet"], args.work_dir))
     landing, generated = prepare_xl(args.data_dir)
     print(f"[XL] {', '.join(f'{rows:,} {folder}' for folder, rows in generated['rows'].items())}", flush=True)
-    results.append(build("XL", landing, args.work_dir))
-    results.append(build("XL, small limit", landing, args.work_dir, LIFECYCLE_DUCKDB_MEMORY_LIMIT=args.small_limit))
+    record(build("XL", landing, args.work_dir))
+    record(build("XL, small limit", landing, args.work_dir, LIFECYCLE_DUCKDB_MEMORY_LIMIT=args.small_limit))
 
     baseline = next((r for r in results if r["name"] == "L" and not r["exit_code"]), None)
     print(f"\n{'build':<18} {'limit':>10} {'seconds':>8} {'x L':>6} {'peak MB':>8} {'spilled MB':>10}  result")
@@ -119,8 +128,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['spilled_mb']:>10.0f}  {outcome}"
         )
         print(f"{'':<18} {', '.join(f'{stage} {seconds:.1f}' for stage, seconds in r['stages'].items())}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"rows": generated["rows"], "builds": results}, indent=2))
     print(f"\nWrote {args.out}")
     return 1 if any(r["exit_code"] for r in results) else 0
 
