@@ -96,8 +96,12 @@ def test_a_build_as_of_a_past_date_equals_a_fresh_build_of_the_files_ending_that
     past_serving = current_serving / "as_of" / AS_OF / "lifecycle.duckdb"
     assert past_serving.exists() and (past_serving.parent / "report.html").exists()
     assert _files_hashes(current_serving, leave_out="as_of/") == published_before
-    # The working warehouse's marts are the current build's (the past date was built in a file of its own).
-    working = mart_differences(working_before, paths["LIFECYCLE_WAREHOUSE"], ("marts", "intermediate", "clv"))
+    # The working warehouse's marts and audience history are the current build's (the past date was built in a
+    # file of its own).
+    working = mart_differences(
+        working_before, paths["LIFECYCLE_WAREHOUSE"], ("marts", "intermediate", "clv", "history")
+    )
+    assert working["history.audience_membership_changes"] == 0
     assert set(working.values()) == {0}, working
     assert (paths["LIFECYCLE_WAREHOUSE"].parent / "as_of" / f"{AS_OF}.duckdb").exists()
     # Every materialization of the past date's build says which date and warehouse it was.
