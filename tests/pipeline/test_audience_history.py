@@ -1,6 +1,7 @@
 """Lifecycle audiences across runs: each run's changes are its members against the run before's, the history
-survives a full refresh (a past date's build leaves it alone too: test_as_of.py), and a CRM webhook receives every change exactly once, even
-when it was down for a run or answered 500 first. A real HTTP server on 127.0.0.1 stands in for the CRM."""
+survives a full refresh (a past date's build leaves it alone too: test_as_of.py), and a CRM webhook receives
+every change exactly once, even when it was down for a run or answered 500 first. A real HTTP server on
+127.0.0.1 stands in for the CRM."""
 
 import json
 import socket

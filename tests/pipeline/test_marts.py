@@ -402,7 +402,8 @@ def _audiences_in_pandas(landing, customers: pd.DataFrame, cohorts: pd.DataFrame
     in_window = lambda day: (day > as_of - pd.Timedelta(days=30)) & (day <= as_of)  # noqa: E731
     detractors = answers[(answers["survey_type"] == "nps") & (answers["score"] <= 6) & in_window(answers["day"])]
     response_hours = (tickets["first_response_at"] - tickets["created_at"]).dt.total_seconds() / 3600
-    unanswered = tickets["first_response_at"].isna() & (tickets["created_at"].dt.normalize() < as_of)
+    open_at_day_end = (as_of + pd.Timedelta(days=1) - tickets["created_at"]).dt.total_seconds() / 3600
+    unanswered = tickets["first_response_at"].isna() & (open_at_day_end > 4)
     late = tickets[in_window(tickets["created_at"].dt.normalize()) & ((response_hours > 4) | unanswered)]
     unhappy = set(detractors["customer_id"]) | set(late["customer_id"])
     add("service_recovery", buyers[(buyers["customer_value"] > 0) & buyers["customer_id"].isin(unhappy)])
@@ -423,9 +424,7 @@ def _audiences_in_pandas(landing, customers: pd.DataFrame, cohorts: pd.DataFrame
     ]
     resolved = tickets[tickets["resolved_at"].notna() & tickets["status"].isin(["solved", "closed"])]
     engaged = set(positive["customer_id"]) | set(resolved["customer_id"])
-    add(
-        "prospects_to_convert", customers[(customers["completed_orders"] == 0) & customers["customer_id"].isin(engaged)]
-    )
+    add("prospects_to_convert", customers[customers["first_order_at"].isna() & customers["customer_id"].isin(engaged)])
     return members
 
 

@@ -9,12 +9,14 @@
     select audience, customer_id, change, member_since, as_of_date
     from (
         select
+            run_id,
             audience,
             customer_id,
             change,
             member_since,
             as_of_date,
-            row_number() over (partition by audience, customer_id order by run_started_at desc) as newest_first
+            row_number() over (partition by audience, customer_id order by run_started_at desc, run_id desc)
+                as newest_first
         from {{ relation }}
     ) as changes
     where newest_first = 1
@@ -34,7 +36,7 @@
             ~ var('audience_onboarding_days') ~ ' days after the first. Value at stake: predicted 12-month CLV.'},
         {'name': 'service_recovery', 'definition':
             'Buyers with a positive customer value who gave a detractor answer or opened a ticket answered later '
-            ~ 'than ' ~ var('support_sla_hours') ~ ' hours in the last ' ~ var('audience_recent_days')
+            ~ 'than ' ~ var('support_sla_hours') ~ ' hours (or not yet) in the last ' ~ var('audience_recent_days')
             ~ ' days. Value at stake: customer value.'},
         {'name': 'advocates', 'definition':
             'Promoters (latest NPS answer 9-10) with two or more completed orders and no open ticket: ask for '
@@ -43,7 +45,7 @@
             'Buyers whose cost to serve and acquisition exceed their historical and predicted margin: review '
             ~ 'their service model. Value at stake: the shortfall.'},
         {'name': 'prospects_to_convert', 'definition':
-            'People without a completed order who gave a positive survey answer or had a ticket resolved. '
+            'People without any order who gave a positive survey answer or had a ticket resolved. '
             ~ 'Value at stake: none yet.'},
     ]) }}
 {%- endmacro %}

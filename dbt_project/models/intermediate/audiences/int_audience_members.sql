@@ -26,6 +26,8 @@ select
     customers.lifecycle_stage,
     customers.value_tier,
     customers.customer_value,
+    customers.cost_to_serve,
+    customers.acquisition_cost,
     customers.predicted_clv_12m,
     customers.p_alive,
     customers.completed_orders,

@@ -1,4 +1,4 @@
-{#- prospects_to_convert: people without a completed order who gave a positive survey answer (an NPS
+{#- prospects_to_convert: people without any order who gave a positive survey answer (an NPS
     promoter's 9-10 or a satisfied CSAT 4-5) or had a ticket resolved. No value at stake yet: zero. -#}
 with
 
@@ -30,7 +30,7 @@ prospects as (
     from {{ ref('customers') }} as customers
     left join positive_answers on positive_answers.customer_id = customers.customer_id
     left join resolved_tickets on resolved_tickets.customer_id = customers.customer_id
-    where customers.completed_orders = 0
+    where customers.first_order_at is null
 
 )
 

@@ -1,11 +1,16 @@
 {#- service_recovery: buyers with a positive customer value who, in the `audience_recent_days` days up to
     the as-of date, gave a detractor's NPS answer (0-6) or opened a ticket whose first response came later
-    than `support_sla_hours` (or has not come, a day or more on). Value at stake: the customer value. -#}
+    than `support_sla_hours` (or has not come and the SLA had passed by the end of the as-of day). Value at
+    stake: the customer value. -#}
 with
 
 as_of as (
 
-    select as_of_date, {{ days_after('as_of_date', -var('audience_recent_days')) }} as window_start
+    select
+        as_of_date,
+        {{ days_after('as_of_date', -var('audience_recent_days')) }} as window_start,
+        -- an unanswered ticket is judged at the end of the as-of day, in reporting time as the day is
+        {{ dbt.cast(days_after('as_of_date', 1), 'timestamp') }} as as_of_day_ends_at
     from {{ ref('int_as_of_dates') }}
 
 ),
@@ -34,7 +39,8 @@ late_tickets as (
             {{ hours_between('tickets.created_at', 'tickets.first_response_at') }} > {{ var('support_sla_hours') }}
             or (
                 tickets.first_response_at is null
-                and {{ dbt.cast(to_reporting_time('tickets.created_at'), 'date') }} < as_of.as_of_date
+                and {{ hours_between(to_reporting_time('tickets.created_at'), 'as_of.as_of_day_ends_at') }}
+                    > {{ var('support_sla_hours') }}
             )
         )
     group by tickets.customer_id

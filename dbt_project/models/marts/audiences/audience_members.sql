@@ -24,6 +24,8 @@ select
     {{ dbt.cast('members.lifecycle_stage', dbt.type_string()) }} as lifecycle_stage,
     {{ dbt.cast('members.value_tier', dbt.type_string()) }} as value_tier,
     {{ dbt.cast('members.customer_value', 'decimal(18, 2)') }} as customer_value,
+    {{ dbt.cast('members.cost_to_serve', 'decimal(18, 2)') }} as cost_to_serve,
+    {{ to_money('members.acquisition_cost') }} as acquisition_cost,
     {{ to_money('members.predicted_clv_12m') }} as predicted_clv_12m,
     {{ dbt.cast('members.p_alive', 'double') }} as p_alive,
     {{ dbt.cast('members.completed_orders', 'bigint') }} as completed_orders,

@@ -1,34 +1,14 @@
-{#- Each lifecycle audience's size over time, from the audience history: one row per as-of date and
-    audience, the members after the last build of that date (entered less exited, summed over every build
-    so far) and the entries and exits of that date's builds. -#}
+{#- Each lifecycle audience's size over time, from the audience history (audience_build_sizes): one row per
+    as-of date and audience, the members and value at stake after the last build of that date, and the
+    entries and exits of that date's builds. -#}
 with
 
-per_build as (
+builds as (
 
     select
-        run_started_at,
-        as_of_date,
-        audience,
-        sum(case when change = 'entered' then 1 else -1 end) as net_change,
-        sum(case when change = 'entered' then 1 else 0 end) as entered,
-        sum(case when change = 'exited' then 1 else 0 end) as exited
-    from {{ ref('audience_membership_changes') }}
-    group by run_started_at, as_of_date, audience
-
-),
-
-running as (
-
-    select
-        as_of_date,
-        audience,
-        entered,
-        exited,
-        sum(net_change) over (
-            partition by audience order by run_started_at rows between unbounded preceding and current row
-        ) as members,
-        row_number() over (partition by audience, as_of_date order by run_started_at desc) as latest_first
-    from per_build
+        *,
+        row_number() over (partition by audience, as_of_date order by run_started_at desc, run_id desc) as latest_first
+    from {{ ref('audience_build_sizes') }}
 
 ),
 
@@ -38,9 +18,10 @@ per_date as (
         as_of_date,
         audience,
         max(case when latest_first = 1 then members end) as members,
+        max(case when latest_first = 1 then value_at_stake end) as value_at_stake,
         sum(entered) as entered,
         sum(exited) as exited
-    from running
+    from builds
     group by as_of_date, audience
 
 )
@@ -49,6 +30,7 @@ select
     {{ dbt.cast('as_of_date', 'date') }} as as_of_date,
     {{ dbt.cast('audience', dbt.type_string()) }} as audience,
     {{ dbt.cast('members', 'bigint') }} as members,
+    {{ to_money('value_at_stake') }} as value_at_stake,
     {{ dbt.cast('entered', 'bigint') }} as entered,
     {{ dbt.cast('exited', 'bigint') }} as exited
 from per_date
