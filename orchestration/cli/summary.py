@@ -36,7 +36,7 @@ def memory_line(warehouse: Path) -> str:
         origin = "LIFECYCLE_DUCKDB_MEMORY_LIMIT"
     else:
         machine = memory.machine_memory_bytes() / 2**30
-        origin = f"a twelfth of this machine's {machine:.1f} GiB; LIFECYCLE_DUCKDB_MEMORY_LIMIT overrides it"
+        origin = f"an eighth of this machine's {machine:.1f} GiB; LIFECYCLE_DUCKDB_MEMORY_LIMIT overrides it"
     return f"DuckDB:    memory limit {limit} ({origin}), spilling to {warehouse}.tmp/"
 
 

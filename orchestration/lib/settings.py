@@ -133,7 +133,7 @@ def csv_max_line_bytes() -> int:
 
 
 def duckdb_memory_limit() -> str:
-    """DuckDB's buffer memory per process (`LIFECYCLE_DUCKDB_MEMORY_LIMIT`; default a twelfth of the memory
+    """DuckDB's buffer memory per process (`LIFECYCLE_DUCKDB_MEMORY_LIMIT`; default an eighth of the memory
     of the machine or its container, at least 1 GiB); beyond it DuckDB spills to `<warehouse>.tmp`. The
     pipeline's steps run one at a time, so this bounds its memory."""
     configured = os.environ.get("LIFECYCLE_DUCKDB_MEMORY_LIMIT", "").strip()

@@ -13,13 +13,13 @@ GIB = 2**30
 @pytest.mark.parametrize(
     ("machine", "expected"),
     [
-        (24 * GIB, "2048MiB"),  # a twelfth of the machine
-        (48 * GIB, "4096MiB"),
-        (16 * GIB, "1365MiB"),
+        (24 * GIB, "3072MiB"),  # an eighth of the machine
+        (48 * GIB, "6144MiB"),
+        (16 * GIB, "2048MiB"),
         (2 * GIB, "1024MiB"),  # never below the floor
     ],
 )
-def test_the_default_limit_is_a_twelfth_of_the_machine(machine, expected):
+def test_the_default_limit_is_an_eighth_of_the_machine(machine, expected):
     assert memory.default_memory_limit(machine) == expected
 
 
@@ -43,7 +43,7 @@ def test_duckdb_reads_the_default_limit_as_given():
     limit = memory.default_memory_limit(24 * GIB)
     with duckdb.connect() as connection:
         connection.execute(f"SET memory_limit = '{limit}'")
-        assert connection.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "6.0 GiB"
+        assert connection.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "3.0 GiB"
 
 
 def test_the_models_that_ran_out_of_memory_are_named_with_the_setting_to_raise():

@@ -5,10 +5,10 @@ from pathlib import Path
 
 # The pipeline's DuckDB work runs one connection or one dbt model at a time, beside the Python processes that
 # drive it (Dagster, dbt, the CLV fit's frames). Its per-customer models spill to disk, so memory beyond their
-# working set buys little time but raises the peak one for one (docs/performance.md): a twelfth of the machine
-# (2 GiB on 24 GiB) leaves the rest to those processes and to whatever else runs; DuckDB's own default (80%)
+# working set buys little time but raises the peak one for one (docs/performance.md): an eighth of the machine
+# (3 GiB on 24 GiB) leaves the rest to those processes and to whatever else runs; DuckDB's own default (80%)
 # assumes it is alone.
-SHARE_OF_MACHINE = 1 / 12
+SHARE_OF_MACHINE = 1 / 8
 FLOOR_MIB = 1024
 # Where Linux says how much memory a container may use (cgroup v2, then v1).
 CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
