@@ -154,9 +154,11 @@ def test_what_no_source_reads_is_reported_and_the_run_goes_on(landing):
 def test_the_publish_step_refuses_a_run_that_builds_only_some_marts(landing):
     """Materialize selected with the publish step in it: the serving file would mix marts of two builds."""
     from orchestration.defs.publish.assets import MART_KEYS
+    from orchestration.defs.publish.audiences import AUDIENCES
     from orchestration.lib.settings import serving_path
 
-    result = run_lifecycle_job("published_marts", "lifecycle_report")
+    # the publish step is one multi-asset: the marts, the report and each audience's files
+    result = run_lifecycle_job("published_marts", "lifecycle_report", *(f"audiences/{name}" for name in AUDIENCES))
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert failure.step_key == "published_marts"

@@ -45,7 +45,7 @@
             'Buyers whose cost to serve and acquisition exceed their historical and predicted margin: review '
             ~ 'their service model. Value at stake: the shortfall.'},
         {'name': 'prospects_to_convert', 'definition':
-            'People without any order who gave a positive survey answer or had a ticket resolved. '
+            'Prospects (no completed order) who gave a positive survey answer or had a ticket resolved. '
             ~ 'Value at stake: none yet.'},
     ]) }}
 {%- endmacro %}

@@ -1,4 +1,4 @@
-{#- prospects_to_convert: people without any order who gave a positive survey answer (an NPS
+{#- prospects_to_convert: prospects (no completed order: a cancelled or refunded one does not count) who gave a positive survey answer (an NPS
     promoter's 9-10 or a satisfied CSAT 4-5) or had a ticket resolved. No value at stake yet: zero. -#}
 with
 
@@ -30,7 +30,7 @@ prospects as (
     from {{ ref('customers') }} as customers
     left join positive_answers on positive_answers.customer_id = customers.customer_id
     left join resolved_tickets on resolved_tickets.customer_id = customers.customer_id
-    where customers.first_order_at is null
+    where customers.completed_orders = 0
 
 )
 
@@ -41,7 +41,7 @@ select
         when positive_answers > 0 and resolved_tickets > 0 then 'positive survey answer and resolved ticket'
         when positive_answers > 0 then 'positive survey answer'
         else 'resolved ticket'
-    end || ', no order yet' as reason,
+    end || ', no completed order yet' as reason,
     {{ to_money('0') }} as value_at_stake
 from prospects
 where positive_answers > 0 or resolved_tickets > 0
