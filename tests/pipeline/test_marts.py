@@ -424,7 +424,9 @@ def _audiences_in_pandas(landing, customers: pd.DataFrame, cohorts: pd.DataFrame
     ]
     resolved = tickets[tickets["resolved_at"].notna() & tickets["status"].isin(["solved", "closed"])]
     engaged = set(positive["customer_id"]) | set(resolved["customer_id"])
-    add("prospects_to_convert", customers[(customers["completed_orders"] == 0) & customers["customer_id"].isin(engaged)])
+    add(
+        "prospects_to_convert", customers[(customers["completed_orders"] == 0) & customers["customer_id"].isin(engaged)]
+    )
     return members
 
 

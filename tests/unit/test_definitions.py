@@ -37,7 +37,6 @@ def test_dbt_tests_are_blocking_checks():
     check_names = {key.name for key in graph.asset_check_keys}
     assert "unique_int_orders_converted_order_id" in check_names
     from orchestration.defs.transform.assets import DBT_STEPS
-
     from orchestration.defs.transform.project import dbt_project
 
     manifest = json.loads(Path(dbt_project().manifest_path).read_text())

@@ -29,9 +29,8 @@ previous as (
 {%- else -%}
 previous as (
 
-    select audience, customer_id, member_since
+    select audience, customer_id, {{ dbt.cast('null', 'date') }} as member_since
     from today
-    cross join (select {{ dbt.cast('null', 'date') }} as member_since) as nothing
     where 1 = 0
 
 ),

@@ -20,7 +20,7 @@ select
     members.reason,
     members.value_at_stake,
     row_number() over (
-        partition by members.audience order by members.value_at_stake desc, members.customer_id
+        partition by members.audience order by members.value_at_stake desc, members.customer_id asc
     ) as priority,
     customers.as_of_date,
     customers.lifecycle_stage,

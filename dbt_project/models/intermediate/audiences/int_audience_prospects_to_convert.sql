@@ -1,5 +1,6 @@
-{#- prospects_to_convert: prospects (no completed order: a cancelled or refunded one does not count) who gave a positive survey answer (an NPS
-    promoter's 9-10 or a satisfied CSAT 4-5) or had a ticket resolved. No value at stake yet: zero. -#}
+{#- prospects_to_convert: prospects (no completed order; a cancelled or refunded one does not count) who
+    gave a positive survey answer (an NPS promoter's 9-10 or a satisfied CSAT 4-5) or had a ticket resolved.
+    No value at stake yet: zero. -#}
 with
 
 positive_answers as (
