@@ -4,6 +4,7 @@ to the cent, same columns and types. pyspark is a large download, so only this t
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.helpers import run_lifecycle_job
@@ -54,3 +55,16 @@ def test_duckdb_and_spark_publish_identical_marts(landing, tmp_path, monkeypatch
     assert not differences, "marts differ between DuckDB (left) and Spark (right): " + "; ".join(
         f"{mart}: {rows}" for mart, rows in differences.items()
     )
+
+    # A second Spark build of the same files appends to the audience history (an incremental model on plain
+    # Parquet, reading the table it appends to) and finds nobody entering or exiting.
+    _build("spark", landing, tmp_path / "spark", monkeypatch)
+    again = fingerprints(on_spark)
+    assert again["audience_changes"].rows == 0
+    assert again["audience_members"] == actual["audience_members"]
+    history = tmp_path / "spark" / "spark" / "warehouse" / "history.db" / "audience_build_sizes"
+    with duckdb.connect() as connection:
+        [(builds,)] = connection.execute(
+            f"SELECT count(DISTINCT run_id) FROM read_parquet('{history}/*.parquet')"
+        ).fetchall()
+    assert builds == 2

@@ -2,13 +2,6 @@
     an empty one too): its members and value at stake after the build, and who entered and exited in it
     (audience_membership_changes' rows of this build). What `audience_sizes` draws over time and what
     `audiences` compares with; never rebuilt, as the membership history. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    full_refresh=false,
-    on_schema_change='fail'
-) }}
-
 with
 
 audiences as (

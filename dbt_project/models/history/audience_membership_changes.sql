@@ -1,14 +1,7 @@
 {#- Append-only history of the lifecycle audiences: each build appends who entered and who exited each
     audience since the build before, judged against the latest change of each person in this table
-    (docs/decisions/0011-audience-history-append-only.md). Never rebuilt: `full_refresh` is off, so a full
+    (docs/decisions/0011-audience-history-append-only.md). Never rebuilt (the folder's config): a full
     refresh of the project keeps the history; a first build has everyone entering. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    full_refresh=false,
-    on_schema_change='fail'
-) }}
-
 with
 
 today as (
