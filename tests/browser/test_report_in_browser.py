@@ -51,7 +51,7 @@ def test_every_chart_holds_data(opened, screenshots):
             }),
         ])"""
     )
-    assert len(points) == page.locator("[data-panel]").count() == 17  # no panel fell back to a sentence
+    assert len(points) == page.locator("[data-panel]").count() == 20  # no panel fell back to a sentence
     for chart, traces in points:
         assert traces and all(count > 0 for count in traces), chart
     page.add_style_tag(content="nav { position: static; }")  # the sticky menu would cover each section's title

@@ -33,13 +33,13 @@ def audience_sizes(connection: duckdb.DuckDBPyConnection, window: Window) -> Pan
     figure = go.Figure()
     for audience, group in rows.groupby("audience", sort=False):
         figure.add_scatter(
-            x=group["as_of_date"],
+            x=[f"{day:%Y-%m-%d}" for day in group["as_of_date"]],  # a category per run's date, not a time axis
             y=group["members"],
             name=str(audience),
             mode="lines+markers",
-            hovertemplate=f"%{{x|%Y-%m-%d}}: %{{y:,}} in {audience}<extra></extra>",
+            hovertemplate=f"%{{x}}: %{{y:,}} in {audience}<extra></extra>",
         )
-    figure.update_layout(yaxis_title="members", xaxis_title="as-of date")
+    figure.update_layout(yaxis_title="members", xaxis_title="as-of date", xaxis_type="category")
     return AUDIENCE_SIZES.chart(figure)
 
 
@@ -74,8 +74,8 @@ AUDIENCE_CHANGES = PanelSpec(
     "audience-changes",
     "Entered and exited, this run",
     how_to_read=(
-        "Who a CRM receives today: customers who entered each audience (its files' `changes`) and who exited "
-        "it, against the run before. A first run has everyone entering."
+        "Who a CRM receives today: customers who entered each audience (its changes file) and who exited it, "
+        "against the run before. A first run has everyone entering."
     ),
     definition="`audiences.entered` and `audiences.exited`, from `audience_changes`.",
 )
