@@ -106,11 +106,14 @@ def test_audience_changes_are_kept_published_and_delivered_once(tmp_path, monkey
     monkeypatch.setenv("LIFECYCLE_AUDIENCE_WEBHOOK_BACKOFF_SECONDS", "0.01")
 
     # Run 1, the CRM down: the marts and the audiences' files are published; only the delivery fails.
-    monkeypatch.setenv("LIFECYCLE_AUDIENCE_WEBHOOK", _dead_endpoint())
+    dead_endpoint = _dead_endpoint()
+    monkeypatch.setenv("LIFECYCLE_AUDIENCE_WEBHOOK", dead_endpoint)
     first = run_lifecycle_job()
     assert not first.success
-    failed = {event.step_key for event in first.all_events if event.is_step_failure}
-    assert failed == {"audience_webhook"}
+    failures = [event for event in first.all_events if event.is_step_failure]
+    assert [event.step_key for event in failures] == ["audience_webhook"]
+    message = failures[0].step_failure_data.user_failure_data.description
+    assert dead_endpoint in message and "next run" in message
     members_before = _published(serving, "audience_members")
     for audience in members_before["audience"].unique():
         files = serving.parent / "audiences" / audience
@@ -128,7 +131,8 @@ def test_audience_changes_are_kept_published_and_delivered_once(tmp_path, monkey
             (landing / folder.name / file.name).write_bytes(file.read_bytes())
     monkeypatch.setenv("LIFECYCLE_AUDIENCE_WEBHOOK", crm.url)
     crm.failures = [500]
-    assert run_lifecycle_job().success
+    second = run_lifecycle_job()
+    assert second.success
     members_after = _published(serving, "audience_members")
     changes = _published(serving, "audience_changes")
     entered, exited = _pairs(members_after) - _pairs(members_before), _pairs(members_before) - _pairs(members_after)
@@ -148,6 +152,17 @@ def test_audience_changes_are_kept_published_and_delivered_once(tmp_path, monkey
     assert crm.changes() == expected and set(expected.values()) == {1}
     assert len(crm.requests) == len(crm.accepted) + 1  # the one 500, retried under the same key
     assert history["run_id"].nunique() == 2
+    # Dagster shows each audience's size and changes, and what the webhook delivered, as metadata.
+    materialized = {
+        event.asset_key.to_user_string(): event.materialization.metadata
+        for event in second.get_asset_materialization_events()
+    }
+    for audience, group in members_after.groupby("audience"):
+        metadata = materialized[f"audiences/{audience}"]
+        assert metadata["members"].value == len(group)
+        assert metadata["entered"].value == (changes[changes["audience"] == audience]["change"] == "entered").sum()
+    delivered = materialized["audience_webhook"]
+    assert delivered["changes"].value == len(history) and delivered["endpoint"].value == crm.url
     sizes = _published(serving, "audience_sizes")
     assert sorted(sizes["as_of_date"].unique()) == sorted({as_of_before, as_of_after})
 
