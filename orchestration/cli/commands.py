@@ -6,6 +6,7 @@ import http.server
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -119,6 +120,10 @@ def build_docs() -> Path | None:
 
 def serve_docs(page: Path, port: int) -> None:
     """Serve the docs folder on 127.0.0.1 only, until interrupted."""
+    # Stop on Ctrl-C and on SIGTERM whatever was inherited: a shell's background job starts with SIGINT
+    # ignored, and a process that ran Dagster passes SIGTERM on with SIGINT's disposition.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(page.parent))
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
         print(f"Serving the dbt docs at http://127.0.0.1:{server.server_port}/ (Ctrl-C stops)", flush=True)
