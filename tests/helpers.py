@@ -114,3 +114,23 @@ def mart_differences(one_file: Path, other_file: Path, schemas: tuple[str, ...] 
             differences[f"{schema}.{table}"] = count
             assert rows > 0 or schema != "marts" or table == "clv_holdout_tracking", f"{schema}.{table} is empty"
     return differences
+
+
+# The marts that read the audience history as well as the files: the same files built by other runs give the
+# same members but other changes, sizes over time and `member_since`.
+HISTORY_MARTS = ("audience_members", "audience_changes", "audiences", "audience_sizes")
+
+
+def without_history(marts: dict) -> dict:
+    """Mart name -> anything, without the marts that depend on the runs as well as the files."""
+    return {name: value for name, value in marts.items() if name.rsplit(".", 1)[-1] not in HISTORY_MARTS}
+
+
+def audience_membership(serving_file: Path) -> set[tuple]:
+    """Who is in which audience, with the priority, reason and value at stake: all but since when."""
+    with duckdb.connect(str(serving_file), read_only=True) as connection:
+        return set(
+            connection.execute(
+                "SELECT audience, customer_id, priority, reason, value_at_stake FROM marts.audience_members"
+            ).fetchall()
+        )

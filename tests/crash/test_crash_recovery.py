@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 from orchestration.lib.settings import PROJECT_ROOT
+from tests.helpers import audience_membership, without_history
 from tools.fingerprint import fingerprints, parquet_fingerprints
 from tools.sample_data import generate
 
@@ -106,7 +107,7 @@ def states(tmp_path_factory):
     complete = _new_workspace(root / "complete")
     generate(complete.landing, customers=1500, seed=7)
     complete.run("build")
-    expected = complete.serving_sets()
+    expected = _files_alone(complete.serving_sets()), audience_membership(complete.serving)
 
     base = _new_workspace(root / "base")
     shutil.copytree(complete.landing, base.landing)
@@ -117,6 +118,13 @@ def states(tmp_path_factory):
         path.rename(target)
     base.run("build")
     return base, held_back, expected
+
+
+def _files_alone(sets: tuple[dict, dict]) -> tuple[dict, dict]:
+    """A workspace's serving sets without the marts of the audience history, which a clean build from scratch
+    and a daily run after a crash give differently by design (decision 0011): the members are compared apart."""
+    marts, parquet = sets
+    return without_history(marts), without_history(parquet)
 
 
 def _copy(base: Workspace, root: Path) -> Workspace:
@@ -180,7 +188,7 @@ def test_a_run_killed_in_a_stage_is_recovered_and_the_next_run_publishes_what_a_
 ):
     base, held_back, expected = states
     workspace = _copy(base, tmp_path / "workspace")
-    before = workspace.serving_sets()
+    before = _files_alone(workspace.serving_sets())
     _deliver_last_month(workspace.landing, held_back)
 
     with workspace.instance() as instance:
@@ -202,13 +210,13 @@ def test_a_run_killed_in_a_stage_is_recovered_and_the_next_run_publishes_what_a_
         assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.STARTED  # dead, and nobody knows yet
 
     # BI sees the previous serving files or the new ones, each whole.
-    assert workspace.serving_sets() in (before, expected)
+    assert _files_alone(workspace.serving_sets()) in (before, expected[0])
 
     log = workspace.run("recovered")
     assert f"Recovered: run {run_id} was STARTED but its process is gone" in log
     with workspace.instance() as instance:
         assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
-    assert workspace.serving_sets() == expected
+    assert (_files_alone(workspace.serving_sets()), audience_membership(workspace.serving)) == expected
     with duckdb.connect(str(workspace.root / "warehouse" / "warehouse.duckdb"), read_only=True) as connection:
         # Every landing file is in the ledger once, and the raw tables hold exactly the ledger's rows.
         assert connection.execute("SELECT count(*) - count(DISTINCT path) FROM ingest.file_ledger").fetchall() == [(0,)]
