@@ -12,7 +12,7 @@ from orchestration.defs.transform.project import model_meta
 from orchestration.lib import settings
 from orchestration.lib.publish.audience_batches import CHANGES, pending_batches
 from orchestration.lib.publish.audience_files import AudienceSummary
-from orchestration.lib.publish.webhook import DeliveryError, deliver, redacted
+from orchestration.lib.publish.webhook import DeliveryError, DeliveryReport, deliver, redacted
 from orchestration.lib.warehouse import relations
 
 # The audiences, as mart `audiences` lists them in its meta (from dbt macro `lifecycle_audiences`).
@@ -93,7 +93,7 @@ def audience_webhook(context: dg.AssetExecutionContext, duckdb: WarehouseResourc
     return dg.MaterializeResult(metadata={"delivered": True, **_delivery_metadata(report)})
 
 
-def _delivery_metadata(report) -> dict:
+def _delivery_metadata(report: DeliveryReport) -> dict:
     return {
         "endpoint": report.endpoint,
         "batches": sum(delivery.batches for delivery in report.audiences.values()),

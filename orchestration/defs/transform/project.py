@@ -39,8 +39,13 @@ def dbt_project() -> DbtProject:
     return project
 
 
+@cache
+def _model_configs() -> dict[str, dict[str, Any]]:
+    """Each dbt model's config, from the manifest read once per process: several definitions modules ask."""
+    manifest = json.loads(Path(dbt_project().manifest_path).read_text())
+    return {node["name"]: node["config"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+
+
 def model_meta(name: str) -> dict[str, Any]:
     """The meta of the dbt model `name` in the manifest: lists the pipeline derives its definitions from."""
-    manifest = json.loads(Path(dbt_project().manifest_path).read_text())
-    [node] = [node for node in manifest["nodes"].values() if node["resource_type"] == "model" and node["name"] == name]
-    return dict(node["config"]["meta"])
+    return dict(_model_configs()[name]["meta"])
