@@ -46,12 +46,17 @@ def export_quarantined(folder: str, target: str) -> int:
 
 def skip_landing_file(relative_path: str, reason: str | None) -> int:
     """Skip one landing file as it is now: runs report it and never read it; a changed file is read again."""
-    path = settings.landing_dir() / relative_path
+    landing = settings.landing_root()
     source = _source(Path(relative_path).parts[0] if Path(relative_path).parts else "")
-    if source is None or not path.is_file():
-        print(f"No landing file {path} in a source folder ({_folders()})", file=sys.stderr)
+    listed = {file.relative_path for file in landing.list(source.folder)} if source else set()
+    if source is None or relative_path not in listed:
+        print(f"No landing file {landing.child(relative_path)} in a source folder ({_folders()})", file=sys.stderr)
         return 2
-    sha256 = file_sha256(path)
+    with tempfile.TemporaryDirectory(prefix="lifecycle-skip-") as folder:
+        path = landing.local_path(relative_path) if not landing.remote else Path(folder) / "file"
+        if landing.remote:
+            landing.fetch(relative_path, path)
+        sha256 = file_sha256(path)
     with open_warehouse(settings.warehouse_path()) as connection:
         ledger.ensure_ledger(connection)
         ledger.skip_version(connection, source=source.folder, path=relative_path, sha256=sha256, reason=reason)

@@ -128,7 +128,7 @@ def _print_alerts() -> None:
 
 
 def _print_where(launched: Launched) -> None:
-    print(f"\nLanding:   {settings.landing_dir()}")
+    print(f"\nLanding:   {settings.landing_root()}")
     print(f"Engine:    {settings.engine()} (LIFECYCLE_ENGINE)")
     if launched.past_date:
         print(f"As of:     {launched.past_date} (every event after it left out; the working warehouse untouched)")

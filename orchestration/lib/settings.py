@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from orchestration.lib.storage import OBJECT_STORE_SCHEME, Root, is_object_store
 from orchestration.lib.warehouse import memory
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -29,9 +30,25 @@ def dbt_executable() -> str:
     return DBT_BESIDE_PYTHON if Path(DBT_BESIDE_PYTHON).exists() else "dbt"
 
 
+def _location_setting(variable: str, default: str) -> Root:
+    """A folder named by a setting: a local path (relative to the repository) or `s3://bucket/prefix`."""
+    value = (os.environ.get(variable) or "").strip()
+    if not is_object_store(value):
+        return Root(str(_path_setting(variable, default)))
+    if not value.removeprefix(OBJECT_STORE_SCHEME).split("/")[0]:
+        raise ValueError(f"{variable} must name a bucket (s3://bucket/prefix), got {value!r}")
+    return Root(value)
+
+
+def landing_root() -> Root:
+    """Root of the landing zone, one folder per source (`LIFECYCLE_LANDING_DIR`): a local folder, or a prefix in
+    object storage (`s3://bucket/prefix`; endpoint and credentials from the AWS variables, `storage`)."""
+    return _location_setting("LIFECYCLE_LANDING_DIR", "data/landing")
+
+
 def landing_dir() -> Path:
-    """Root of the landing zone: one folder per source (`LIFECYCLE_LANDING_DIR`)."""
-    return _path_setting("LIFECYCLE_LANDING_DIR", "data/landing")
+    """The landing zone as a local folder (`landing_root` when it is not in object storage)."""
+    return landing_root().local_path()
 
 
 def landing_settle_seconds() -> float:
@@ -270,9 +287,15 @@ def engine() -> str:
     return value
 
 
+def lake_root() -> Root:
+    """The raw lake (`LIFECYCLE_LAKE_DIR`): every validated delivery as Parquet, which Spark reads; a local
+    folder, or a prefix in object storage (`s3://bucket/prefix`)."""
+    return _location_setting("LIFECYCLE_LAKE_DIR", "data/lake")
+
+
 def lake_dir() -> Path:
-    """The raw lake (`LIFECYCLE_LAKE_DIR`): every validated delivery as Parquet, which Spark reads."""
-    return _path_setting("LIFECYCLE_LAKE_DIR", "data/lake")
+    """The raw lake as a local folder (`lake_root` when it is not in object storage)."""
+    return lake_root().local_path()
 
 
 LAKE_MODES = ("auto", "on", "off")
@@ -317,7 +340,7 @@ def dbt_vars(*, warehouse: Path | None = None, as_of: date | None = None) -> dic
         "engine": engine(),
         "warehouse": str(warehouse or warehouse_path()),
         "duckdb_memory_limit": duckdb_memory_limit(),
-        "lake_dir": str(lake_dir()),
+        "lake_dir": str(lake_root()),
         "spark_dir": str(spark_dir()),
         **spark_local(),
         "as_of": as_of.isoformat() if as_of else "",

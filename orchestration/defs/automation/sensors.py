@@ -41,7 +41,7 @@ def dead_runs_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     ),
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext):
-    current = landing_state(settings.landing_dir(), SOURCES)
+    current = landing_state(settings.landing_root(), SOURCES)
     seen = json.loads(context.cursor) if context.cursor else {}
     found = arrivals(current, seen, time.time_ns(), settings.landing_settle_seconds())
     if not found.changed:

@@ -1,5 +1,8 @@
 """Raw tables: the landing files of each source, validated, then merged incrementally into the warehouse."""
 
+import tempfile
+from pathlib import Path
+
 import dagster as dg
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
@@ -119,7 +122,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
     deliveries are skipped.
     The raw lake (Parquet, read by Spark) follows the raw tables, so it holds only rows that passed the gates;
     it is kept only when something reads it (`settings.raw_lake_enabled`)."""
-    landing_root = settings.landing_dir()
+    landing_root = settings.landing_root()
     thresholds = Thresholds(
         max_bad_row_share=settings.max_bad_row_share(),
         min_volume_ratio=settings.min_volume_ratio(),
@@ -132,13 +135,20 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
     keep_lake = settings.raw_lake_enabled()
     selected = [source for source in SOURCES if dg.AssetKey(source.asset_key) in context.selected_asset_keys]
     # The working warehouse even in a build as of a past date: that build copies its sources from it.
-    with duckdb.get_connection(working=True) as connection:
+    lake_root = settings.lake_root()
+    # Objects are copied beside the warehouse (whose folder the connection makes) to be read once, and gone
+    # when the step ends.
+    with (
+        duckdb.get_connection(working=True) as connection,
+        tempfile.TemporaryDirectory(prefix=".landing-", dir=duckdb.working_path.parent) as spool,
+    ):
         outcomes = ingest_sources(
             connection,
             selected,
             landing_root,
             thresholds,
-            then=(lambda cursor, source: lake.sync_source(cursor, source, settings.lake_dir())) if keep_lake else None,
+            then=(lambda cursor, source: lake.sync_source(cursor, source, lake_root)) if keep_lake else None,
+            spool=Path(spool) if landing_root.remote else None,
         )
         last_deliveries = ledger.latest_loads(connection)
     found = strays(landing_root, SOURCES)

@@ -1,4 +1,5 @@
-"""What the landing sensor watches: the files a run would read, by size and modification time.
+"""What the landing sensor watches: the files a run would read, by size and modification time (a local
+folder's or a bucket's listing).
 
 A delivery is ready when every file that is new or changed since the last run request has been left
 alone for a while: a run ingests the whole landing folder, so one half-copied file holds back the
@@ -7,9 +8,10 @@ others until it, too, has settled.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from orchestration.lib.ingest.contract import FORMAT_BY_EXTENSION, Source
+from orchestration.lib.ingest.contract import Source
+from orchestration.lib.ingest.discover import source_files
+from orchestration.lib.storage import Root
 
 # relative path -> [size in bytes, modification time in ns]: JSON-friendly, as the sensor's cursor keeps it
 LandingState = dict[str, list[int]]
@@ -25,21 +27,13 @@ class Arrivals:
         return bool(self.changed) and not self.settling
 
 
-def landing_state(landing_root: Path, sources: Sequence[Source]) -> LandingState:
-    """Every file of every source folder that ingest reads; hidden files (a copy in progress under a
-    temporary dot-name, a `.gitkeep`) and other file types are left out, as ingest leaves them."""
-    state = {}
-    for source in sources:
-        folder = landing_root / source.folder
-        if not folder.is_dir():
-            continue
-        for path in folder.rglob("*"):
-            relative = path.relative_to(landing_root)
-            hidden = any(part.startswith(".") for part in relative.parts)
-            if path.is_file() and not hidden and path.suffix.lower() in FORMAT_BY_EXTENSION:
-                stat = path.stat()
-                state[relative.as_posix()] = [stat.st_size, stat.st_mtime_ns]
-    return state
+def landing_state(landing: Root, sources: Sequence[Source]) -> LandingState:
+    """Every file of every source folder that ingest reads (`discover.source_files`), from one listing."""
+    return {
+        file.relative_path: [file.size_bytes, file.modified_ns]
+        for source in sources
+        for file in source_files(source, landing)
+    }
 
 
 def arrivals(current: LandingState, seen: Mapping[str, Sequence[int]], now_ns: int, settle_seconds: float) -> Arrivals:

@@ -6,19 +6,20 @@ Layout: `<lake>/raw/<system>/<table>/load_date=<YYYY-MM-DD>/<load_id>-<sha256 pr
 new warehouse, whose load ids start again, is not mistaken for current). The lake mirrors the raw
 tables, which the quality gates fill: a file exists for each delivery the raw table holds, and for no
 other. `sync_source` restores that after every ingest, so a replaced delivery's old file goes, and an
-interrupted run (a file half-written under its hidden temporary name) is repaired by the next.
+interrupted run (a file half-written under its hidden temporary name) is repaired by the next. The lake
+may be a prefix in object storage, where each file is one put: it exists whole or not at all.
 Timestamps are written as UTC instants, so every engine reads the same moment.
 """
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 
 from orchestration.lib.ingest.contract import LOAD_METADATA_COLUMNS, TIMESTAMP, Source
 from orchestration.lib.ingest.ledger import LEDGER
 from orchestration.lib.ingest.row_rules import quote
+from orchestration.lib.storage import Root
 
 PARTITION = "load_date"
 
@@ -29,8 +30,13 @@ class LakeSync:
     removed: int
 
 
+def table_folder(source: Source) -> str:
+    """A source's folder below the lake root."""
+    return f"raw/{source.system}/{source.table}"
+
+
 def table_dir(lake_root: Path, source: Source) -> Path:
-    return lake_root / "raw" / source.system / source.table
+    return lake_root / table_folder(source)
 
 
 def _select_list(source: Source) -> str:
@@ -41,12 +47,18 @@ def _select_list(source: Source) -> str:
     )
 
 
-def sync_source(connection: duckdb.DuckDBPyConnection, source: Source, lake_root: Path) -> LakeSync:
+def sync_source(connection: duckdb.DuckDBPyConnection, source: Source, lake: Root | Path) -> LakeSync:
     """Write the deliveries the lake lacks, remove the ones the raw table no longer holds."""
-    folder = table_dir(lake_root, source)
-    for leftover in folder.glob(f"{PARTITION}=*/.*.tmp"):
-        leftover.unlink()
-    present = {path.stem: path for path in folder.glob(f"{PARTITION}=*/*.parquet")}
+    lake = lake if isinstance(lake, Root) else Root(str(lake))
+    listed = lake.list(table_folder(source))
+    for leftover in listed:
+        if PurePosixPath(leftover.relative_path).name.startswith("."):  # a local write cut short
+            lake.delete(leftover.relative_path)
+    present = {
+        PurePosixPath(file.relative_path).stem: file.relative_path
+        for file in listed
+        if file.relative_path.endswith(".parquet") and not PurePosixPath(file.relative_path).name.startswith(".")
+    }
     deliveries = connection.execute(
         f"""
         SELECT raw._load_id, CAST(min(raw._loaded_at) AS DATE), coalesce(any_value(ledger.sha256), 'unrecorded')
@@ -59,21 +71,17 @@ def sync_source(connection: duckdb.DuckDBPyConnection, source: Source, lake_root
     for name, (load_id, load_date) in wanted.items():
         if name in present:
             continue
-        target = folder / f"{PARTITION}={load_date.isoformat()}" / f"{name}.parquet"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staged = target.with_name(f".{target.name}.tmp")  # hidden: readers skip it until the rename
-        connection.execute(
-            f"COPY (SELECT {_select_list(source)} FROM {source.relation} "
-            f"WHERE _load_id = {int(load_id)} ORDER BY _source_row) "
-            f"TO '{staged}' (FORMAT parquet, COMPRESSION zstd)"
-        )
-        os.replace(staged, target)
+        relative = f"{table_folder(source)}/{PARTITION}={load_date.isoformat()}/{name}.parquet"
+        with lake.new_file(relative) as staged:
+            connection.execute(
+                f"COPY (SELECT {_select_list(source)} FROM {source.relation} "
+                f"WHERE _load_id = {int(load_id)} ORDER BY _source_row) "
+                f"TO '{staged}' (FORMAT parquet, COMPRESSION zstd)"
+            )
         written += 1
     removed = 0
-    for name, path in present.items():
+    for name, relative in present.items():
         if name not in wanted:
-            path.unlink()
+            lake.delete(relative)
             removed += 1
-            if not any(path.parent.iterdir()):
-                path.parent.rmdir()
     return LakeSync(written, removed)

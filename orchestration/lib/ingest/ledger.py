@@ -79,6 +79,8 @@ def ensure_ledger(connection: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    # Added with landing roots in object storage: an object's ETag vouches for its hash.
+    connection.execute(f"ALTER TABLE {HASHES} ADD COLUMN IF NOT EXISTS etag VARCHAR")
 
 
 def next_load_id(connection: duckdb.DuckDBPyConnection) -> int:
@@ -171,7 +173,7 @@ def skip_version(connection, *, source: str, path: str, sha256: str, reason: str
 def known_hashes(connection: duckdb.DuckDBPyConnection, source: str) -> dict[str, KnownHash]:
     """What each of one source's files was when last hashed, by path."""
     rows = connection.execute(
-        f"SELECT path, size_bytes, modified_ns, sha256 FROM {HASHES} WHERE source = ?", [source]
+        f"SELECT path, size_bytes, modified_ns, sha256, etag FROM {HASHES} WHERE source = ?", [source]
     ).fetchall()
     return {path: KnownHash(*known) for path, *known in rows}
 
@@ -182,6 +184,6 @@ def remember_hashes(connection: duckdb.DuckDBPyConnection, source: str, files: M
         connection.execute(f"DELETE FROM {HASHES} WHERE source = ?", [source])
         if files:
             connection.executemany(
-                f"INSERT INTO {HASHES} VALUES (?, ?, ?, ?, ?)",
+                f"INSERT INTO {HASHES} (source, path, size_bytes, modified_ns, sha256, etag) VALUES (?, ?, ?, ?, ?, ?)",
                 [[source, path, *known] for path, known in files.items()],
             )

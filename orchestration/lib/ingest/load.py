@@ -36,6 +36,7 @@ from orchestration.lib.ingest.gates import (
     unknown_customers,
 )
 from orchestration.lib.ingest.merge import ensure_tables, merge_all
+from orchestration.lib.storage import Root
 from orchestration.lib.warehouse.connection import session_cursor
 
 # Sources ingested side by side (`ingest_sources`): one source alone leaves a core idle half the
@@ -109,9 +110,10 @@ def _merged(item: Classified) -> FileOutcome:
 def ingest_source(
     connection: duckdb.DuckDBPyConnection,
     source: Source,
-    landing_root: Path,
+    landing_root: Root | Path,
     thresholds: Thresholds = Thresholds(),
     orders_merged: Callable[[], object] | None = None,
+    spool: Path | None = None,
 ) -> IngestReport:
     """Bring the raw table of `source` up to date with its landing folder.
 
@@ -121,6 +123,7 @@ def ingest_source(
     and recorded in `ingest.blocked_files`, never raised: the caller decides to fail the run.
     A source whose customers should be the orders' has each file's share of unknown ids judged
     once `orders_merged()` returns (the orders of the same run, ingested beside it, count as known).
+    A landing root in object storage has its new and changed objects copied into `spool` to be read.
     """
     ledger.ensure_ledger(connection)
     ensure_tables(connection, source)
@@ -130,7 +133,7 @@ def ingest_source(
     pending: list[Classified] = []
     skipped = ledger.skipped_versions(connection, source.folder)
     known = ledger.known_hashes(connection, source.folder)
-    files = discover(source, landing_root, known)
+    files = discover(source, landing_root, known, spool)
     remembered = {file.relative_path: known_hash for file in files if (known_hash := file.known_hash())}
     if remembered != known:  # a run that finds every file as it was writes nothing
         ledger.remember_hashes(connection, source.folder, remembered)
@@ -185,9 +188,10 @@ def ingest_source(
 def ingest_sources(
     connection: duckdb.DuckDBPyConnection,
     sources: list[Source],
-    landing_root: Path,
+    landing_root: Root | Path,
     thresholds: Thresholds = Thresholds(),
     then: Callable[[duckdb.DuckDBPyConnection, Source], object] | None = None,
+    spool: Path | None = None,
 ) -> list[tuple[IngestReport, object]]:
     """`ingest_source` for each source, `PARALLEL_SOURCES` at a time, each on a cursor of its own (its
     own transaction and temp tables; DuckDB runs their queries side by side). `then(cursor, source)`
@@ -206,7 +210,7 @@ def ingest_sources(
     def ingest_one(source: Source) -> tuple[IngestReport, object]:
         try:
             with session_cursor(connection) as cursor:
-                report = ingest_source(cursor, source, landing_root, thresholds, orders_merged.wait)
+                report = ingest_source(cursor, source, landing_root, thresholds, orders_merged.wait, spool)
                 return report, then(cursor, source) if then else None
         finally:
             if source == ORDERS:
