@@ -6,6 +6,7 @@ INSTALLED := $(VENV)/.installed
 MANIFEST := dbt_project/target/manifest.json
 DBT_FILES := $(shell find dbt_project/models dbt_project/macros dbt_project/data-tests -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
 SAMPLE_CUSTOMERS ?= 5000
+DAGSTER_STORAGE ?= sqlite
 
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DBT_PROJECT_DIR := $(CURDIR)/dbt_project
@@ -16,11 +17,13 @@ export DO_NOT_TRACK := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 SPARK_INSTALLED := $(VENV)/.spark-installed
+POSTGRES_INSTALLED := $(VENV)/.postgres-installed
 
-.PHONY: run report docs test test-unit test-browser test-ops test-e2e test-spark test-crash lint format dev sample bench bench-xl bench-engines bench-clv install manifest clean
+.PHONY: run report docs test test-unit test-browser test-ops test-e2e test-spark test-cluster test-crash lint format dev sample bench bench-xl bench-engines bench-clv install manifest clean
 
 # LIFECYCLE_ENGINE=spark make run: the same pipeline with the dbt models built on Spark (installs pyspark).
-ENGINE_DEPS := $(if $(filter spark,$(shell echo '$(LIFECYCLE_ENGINE)' | tr A-Z a-z)),$(SPARK_INSTALLED))
+ENGINE_DEPS := $(if $(filter spark,$(shell echo '$(LIFECYCLE_ENGINE)' | tr A-Z a-z)),$(SPARK_INSTALLED)) \
+	$(if $(filter postgres,$(DAGSTER_STORAGE)),$(POSTGRES_INSTALLED))
 
 run: $(INSTALLED) $(ENGINE_DEPS) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@if [ -z "$$LIFECYCLE_LANDING_DIR" ] && [ -z "$$(find data/landing -type f ! -name .gitkeep | head -n 1)" ]; then \
@@ -83,6 +86,18 @@ format: $(INSTALLED)
 test-spark: $(SPARK_INSTALLED) $(MANIFEST)
 	$(PY) -m pytest -m spark tests/spark
 
+# Nothing on a shared disk: SeaweedFS (S3), PostgreSQL (metastore, Dagster), a Spark master, two workers, a
+# Thrift and a Connect server on 127.0.0.1 (tools/cluster), `make run` on them against the DuckDB build, and
+# the faults. FUSE (to mount the bucket on the Spark hosts) and PostgreSQL's JDBC driver come from the
+# distribution's packages, installed here when missing (as root).
+CLUSTER_PACKAGES := /usr/bin/fusermount3 /usr/share/java/postgresql.jar
+test-cluster: $(SPARK_INSTALLED) $(POSTGRES_INSTALLED) $(MANIFEST) $(CLUSTER_PACKAGES)
+	$(PY) -m pytest -m cluster tests/cluster
+
+$(CLUSTER_PACKAGES):
+	apt-get install -y --no-install-recommends fuse3 libpostgresql-jdbc-java || \
+		(apt-get update && apt-get install -y --no-install-recommends fuse3 libpostgresql-jdbc-java)
+
 dev: $(INSTALLED) $(ENGINE_DEPS) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
@@ -122,6 +137,10 @@ $(SPARK_INSTALLED): $(INSTALLED)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,spark]"
 	touch $@
 
+$(POSTGRES_INSTALLED): $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,cluster]"
+	touch $@
+
 # Through the CLI, which hands dbt the pipeline's resolved settings (profiles.yml keeps no defaults).
 # Parsed for DuckDB whatever the engine: Dagster's asset graph does not depend on it.
 $(MANIFEST): $(INSTALLED) $(DBT_FILES)
@@ -129,9 +148,10 @@ $(MANIFEST): $(INSTALLED) $(DBT_FILES)
 	touch $@
 
 # Keep a DAGSTER_HOME of the user's own: only write the project's instance settings where none exist.
+# DAGSTER_STORAGE=postgres: a team's instance in PostgreSQL (DAGSTER_PG_* from the environment); SQLite otherwise.
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)
-	test -f $@ || cp orchestration/dagster.yaml $@
+	test -f $@ || cp orchestration/$(if $(filter postgres,$(DAGSTER_STORAGE)),dagster.postgres.yaml,dagster.yaml) $@
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs data/warehouse data/serving data/lake data/spark .dagster_home

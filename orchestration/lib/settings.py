@@ -7,6 +7,7 @@ working directory a command was started from.
 import json
 import os
 import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -316,6 +317,57 @@ def raw_lake_enabled() -> bool:
     return value == "on" or (value == "auto" and engine() == "spark")
 
 
+@dataclass(frozen=True)
+class SparkServer:
+    """A Spark cluster reached over the network: dbt talks to its Thrift server, the Python steps to its
+    Spark Connect server; both share one metastore and one warehouse location."""
+
+    thrift_host: str
+    thrift_port: int
+    connect_url: str  # sc://host:port
+
+
+def spark_server() -> SparkServer | None:
+    """The Spark cluster's SQL servers (`LIFECYCLE_SPARK_THRIFT` host:port, `LIFECYCLE_SPARK_CONNECT`
+    sc://host:port, both or neither), or None: Spark in local mode inside each dbt process."""
+    thrift = os.environ.get("LIFECYCLE_SPARK_THRIFT", "").strip()
+    connect = os.environ.get("LIFECYCLE_SPARK_CONNECT", "").strip()
+    if not thrift and not connect:
+        return None
+    if not thrift or not connect:
+        raise ValueError(
+            "A Spark cluster needs both LIFECYCLE_SPARK_THRIFT (host:port of its Thrift server, for dbt) and "
+            "LIFECYCLE_SPARK_CONNECT (sc://host:port of its Spark Connect server, for the CLV and publish steps)"
+        )
+    host, _, port = thrift.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"LIFECYCLE_SPARK_THRIFT must be host:port, got {thrift!r}")
+    if not connect.startswith("sc://"):
+        raise ValueError(f"LIFECYCLE_SPARK_CONNECT must be an sc://host:port URL, got {connect!r}")
+    if engine() != "spark":
+        raise ValueError("LIFECYCLE_SPARK_THRIFT and LIFECYCLE_SPARK_CONNECT need LIFECYCLE_ENGINE=spark")
+    return SparkServer(host, int(port), connect)
+
+
+def spark_lake_location() -> str:
+    """The lake as the Spark servers see it, for the tables over it. A local lake: its path. A lake in object
+    storage (`s3://bucket/prefix`): `s3a://bucket/prefix` through Spark's S3 connector, or, where the cluster
+    mounts the buckets as folders (`LIFECYCLE_SPARK_BUCKET_MOUNT`, bucket `b` at `<mount>/b`), that folder."""
+    lake = lake_root()
+    if not lake.remote:
+        return lake.location
+    bucket_and_prefix = lake.location.removeprefix(OBJECT_STORE_SCHEME)
+    mount = os.environ.get("LIFECYCLE_SPARK_BUCKET_MOUNT", "").strip()
+    if mount:
+        return f"file:{Path(mount).as_posix().rstrip('/')}/{bucket_and_prefix}"
+    return f"s3a://{bucket_and_prefix}"
+
+
+def dbt_target() -> str:
+    """The dbt target (profiles.yml): the engine's, or `spark_cluster` for a Spark cluster's Thrift server."""
+    return "spark_cluster" if spark_server() else engine()
+
+
 def spark_dir() -> Path:
     """Spark's local warehouse and metastore (`LIFECYCLE_SPARK_DIR`), used by the `spark` dbt target."""
     return _path_setting("LIFECYCLE_SPARK_DIR", "data/spark")
@@ -336,11 +388,15 @@ def dbt_vars(*, warehouse: Path | None = None, as_of: date | None = None) -> dic
     """The settings dbt reads (`profiles.yml`, the `create_lake_tables` macro, the `as_of` var), resolved here
     once, so dbt gets absolute paths and validated values and keeps no defaults of its own. `warehouse` and
     `as_of` are a build as of a past date's (the usual build: the working warehouse, and the latest event)."""
+    server = spark_server()
     return {
         "engine": engine(),
+        "target": dbt_target(),
+        "spark_thrift_host": server.thrift_host if server else "",
+        "spark_thrift_port": str(server.thrift_port) if server else "0",
         "warehouse": str(warehouse or warehouse_path()),
         "duckdb_memory_limit": duckdb_memory_limit(),
-        "lake_dir": str(lake_root()),
+        "lake_dir": spark_lake_location() if engine() == "spark" else str(lake_root()),
         "spark_dir": str(spark_dir()),
         **spark_local(),
         "as_of": as_of.isoformat() if as_of else "",

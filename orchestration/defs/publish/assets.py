@@ -81,9 +81,6 @@ def _require_every_mart(context: dg.AssetExecutionContext) -> None:
 )
 def published_marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource):
     _require_every_mart(context)
-    marts = None  # DuckDB: the warehouse's own marts schema
-    if settings.engine() == "spark":  # every mart of the dbt project; a missing one fails the step
-        marts = {key.path[1]: relations.relation("marts", key.path[1]) for key in MART_KEYS if key.path[0] == "marts"}
     # A build as of a past date publishes beside the current marts, unless told to replace them.
     serving_path = duckdb.as_of.serving_path
     report_path = settings.report_path(serving_path)
@@ -94,6 +91,13 @@ def published_marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource
 
     companions = {report_path.name: write_report, AUDIENCES_FOLDER: write_audience_files}
     with duckdb.get_connection() as connection:
+        marts = None  # DuckDB: the warehouse's own marts schema
+        if settings.engine() == "spark":  # every mart of the dbt project; a missing one fails the step
+            marts = {
+                key.path[1]: relations.readable(connection, "marts", key.path[1])
+                for key in MART_KEYS
+                if key.path[0] == "marts"
+            }
         published = publish_marts(connection, serving_path, marts, companions=companions)
     report: ReportSummary = published.companions[report_path]
     audiences_folder = serving_path.parent / AUDIENCES_FOLDER

@@ -80,10 +80,11 @@ def audience_webhook(context: dg.AssetExecutionContext, duckdb: WarehouseResourc
         context.log.info(f"No audience delivery: {reason}")
         return dg.MaterializeResult(metadata={"delivered": False, "why_not": reason})
     with duckdb.get_connection(working=True) as connection:
-        if settings.engine() == "spark":  # the history is Spark's table: read its files where Spark wrote them
+        if settings.engine() == "spark":  # the history is Spark's table: read it where Spark keeps it
             connection.execute("CREATE SCHEMA IF NOT EXISTS history")
-            changes = relations.relation(*CHANGES.split("."))
-            connection.execute(f"CREATE OR REPLACE VIEW {CHANGES} AS SELECT * FROM {changes}")
+            changes = relations.readable(connection, *CHANGES.split("."))
+            kind = "TABLE" if settings.spark_server() else "VIEW"  # a cluster's copy lives only in this session
+            connection.execute(f"CREATE OR REPLACE {kind} {CHANGES} AS SELECT * FROM {changes}")
         batches = pending_batches(connection, webhook.batch_size)
         try:
             report = deliver(connection, webhook, batches)

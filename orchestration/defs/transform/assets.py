@@ -18,7 +18,7 @@ from orchestration.defs.transform.past_date import copy_sources_as_of
 from orchestration.defs.transform.project import dbt_project
 from orchestration.defs.transform.translator import LifecycleTranslator
 from orchestration.lib import settings
-from orchestration.lib.warehouse import memory
+from orchestration.lib.warehouse import memory, spark_server
 
 AFTER_CLV = "source:clv+"
 DBT_STOP_SECONDS = 30
@@ -33,9 +33,9 @@ class DbtBuildConfig(dg.Config):
     unit_tests: bool = False
 
 
-def dbt_build_args(config: DbtBuildConfig, engine: str) -> list[str]:
-    """`dbt build` arguments for a step; the engine is the dbt target."""
-    arguments = ["build", "--target", engine]
+def dbt_build_args(config: DbtBuildConfig, target: str) -> list[str]:
+    """`dbt build` arguments for a step on dbt target `target` (`settings.dbt_target`)."""
+    arguments = ["build", "--target", target]
     arguments += ["--full-refresh"] if config.full_refresh else []
     arguments += [] if config.unit_tests else ["--exclude-resource-type", "unit_test"]
     return arguments
@@ -73,9 +73,12 @@ def _out_of_memory(target_path: Path, since: float) -> dg.Failure | None:
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, duckdb: WarehouseResource):
     target_path = step_target_path(context)
     started = time.time()
+    unreachable = spark_server.unreachable()
+    if unreachable:
+        raise dg.Failure(description="; ".join(unreachable), allow_retries=False)
     seed_partial_parse(target_path)
     past_date = duckdb.as_of.past_date
-    arguments = dbt_build_args(config, settings.engine())
+    arguments = dbt_build_args(config, settings.dbt_target())
     arguments += settings.dbt_vars_arguments(warehouse=duckdb.database_path, as_of=past_date)
     invocation = dbt.cli(arguments, context=context, target_path=target_path)
     # Every materialization of a past date's build says so: the asset's latest one is not the working warehouse's.

@@ -1,0 +1,148 @@
+"""The cluster tier (`make test-cluster`, in CI): the pipeline with nothing on a shared disk.
+
+One stack on 127.0.0.1, every piece its own process (`tools.cluster`): SeaweedFS serving S3, PostgreSQL (the
+Hive metastore and the Dagster instance), a Spark master, two workers, a Thrift server for dbt and a Spark
+Connect server for the Python steps; the Spark processes cannot see the pipeline's folder. The landing files
+are put in a bucket; `make run` with the cluster's settings publishes the same marts as the DuckDB build of
+the same objects, its run is in the PostgreSQL-backed Dagster instance, and no JVM runs under it.
+"""
+
+import contextlib
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import dagster as dg
+import psutil
+import pytest
+import s3fs
+
+from tools.cluster import running_cluster
+from tools.fingerprint import differing_rows, fingerprints
+from tools.sample_data import generate
+
+pytestmark = pytest.mark.cluster
+
+REPO = Path(__file__).resolve().parents[2]
+CUSTOMERS = 1000
+LANDING = "s3://landing/lifecycle"
+LAKE = "s3://lake/lifecycle"
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory) -> Path:
+    """The pipeline host's folder: warehouse, serving files, Dagster home. The Spark hosts never see it."""
+    return tmp_path_factory.mktemp("pipeline-host")
+
+
+@pytest.fixture(scope="module")
+def cluster(work, tmp_path_factory):
+    with running_cluster(tmp_path_factory.mktemp("cluster") / "stack", hidden=[work]) as started:
+        yield started
+
+
+def _bucket(cluster) -> s3fs.S3FileSystem:
+    return s3fs.S3FileSystem(
+        endpoint_url=cluster.s3_endpoint, key=cluster.access_key, secret=cluster.secret_key, skip_instance_cache=True
+    )
+
+
+def _pipeline_environment(cluster, folder: Path, **settings: str) -> dict[str, str]:
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("LIFECYCLE_", "AWS_", "DAGSTER_"))
+    }
+    return {
+        **environment,
+        **cluster.environment(),
+        "LIFECYCLE_LANDING_DIR": LANDING,
+        "LIFECYCLE_WAREHOUSE": str(folder / "warehouse" / "warehouse.duckdb"),
+        "LIFECYCLE_SERVING": str(folder / "serving" / "lifecycle.duckdb"),
+        "DAGSTER_HOME": str(folder / "dagster_home"),
+        **settings,
+    }
+
+
+class _JvmWatch(threading.Thread):
+    """Samples the process tree under `pid` while it runs: every program that ran under it."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.root, self.seen, self.done = pid, set(), threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            try:
+                for child in psutil.Process(self.root).children(recursive=True):
+                    with contextlib.suppress(psutil.Error):
+                        self.seen.add(child.name())
+            except psutil.NoSuchProcess:
+                return
+            time.sleep(0.2)
+
+
+def _make_run(environment: dict[str, str], log: Path) -> tuple[int, set[str]]:
+    with log.open("w") as output:
+        process = subprocess.Popen(["make", "run"], cwd=REPO, env=environment, stdout=output, stderr=subprocess.STDOUT)
+        watch = _JvmWatch(process.pid)
+        watch.start()
+        code = process.wait(timeout=1500)
+        watch.done.set()
+        watch.join()
+    return code, watch.seen
+
+
+def test_make_run_on_the_cluster_publishes_the_duckdb_marts(cluster, work, monkeypatch):
+    generated = work / "generated"
+    generate(generated, customers=CUSTOMERS, seed=7)
+    _bucket(cluster).put(f"{generated}/", LANDING.removeprefix("s3://") + "/", recursive=True)
+
+    # The DuckDB engine reads the same bucket (exports usually land in one).
+    on_duckdb = work / "duckdb"
+    code, _ = _make_run(_pipeline_environment(cluster, on_duckdb, LIFECYCLE_ENGINE="duckdb"), work / "duckdb.log")
+    assert code == 0, (work / "duckdb.log").read_text()[-4000:]
+
+    on_cluster = work / "cluster"
+    environment = _pipeline_environment(
+        cluster, on_cluster, LIFECYCLE_ENGINE="spark", LIFECYCLE_LAKE_DIR=LAKE, DAGSTER_STORAGE="postgres"
+    )
+    code, programs = _make_run(environment, work / "cluster.log")
+    assert code == 0, (work / "cluster.log").read_text()[-6000:]
+    assert "java" not in programs, f"a JVM ran under the pipeline: {sorted(programs)}"
+
+    duckdb_serving, cluster_serving = (folder / "serving" / "lifecycle.duckdb" for folder in (on_duckdb, on_cluster))
+    expected, actual = fingerprints(duckdb_serving), fingerprints(cluster_serving)
+    assert sorted(actual) == sorted(expected)
+    assert expected["customers"].rows == CUSTOMERS
+    differences = {
+        mart: (
+            f"columns {expected[mart].columns} vs {actual[mart].columns}"
+            if expected[mart].columns != actual[mart].columns
+            else differing_rows(
+                on_duckdb / "serving" / "lifecycle.duckdb", on_cluster / "serving" / "lifecycle.duckdb", mart
+            )
+        )
+        for mart in expected
+        if expected[mart] != actual[mart]
+    }
+    assert not differences, "marts differ between DuckDB (left) and the cluster (right): " + "; ".join(
+        f"{mart}: {rows}" for mart, rows in differences.items()
+    )
+
+    # The lake and Spark's tables are objects in the bucket, not files on the pipeline host.
+    bucket = _bucket(cluster)
+    assert bucket.find("lake/lifecycle/raw/shop/orders"), "the raw lake is not in the bucket"
+    assert bucket.find("lake/warehouse/marts.db/customers"), "Spark's customers table is not in the bucket"
+
+    # The run is in the team's Dagster instance, on PostgreSQL.
+    for key, value in environment.items():
+        if key.startswith("DAGSTER_PG_"):
+            monkeypatch.setenv(key, value)
+    instance = dg.DagsterInstance.from_config(str(on_cluster / "dagster_home"))
+    try:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        runs = instance.get_runs()
+        assert [run.status for run in runs] == [dg.DagsterRunStatus.SUCCESS]
+    finally:
+        instance.dispose()
