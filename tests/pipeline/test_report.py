@@ -22,13 +22,12 @@ from orchestration.lib.report.headline import format_figure, headline_figures
 from orchestration.lib.report.page import render_report
 from orchestration.lib.report.summary import business_summary
 from orchestration.lib.settings import PROJECT_ROOT
-from tests.helpers import publish_generated_data
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    """One run on generated data: its serving file, its report, the report's materialization and the run."""
-    serving, result = publish_generated_data(tmp_path_factory.mktemp("report"), customers=400, seed=5)
+def published(published_sample):
+    """The shared run's serving file, its report, the report's materialization and the run."""
+    serving, result = published_sample
     materialization = next(
         event.materialization
         for event in result.get_asset_materialization_events()
