@@ -204,6 +204,32 @@ CASES = [
             "looks semicolon-delimited",
         ),
     ),
+    Case(
+        "a semicolon export with decimal commas, as a spreadsheet saves it in many locales",
+        ORDERS,
+        csv(ORDERS_HEADER.replace(",", ";"), ["Z1;C1;2025-12-20T10:00:00;completed;USD;12,5"]),
+        blocked=(
+            "required_columns",
+            "missing required column(s): order_id, customer_id, ordered_at, status, currency, amount (the header "
+            "looks semicolon-delimited: 'order_id;customer_id;ordered_at;status;currency;amount', with decimal "
+            "commas such as '12,5'; save the file comma-separated with decimal points ('12.5'): the pipeline reads "
+            "no other delimiter or decimal mark)",
+        ),
+    ),
+    Case(
+        "a semicolon export with a decimal comma in some rows only",
+        ORDERS,
+        csv(
+            ORDERS_HEADER.replace(",", ";"),
+            ["Z1;C1;2025-12-20T10:00:00;completed;USD;1.234,5", "Z2;C2;2025-12-20T11:00:00;completed;USD;13"],
+        ),
+        blocked=(
+            "well_formed_csv",
+            "a row has the wrong number of fields or an unterminated quote (the header looks semicolon-delimited: "
+            "'order_id;customer_id;ordered_at;status;currency;amount', with decimal commas such as '1.234,5'; save "
+            "the file comma-separated with decimal points ('1234.5')",
+        ),
+    ),
     Case("header-only file (accepted, nothing to load)", ORDERS, csv(ORDERS_HEADER, []), loaded_rows=0),
 ]
 

@@ -20,7 +20,7 @@ from orchestration.lib.ingest import ledger
 from orchestration.lib.ingest.contract import ORDERS, Source
 from orchestration.lib.ingest.discover import LandingFile, LandingFileError
 from orchestration.lib.ingest.expectations import validate_batch
-from orchestration.lib.ingest.read import read_batch
+from orchestration.lib.ingest.read import delimiter_hint, read_batch
 from orchestration.lib.ingest.row_rules import bad_rows_sql, classify_sql, quote, taken_as_delivered
 
 BATCH, CHECKED = "landing_batch", "landing_checked"
@@ -39,16 +39,6 @@ class Thresholds:
     # no sign of mismatched ids).
     max_unknown_customer_share: float = 0.2
     unknown_customer_min_rows: int = 20
-
-
-def _delimiter_hint(file_columns: list[str]) -> str:
-    """Why every column can be missing at once: a header read as one column holds another delimiter
-    (a spreadsheet in many locales saves CSV with `;`)."""
-    if len(file_columns) == 1:
-        for delimiter, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
-            if delimiter in file_columns[0]:
-                return f" (the header looks {name}-delimited: {file_columns[0][:60]!r}; save the file comma-separated)"
-    return ""
 
 
 def _examples(connection: duckdb.DuckDBPyConnection, bad_table: str) -> list[str]:
@@ -119,7 +109,7 @@ def classify_file(
         raise LandingFileError(
             file.relative_path,
             "required_columns",
-            f"missing required column(s): {', '.join(missing)}{_delimiter_hint(file_columns)}",
+            f"missing required column(s): {', '.join(missing)}{delimiter_hint(file)}",
         )
     added = [column.name for column in source.columns if column.name not in file_columns]
     for name in added:

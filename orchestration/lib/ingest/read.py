@@ -13,6 +13,13 @@ from orchestration.lib.warehouse.relations import quote_identifier
 DUCKDB_MAX_LINE_BYTES = 2_097_152
 LINE_TOO_LONG = re.compile(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)")
 
+# Delimiters a spreadsheet saves CSV with in other locales; the contract reads commas only.
+OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+# A number written with a decimal comma, thousands maybe grouped with points: `12,5`, `1.234,56`.
+DECIMAL_COMMA = re.compile(r"[+-]?\d[\d.]*,\d+")
+HINT_LINES = 20  # the header and the first rows, enough to see decimal commas
+HINT_LINE_BYTES = 65_536
+
 
 def _reader_sql(file: LandingFile, max_line_bytes: int = DUCKDB_MAX_LINE_BYTES) -> str:
     location = str(file.path).replace("'", "''")
@@ -55,11 +62,11 @@ def read_batch(
         return _read(connection, file, table, DUCKDB_MAX_LINE_BYTES, keep)
     except duckdb.Error as error:
         if not LINE_TOO_LONG.search(str(error)) or max_line_bytes <= DUCKDB_MAX_LINE_BYTES:
-            raise LandingFileError(file.relative_path, *_read_failure(error, file.file_format)) from error
+            raise LandingFileError(file.relative_path, *_read_failure(error, file)) from error
     try:
         return _read(connection, file, table, max_line_bytes, keep)
     except duckdb.Error as error:
-        raise LandingFileError(file.relative_path, *_read_failure(error, file.file_format)) from error
+        raise LandingFileError(file.relative_path, *_read_failure(error, file)) from error
 
 
 def _read(
@@ -91,8 +98,37 @@ def _read(
     return normalised, typed
 
 
-def _read_failure(error: duckdb.Error, file_format: str) -> tuple[str, str]:
+def delimiter_hint(file: LandingFile) -> str:
+    """Why a CSV file's columns come out wrong: its header is separated by another delimiter (a
+    spreadsheet in many locales saves CSV with `;`). Such a file often has decimal commas too (`12,5`),
+    which a comma-separated reading takes for delimiters: the rows then have more fields than the header,
+    so DuckDB reads a row as the header, or the file as damaged, and the header's names are lost. Hence
+    the file's own first lines, not the columns DuckDB read."""
+    if file.file_format != "csv":
+        return ""
+    with file.path.open("rb") as handle:
+        lines = [handle.readline(HINT_LINE_BYTES).decode("utf-8", "replace") for _ in range(HINT_LINES)]
+    header = lines[0].lstrip("\ufeff").rstrip("\r\n")
+    delimiter = next((d for d in OTHER_DELIMITERS if d in header), None) if "," not in header else None
+    if delimiter is None:
+        return ""
+    seen = f"the header looks {OTHER_DELIMITERS[delimiter]}-delimited: {header[:60]!r}"
+    decimal_comma = next(
+        (value for line in lines[1:] for value in line.strip().split(delimiter) if DECIMAL_COMMA.fullmatch(value)),
+        None,
+    )
+    if decimal_comma is None:
+        return f" ({seen}; save the file comma-separated)"
+    decimal_point = decimal_comma.replace(".", "").replace(",", ".")
+    return (
+        f" ({seen}, with decimal commas such as {decimal_comma!r}; save the file comma-separated with decimal "
+        f"points ({decimal_point!r}): the pipeline reads no other delimiter or decimal mark)"
+    )
+
+
+def _read_failure(error: duckdb.Error, file: LandingFile) -> tuple[str, str]:
     """A rule name and a plain-words reason for a file DuckDB could not read."""
+    file_format = file.file_format
     text = str(error)
     line = re.search(r"CSV Error on Line: (\d+)", text)
     where = f" (line {line.group(1)})" if line else ""
@@ -109,7 +145,7 @@ def _read_failure(error: duckdb.Error, file_format: str) -> tuple[str, str]:
         "sniffing" in text or "Unterminated quote" in text or "Expected Number of Columns" in text
     ):
         return "well_formed_csv", (
-            f"is not well-formed CSV{where}: a row has the wrong number of fields or an unterminated quote "
-            "(a truncated or damaged file?)"
+            f"is not well-formed CSV{where}: a row has the wrong number of fields or an unterminated quote"
+            f"{delimiter_hint(file) or ' (a truncated or damaged file?)'}"
         )
     return "readable_file", f"cannot be read as {file_format}: {text.strip().splitlines()[0]}"
