@@ -1,5 +1,5 @@
-"""Each raw source's freshness: the time it last delivered rows, against its window, with Dagster's
-last-update checks, judged in the run that recorded the delivery. A source that stopped delivering is
+"""Each raw source's freshness: the time it last delivered rows, against its window, with last-update
+checks in Dagster's shape, judged in the run that recorded the delivery. A source that stopped delivering is
 late (a warning); the others are not."""
 
 import shutil
@@ -8,10 +8,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.defs.automation.freshness import freshness_checks
+from orchestration.definitions import defs
+from orchestration.defs.automation.freshness import freshness_checks, freshness_checks_sensor
 from orchestration.lib.ingest.contract import SOURCES
 from orchestration.lib.settings import freshness_days
-from tests.helpers import run_lifecycle_job
+from tests.helpers import run_lifecycle_job, write_csv
 from tools.sample_data import generate
 
 RAW = [f"{source.system}/{source.table}" for source in SOURCES]
@@ -50,6 +51,29 @@ def test_a_source_that_stopped_delivering_is_late_and_the_others_are_not(landing
     late = freshness(instance)
     assert not late["shop/orders"][0] and "overdue" in late["shop/orders"][1].lower()
     assert late["support/tickets"][0] and late["surveys/responses"][0] and late["finance/fx_rates"][0]
+
+
+def test_a_source_never_delivered_says_so_and_the_sensor_waits_for_a_delivery(landing):
+    """A source with no delivery is said to be never delivered, not to have been updated at the epoch."""
+    write_csv(
+        landing / "orders" / "a.csv",
+        "order_id,customer_id,ordered_at,status,currency,amount",
+        "A-1,C1,2024-03-01,completed,USD,1",
+    )
+    instance = dg.DagsterInstance.ephemeral()
+    with dg.build_sensor_context(instance=instance, definitions=defs) as context:
+        assert len(freshness_checks_sensor(context).asset_check_keys) == len(SOURCES)  # never evaluated: all of them
+    fresh = freshness(instance)
+    assert fresh["finance/fx_rates"] == (False, "fx_rates: never delivered (expected at least every 3 days)")
+    assert fresh["marketing/spend"] == (False, "marketing_spend: never delivered (expected at least every 8 days)")
+    passed, said = fresh["shop/orders"]
+    assert (
+        passed and said.startswith("orders: last delivered ") and said.endswith(" ago (expected at least every 2 days)")
+    )
+
+    # Then only once a passed check could be late, or a failed one's asset materialized again.
+    with dg.build_sensor_context(instance=instance, definitions=defs) as context:
+        assert isinstance(freshness_checks_sensor(context), dg.SkipReason)
 
 
 def test_freshness_windows_are_the_contracts_unless_overridden(monkeypatch):
