@@ -329,10 +329,11 @@ class SparkServer:
 
 def spark_server() -> SparkServer | None:
     """The Spark cluster's SQL servers (`LIFECYCLE_SPARK_THRIFT` host:port, `LIFECYCLE_SPARK_CONNECT`
-    sc://host:port, both or neither), or None: Spark in local mode inside each dbt process."""
+    sc://host:port, both or neither), or None: Spark in local mode inside each dbt process, or another engine
+    (the cluster's settings are ignored unless LIFECYCLE_ENGINE=spark)."""
     thrift = os.environ.get("LIFECYCLE_SPARK_THRIFT", "").strip()
     connect = os.environ.get("LIFECYCLE_SPARK_CONNECT", "").strip()
-    if not thrift and not connect:
+    if engine() != "spark" or (not thrift and not connect):
         return None
     if not thrift or not connect:
         raise ValueError(
@@ -344,8 +345,6 @@ def spark_server() -> SparkServer | None:
         raise ValueError(f"LIFECYCLE_SPARK_THRIFT must be host:port, got {thrift!r}")
     if not connect.startswith("sc://"):
         raise ValueError(f"LIFECYCLE_SPARK_CONNECT must be an sc://host:port URL, got {connect!r}")
-    if engine() != "spark":
-        raise ValueError("LIFECYCLE_SPARK_THRIFT and LIFECYCLE_SPARK_CONNECT need LIFECYCLE_ENGINE=spark")
     return SparkServer(host, int(port), connect)
 
 

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import psutil
 import pytest
 import s3fs
 
@@ -64,7 +63,24 @@ def _pipeline_environment(cluster, folder: Path, **settings: str) -> dict[str, s
     }
 
 
-class _JvmWatch(threading.Thread):
+def _descendants(root: int) -> set[str]:
+    """The programs (`comm`) of every process under `root`, from /proc."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            text = stat.read_text()
+            pid = int(stat.parent.name)
+            names[pid] = text[text.index("(") + 1 : text.rindex(")")]
+            parents[pid] = int(text[text.rindex(")") + 2 :].split()[1])
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier}
+        found |= {names[pid] for pid in frontier}
+    return found
+
+
+class _ProgramWatch(threading.Thread):
     """Samples the process tree under `pid` while it runs: every program that ran under it."""
 
     def __init__(self, pid: int):
@@ -73,19 +89,14 @@ class _JvmWatch(threading.Thread):
 
     def run(self):
         while not self.done.is_set():
-            try:
-                for child in psutil.Process(self.root).children(recursive=True):
-                    with contextlib.suppress(psutil.Error):
-                        self.seen.add(child.name())
-            except psutil.NoSuchProcess:
-                return
+            self.seen |= _descendants(self.root)
             time.sleep(0.2)
 
 
 def _make_run(environment: dict[str, str], log: Path) -> tuple[int, set[str]]:
     with log.open("w") as output:
         process = subprocess.Popen(["make", "run"], cwd=REPO, env=environment, stdout=output, stderr=subprocess.STDOUT)
-        watch = _JvmWatch(process.pid)
+        watch = _ProgramWatch(process.pid)
         watch.start()
         code = process.wait(timeout=1500)
         watch.done.set()

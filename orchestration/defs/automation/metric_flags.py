@@ -41,7 +41,7 @@ def metric_flag_checks(context: dg.AssetCheckExecutionContext, duckdb: Warehouse
     with duckdb.get_connection() as connection:
         cursor = connection.execute(
             f"SELECT flag, subject, flag_month, value, baseline, threshold, is_raised, rule "
-            f"FROM {relations.relation('marts', 'metric_flags')} ORDER BY flag, subject"
+            f"FROM {relations.readable(connection, 'marts', 'metric_flags')} ORDER BY flag, subject"
         )
         columns = [column[0] for column in cursor.description]
         rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

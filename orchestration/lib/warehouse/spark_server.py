@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from functools import cache
 
 import duckdb
+import pyarrow as pa
 
 from orchestration.lib import settings
 
@@ -92,13 +93,22 @@ def load_into(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> 
         batches = max(1, math.ceil(rows / BATCH_ROWS))
         for batch in range(batches):
             part = frame if batches == 1 else frame.where(_batch_filter(frame, batches, batch))
-            connection.register("spark_batch", part.toArrow())
+            connection.register("spark_batch", _naive_utc(part.toArrow()))
             if batch == 0:
                 connection.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT * FROM spark_batch")
             else:
                 connection.execute(f"INSERT INTO {target} SELECT * FROM spark_batch")
             connection.unregister("spark_batch")
     return target
+
+
+def _naive_utc(table: pa.Table) -> pa.Table:
+    """Spark's timestamps arrive as instants in UTC; the marts' are plain timestamps in UTC, as DuckDB builds them."""
+    fields = [
+        field.with_type(pa.timestamp(field.type.unit)) if pa.types.is_timestamp(field.type) and field.type.tz else field
+        for field in table.schema
+    ]
+    return table.cast(pa.schema(fields))
 
 
 def _batch_filter(frame, batches: int, batch: int):
