@@ -10,7 +10,7 @@ from orchestration.lib import settings
 from orchestration.lib.ingest import lake, ledger
 from orchestration.lib.ingest.contract import LOAD_METADATA_COLUMNS, ORDERS, SOURCES, Source
 from orchestration.lib.ingest.discover import Stray, strays
-from orchestration.lib.ingest.gates import Thresholds
+from orchestration.lib.ingest.gates import configured_thresholds
 from orchestration.lib.ingest.load import IngestReport, ingest_sources, rules_summary
 from orchestration.lib.ingest.quarantine import quarantine_relation
 
@@ -123,13 +123,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
     The raw lake (Parquet, read by Spark) follows the raw tables, so it holds only rows that passed the gates;
     it is kept only when something reads it (`settings.raw_lake_enabled`)."""
     landing_root = settings.landing_root()
-    thresholds = Thresholds(
-        max_bad_row_share=settings.max_bad_row_share(),
-        min_volume_ratio=settings.min_volume_ratio(),
-        gx_sample_rows=settings.gx_sample_rows(),
-        max_line_bytes=settings.csv_max_line_bytes(),
-        max_unknown_customer_share=settings.max_unknown_customer_share(),
-    )
+    thresholds = configured_thresholds()
     context.log.info(f"Landing root: {landing_root}; warehouse: {duckdb.working_path}")
     problems = []
     keep_lake = settings.raw_lake_enabled()

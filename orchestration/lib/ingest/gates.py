@@ -16,6 +16,7 @@ from functools import partial
 
 import duckdb
 
+from orchestration.lib import settings
 from orchestration.lib.ingest import ledger
 from orchestration.lib.ingest.contract import ORDERS, Source
 from orchestration.lib.ingest.discover import LandingFile, LandingFileError
@@ -39,6 +40,17 @@ class Thresholds:
     # no sign of mismatched ids).
     max_unknown_customer_share: float = 0.2
     unknown_customer_min_rows: int = 20
+
+
+def configured_thresholds() -> Thresholds:
+    """The thresholds the settings give (`LIFECYCLE_*`): what a run judges with, and `check` too."""
+    return Thresholds(
+        max_bad_row_share=settings.max_bad_row_share(),
+        min_volume_ratio=settings.min_volume_ratio(),
+        gx_sample_rows=settings.gx_sample_rows(),
+        max_line_bytes=settings.csv_max_line_bytes(),
+        max_unknown_customer_share=settings.max_unknown_customer_share(),
+    )
 
 
 def _examples(connection: duckdb.DuckDBPyConnection, bad_table: str) -> list[str]:
