@@ -1,5 +1,6 @@
 """What several test modules share: writing landing files, running the real job, the schema types."""
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,6 +55,21 @@ RAW_AND_STAGING = (
     "intermediate/int_fx_rates_resolved",
     "intermediate/int_orders_converted",
 )
+
+
+def warehouse_fingerprint(warehouse: Path) -> tuple:
+    """The warehouse file's bytes and modification time, the files beside it, and its ledger's row counts: what
+    a command that must write nothing leaves as it was."""
+    from orchestration.lib.ingest import ledger
+
+    stat = warehouse.stat()
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        counts = [
+            connection.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            for table in (ledger.LEDGER, ledger.BLOCKED, ledger.SKIPPED, ledger.HASHES)
+        ]
+    digest = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    return digest, stat.st_mtime_ns, sorted(path.name for path in warehouse.parent.iterdir()), counts
 
 
 def declared_sources() -> dict[tuple[str, str], list[tuple[str, str | None]]]:
