@@ -7,7 +7,7 @@ import sys
 import dagster as dg
 
 from orchestration import cli
-from orchestration.cli import commands
+from orchestration.cli import check, commands
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,6 +27,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--replace-published", action="store_true", help="with --as-of: publish over the current marts instead"
+    )
+    landing_check = subcommands.add_parser(
+        "check", help="judge a landing folder as the next run would, writing nothing; exit 1 if a file would be blocked"
+    )
+    landing_check.add_argument(
+        "landing",
+        nargs="?",
+        metavar="FOLDER|URI",
+        help="a local folder or s3://bucket/prefix (default: the configured landing root, LIFECYCLE_LANDING_DIR)",
     )
     quarantine = subcommands.add_parser(
         "quarantine", help="export a source's quarantined rows as CSV, to correct and replay"
@@ -85,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         return commands.docs(serve=not arguments.no_serve, port=arguments.port)
     if arguments.command == "report":
         return commands.show_report(open_it=not arguments.no_open)
+    if arguments.command == "check":
+        return check.check(arguments.landing)
     if arguments.command == "skip":
         return commands.skip_landing_file(arguments.path, arguments.reason)
     if arguments.command == "quarantine":
