@@ -19,7 +19,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 SPARK_INSTALLED := $(VENV)/.spark-installed
 POSTGRES_INSTALLED := $(VENV)/.postgres-installed
 
-.PHONY: run report docs test test-unit test-browser test-ops test-e2e test-spark test-cluster test-crash lint format dev sample bench bench-xl bench-engines bench-clv install manifest clean
+.PHONY: run check report docs test test-unit test-browser test-ops test-e2e test-spark test-cluster test-crash lint format dev sample bench bench-xl bench-engines bench-clv install manifest clean
 
 # LIFECYCLE_ENGINE=spark make run: the same pipeline with the dbt models built on Spark (installs pyspark).
 ENGINE_DEPS := $(if $(filter spark,$(shell echo '$(LIFECYCLE_ENGINE)' | tr A-Z a-z)),$(SPARK_INSTALLED)) \
@@ -29,6 +29,11 @@ run: $(INSTALLED) $(ENGINE_DEPS) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@if [ -z "$$LIFECYCLE_LANDING_DIR" ] && [ -z "$$(find data/landing -type f ! -name .gitkeep | head -n 1)" ]; then \
 		$(MAKE) --no-print-directory sample; fi
 	$(PY) -m orchestration.cli run $(if $(FULL_REFRESH),--full-refresh) $(if $(AS_OF),--as-of $(AS_OF)) $(if $(REPLACE_PUBLISHED),--replace-published)
+
+# Every landing file judged as the next run would judge it, nothing written: LANDING=folder or s3://bucket/prefix
+# (default: the configured landing root). Exits 1 when a file would be blocked.
+check: $(INSTALLED)
+	$(PY) -m orchestration.cli check $(if $(LANDING),"$(LANDING)")
 
 # The lifecycle report `make run` published beside the serving file: prints its path, opens it on a desktop.
 report: $(INSTALLED)
