@@ -178,3 +178,17 @@ def test_a_warehouse_made_before_the_ledger_gained_columns_is_read(tmp_path):
     write_csv(landing / SUPPORT_TICKETS.folder / "a.csv", TICKETS_HEADER, *tickets("T", ["C1"]))
     verdict = check_landing(Root(str(landing)), warehouse, Thresholds())
     assert [f.action for r in verdict.reports for f in r.files] == ["loaded"]
+
+
+def test_a_great_expectations_failure_blocks_every_new_file_of_the_source_as_in_a_run(tmp_path, monkeypatch):
+    from orchestration.lib.ingest.expectations import ExpectationFailure
+
+    landing = tmp_path / "landing"
+    for name in ("a", "b"):
+        write_csv(landing / "orders" / f"{name}.csv", ORDERS_HEADER, *orders(f"{name}-", ["C1", "C2"]))
+    monkeypatch.setattr(
+        "orchestration.lib.ingest.gates.validate_batch",
+        lambda *args, **kwargs: [ExpectationFailure("expect_column_values_to_be_between", "amount", 1, ["-1"])],
+    )
+    verdict = check_landing(Root(str(landing)), tmp_path / "warehouse.duckdb", Thresholds())
+    assert [rule_of(outcome.problem) for outcome in verdict.blocked] == ["gx:expect_column_values_to_be_between"] * 2
