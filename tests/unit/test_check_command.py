@@ -123,6 +123,15 @@ def test_an_unreachable_bucket_is_one_line_and_exit_2(tmp_path, monkeypatch, cap
     assert errors.count("\n") == 1
 
 
+def test_a_file_that_is_no_warehouse_is_one_line_and_exit_2(sample, tmp_path, monkeypatch, capsys):
+    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse.write_text("not a database")
+    status, lines, errors = check(sample, warehouse, monkeypatch, capsys)
+    assert (status, lines) == (2, [])
+    assert errors.startswith(f"Not checked: The warehouse {warehouse} cannot be read: ")
+    assert errors.count("\n") == 1
+
+
 def test_a_warehouse_held_by_a_run_is_one_line_and_exit_2(sample, tmp_path, monkeypatch, capsys):
     warehouse = tmp_path / "warehouse.duckdb"
     connect(warehouse).close()
