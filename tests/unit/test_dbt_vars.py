@@ -22,7 +22,7 @@ def test_every_var_the_profile_and_macros_read_is_resolved_by_the_pipeline_or_se
     read = _vars_read((DBT_PROJECT / "profiles.yml").read_text())
     read |= {name for path in (DBT_PROJECT / "macros").rglob("*.sql") for name in _vars_read(path.read_text())}
     assert read - project_vars - set(settings.dbt_vars()) == set()
-    assert {"engine", "warehouse", "duckdb_memory_limit", "spark_dir"} <= _vars_read(
+    assert {"target", "warehouse", "duckdb_memory_limit", "spark_dir", "spark_thrift_host"} <= _vars_read(
         (DBT_PROJECT / "profiles.yml").read_text()
     )
 
