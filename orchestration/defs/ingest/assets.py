@@ -13,6 +13,7 @@ from orchestration.lib.ingest.discover import Stray, strays
 from orchestration.lib.ingest.gates import configured_thresholds
 from orchestration.lib.ingest.load import IngestReport, ingest_sources, rules_summary
 from orchestration.lib.ingest.quarantine import quarantine_relation
+from orchestration.lib.storage import StorageError
 
 CHECK_NAME = "landing_batches_valid"
 # On the orders asset, as orders is the one source every landing folder has.
@@ -132,20 +133,23 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
     lake_root = settings.lake_root()
     # Objects are copied beside the warehouse (whose folder the connection makes) to be read once, and gone
     # when the step ends.
-    with (
-        duckdb.get_connection(working=True) as connection,
-        tempfile.TemporaryDirectory(prefix=".landing-", dir=duckdb.working_path.parent) as spool,
-    ):
-        outcomes = ingest_sources(
-            connection,
-            selected,
-            landing_root,
-            thresholds,
-            then=(lambda cursor, source: lake.sync_source(cursor, source, lake_root)) if keep_lake else None,
-            spool=Path(spool) if landing_root.remote else None,
-        )
-        last_deliveries = ledger.latest_loads(connection)
-    found = strays(landing_root, SOURCES)
+    try:
+        with (
+            duckdb.get_connection(working=True) as connection,
+            tempfile.TemporaryDirectory(prefix=".landing-", dir=duckdb.working_path.parent) as spool,
+        ):
+            outcomes = ingest_sources(
+                connection,
+                selected,
+                landing_root,
+                thresholds,
+                then=(lambda cursor, source: lake.sync_source(cursor, source, lake_root)) if keep_lake else None,
+                spool=Path(spool) if landing_root.remote else None,
+            )
+            last_deliveries = ledger.latest_loads(connection)
+        found = strays(landing_root, SOURCES)
+    except StorageError as error:  # what was asked of which endpoint says it all: no traceback
+        raise dg.Failure(description=str(error), allow_retries=False) from None
     for stray in found:
         context.log.warning(f"Ignored in the landing folder: {stray.path}: {stray.reason}")
     for report, lake_sync in outcomes:
