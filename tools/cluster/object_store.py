@@ -15,13 +15,30 @@ READY_TIMEOUT_SECONDS = 60
 REGION = "us-east-1"
 
 
-@dataclass(frozen=True)
+@dataclass
 class ObjectStore:
     root: Path
     endpoint: str  # http://127.0.0.1:PORT
     access_key: str
     secret_key: str = field(repr=False)
-    record: processes.Record = field(repr=False)
+    ports: s3.Ports
+    buckets: tuple[str, ...]
+    piece: processes.Piece = field(repr=False)
+    record: processes.Record | None = field(repr=False)
+
+    def stop(self) -> None:
+        """Stop the server (a fault: what it holds stays on disk), checked gone."""
+        if self.record is None:
+            return
+        left = processes.stop(self.record)
+        s3.remove_sockets(self.piece)
+        if left:
+            raise ClusterError(f"the S3 server left processes running: {left}")
+
+    def start(self) -> None:
+        """Start it again on the same ports and data, and wait until it serves."""
+        self.record = processes.launch(self.root, self.piece)
+        _wait_serving(self)
 
     def environment(self) -> dict[str, str]:
         """The AWS variables a client of this store is given."""
@@ -40,20 +57,22 @@ def running_object_store(root: Path, buckets: Sequence[str] = ("landing", "lake"
     ports = s3.Ports.choose()
     access_key, secret_key = secrets.token_hex(10).upper(), secrets.token_urlsafe(30)
     piece = s3.piece(root, ports, buckets=buckets, access_key=access_key, secret_key=secret_key)
-    record = processes.launch(root, piece)
+    store = ObjectStore(
+        root, f"http://127.0.0.1:{ports.s3}", access_key, secret_key, ports, tuple(buckets), piece, record=None
+    )
     try:
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while not _serves(ports, buckets):
-            if not processes.alive(record.pid, record.started) or time.monotonic() > deadline:
-                log = processes.log_path(root, s3.NAME)
-                raise ClusterError(f"the S3 server did not start: see {log}")
-            time.sleep(0.2)
-        yield ObjectStore(root, f"http://127.0.0.1:{ports.s3}", access_key, secret_key, record)
+        store.start()
+        yield store
     finally:
-        left = processes.stop(record)
-        s3.remove_sockets(piece)
-        if left:
-            raise ClusterError(f"the S3 server left processes running: {left}")
+        store.stop()
+
+
+def _wait_serving(store: ObjectStore) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while not _serves(store.ports, store.buckets):
+        if not processes.alive(store.record.pid, store.record.started) or time.monotonic() > deadline:
+            raise ClusterError(f"the S3 server did not start: see {processes.log_path(store.root, s3.NAME)}")
+        time.sleep(0.2)
 
 
 def _serves(ports: s3.Ports, buckets: Sequence[str]) -> bool:
