@@ -18,7 +18,7 @@ import dagster as dg
 import pytest
 import s3fs
 
-from tools.cluster import running_cluster
+from tools.cluster import kill_piece, restart_piece, running_cluster
 from tools.fingerprint import differing_rows, fingerprints
 from tools.sample_data import generate
 
@@ -93,15 +93,36 @@ class _ProgramWatch(threading.Thread):
             time.sleep(0.2)
 
 
-def _make_run(environment: dict[str, str], log: Path) -> tuple[int, set[str]]:
+class _KillWorkerDuringDbt(threading.Thread):
+    """Kills one Spark worker (SIGKILL, as a crash would) once the run's first dbt step has built for a while."""
+
+    def __init__(self, cluster, log: Path):
+        super().__init__(daemon=True)
+        self.cluster, self.log, self.done = cluster, log, threading.Event()
+        self.killed_during: str | None = None
+
+    def run(self):
+        while not self.done.is_set():
+            text = self.log.read_text(errors="replace") if self.log.exists() else ""
+            if "OK created sql table model intermediate." in text:  # dbt is well into the models
+                kill_piece(self.cluster, "worker-1")
+                self.killed_during = text.splitlines()[-1]
+                return
+            time.sleep(0.5)
+
+
+def _make_run(environment: dict[str, str], log: Path, cluster=None) -> tuple[int, set[str], str | None]:
+    """`make run`; the programs that ran under it; with a `cluster`, the log line at which a worker was killed."""
     with log.open("w") as output:
         process = subprocess.Popen(["make", "run"], cwd=REPO, env=environment, stdout=output, stderr=subprocess.STDOUT)
-        watch = _ProgramWatch(process.pid)
-        watch.start()
+        watches = [_ProgramWatch(process.pid), *([_KillWorkerDuringDbt(cluster, log)] if cluster else [])]
+        for watch in watches:
+            watch.start()
         code = process.wait(timeout=1500)
-        watch.done.set()
-        watch.join()
-    return code, watch.seen
+        for watch in watches:
+            watch.done.set()
+            watch.join()
+    return code, watches[0].seen, watches[1].killed_during if cluster else None
 
 
 def test_make_run_on_the_cluster_publishes_the_duckdb_marts(cluster, work, monkeypatch):
@@ -111,16 +132,21 @@ def test_make_run_on_the_cluster_publishes_the_duckdb_marts(cluster, work, monke
 
     # The DuckDB engine reads the same bucket (exports usually land in one).
     on_duckdb = work / "duckdb"
-    code, _ = _make_run(_pipeline_environment(cluster, on_duckdb, LIFECYCLE_ENGINE="duckdb"), work / "duckdb.log")
+    code, _, _ = _make_run(_pipeline_environment(cluster, on_duckdb, LIFECYCLE_ENGINE="duckdb"), work / "duckdb.log")
     assert code == 0, (work / "duckdb.log").read_text()[-4000:]
 
     on_cluster = work / "cluster"
     environment = _pipeline_environment(
         cluster, on_cluster, LIFECYCLE_ENGINE="spark", LIFECYCLE_LAKE_DIR=LAKE, DAGSTER_STORAGE="postgres"
     )
-    code, programs = _make_run(environment, work / "cluster.log")
+    # A worker dies while dbt builds: the build finishes on the other one.
+    try:
+        code, programs, killed_during = _make_run(environment, work / "cluster.log", cluster)
+    finally:
+        restart_piece(cluster, "worker-1")
     assert code == 0, (work / "cluster.log").read_text()[-6000:]
     assert "java" not in programs, f"a JVM ran under the pipeline: {sorted(programs)}"
+    assert killed_during, "no worker was killed during the dbt build"
 
     duckdb_serving, cluster_serving = (folder / "serving" / "lifecycle.duckdb" for folder in (on_duckdb, on_cluster))
     expected, actual = fingerprints(duckdb_serving), fingerprints(cluster_serving)
