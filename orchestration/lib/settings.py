@@ -348,6 +348,12 @@ def spark_server() -> SparkServer | None:
     return SparkServer(host, int(port), connect)
 
 
+def lake_is_history() -> bool:
+    """Whether the raw lake is the only copy of the raw history: on a Spark cluster, which reads the lake, the
+    pipeline host's warehouse keeps the ledger, the quarantine and per-delivery statistics, not the rows."""
+    return spark_server() is not None
+
+
 def spark_lake_location() -> str:
     """The lake as the Spark servers see it, for the tables over it. A local lake: its path. A lake in object
     storage (`s3://bucket/prefix`): `s3a://bucket/prefix` through Spark's S3 connector, or, where the cluster

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 import s3fs
 
@@ -171,6 +172,13 @@ def test_make_run_on_the_cluster_publishes_the_duckdb_marts(cluster, work, monke
     bucket = _bucket(cluster)
     assert bucket.find("lake/lifecycle/raw/shop/orders"), "the raw lake is not in the bucket"
     assert bucket.find("lake/warehouse/marts.db/customers"), "Spark's customers table is not in the bucket"
+
+    # The lake is the history: the pipeline host's warehouse keeps the ledger, not the raw rows.
+    with duckdb.connect(str(on_cluster / "warehouse" / "warehouse.duckdb"), read_only=True) as warehouse:
+        for table in ("shop.orders", "support.tickets", "surveys.responses", "marketing.spend", "finance.fx_rates"):
+            assert warehouse.execute(f"SELECT count(*) FROM {table}").fetchall() == [(0,)], table
+        [(deliveries,)] = warehouse.execute("SELECT count(*) FROM ingest.file_ledger").fetchall()
+    assert deliveries == len(list(generated.rglob("*.csv")))
 
     # The run is in the team's Dagster instance, on PostgreSQL.
     for key, value in environment.items():

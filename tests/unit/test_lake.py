@@ -8,7 +8,7 @@ import pytest
 
 from orchestration.lib import settings
 from orchestration.lib.ingest.contract import ORDERS
-from orchestration.lib.ingest.lake import sync_source, table_dir
+from orchestration.lib.ingest.lake import LakeSync, sync_source, table_dir
 from orchestration.lib.ingest.load import ingest_source
 from tests.helpers import ORDERS_HEADER, write_csv
 
@@ -91,3 +91,39 @@ def test_the_lake_setting_is_checked(monkeypatch):
     monkeypatch.setenv("LIFECYCLE_ENGINE", "spark")
     with pytest.raises(ValueError, match="LIFECYCLE_RAW_LAKE=off cannot be used with LIFECYCLE_ENGINE=spark"):
         settings.raw_lake_enabled()
+
+
+def test_where_the_lake_is_the_history_the_raw_table_is_handed_over_and_the_ledger_keeps_the_rest(
+    landing, warehouse, tmp_path
+):
+    from orchestration.lib.ingest.contract import SUPPORT_TICKETS
+
+    lake = tmp_path / "lake"
+    write_csv(landing / "orders" / "a.csv", HEADER, "O1,C1,2024-03-01 10:00:00,completed,USD,10,,,")
+    write_csv(landing / "orders" / "b.csv", HEADER, "O2,C2,2024-03-02 09:30:00,completed,USD,7,,,")
+    ingest_source(warehouse, ORDERS, landing)
+    assert sync_source(warehouse, ORDERS, lake, lake_is_history=True) == LakeSync(2, 0)
+    assert warehouse.execute("SELECT count(*) FROM shop.orders").fetchall() == [(0,)]
+    assert sorted(warehouse.execute("SELECT * FROM ingest.order_customers").fetchall()) == [
+        ("C1", "orders/a.csv"),
+        ("C2", "orders/b.csv"),
+    ]
+    # The next run: nothing new is nothing written and nothing removed; a re-delivered file replaces its
+    # delivery in the lake and takes its customer ids with it.
+    assert sync_source(warehouse, ORDERS, lake, lake_is_history=True) == LakeSync(0, 0)
+    write_csv(landing / "orders" / "a.csv", HEADER, "O1,C3,2024-03-01 10:00:00,completed,USD,10,,,")
+    ingest_source(warehouse, ORDERS, landing)
+    assert sync_source(warehouse, ORDERS, lake, lake_is_history=True) == LakeSync(1, 1)
+    assert len(lake_files(lake)) == 2
+    assert sorted(warehouse.execute("SELECT customer_id FROM ingest.order_customers").fetchall()) == [("C2",), ("C3",)]
+    with duckdb.connect() as reader:
+        assert reader.execute(
+            f"SELECT order_id, customer_id FROM read_parquet('{table_dir(lake, ORDERS)}/*/*.parquet') ORDER BY 1"
+        ).fetchall() == [("O1", "C3"), ("O2", "C2")]
+
+    # The unknown-customer rule still knows the customers whose orders only the lake holds.
+    header = "ticket_id,customer_id,created_at,first_response_at,resolved_at,status,channel,csat_score"
+    write_csv(
+        landing / "support_tickets" / "t.csv", header, *[f"T{i},C2,2024-03-03 10:00:00,,,new,chat," for i in range(20)]
+    )
+    assert ingest_source(warehouse, SUPPORT_TICKETS, landing).blocked == []

@@ -131,6 +131,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
     selected = [source for source in SOURCES if dg.AssetKey(source.asset_key) in context.selected_asset_keys]
     # The working warehouse even in a build as of a past date: that build copies its sources from it.
     lake_root = settings.lake_root()
+    history = settings.lake_is_history()
     # Objects are copied beside the warehouse (whose folder the connection makes) to be read once, and gone
     # when the step ends.
     try:
@@ -143,7 +144,11 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
                 selected,
                 landing_root,
                 thresholds,
-                then=(lambda cursor, source: lake.sync_source(cursor, source, lake_root)) if keep_lake else None,
+                then=(
+                    (lambda cursor, source: lake.sync_source(cursor, source, lake_root, lake_is_history=history))
+                    if keep_lake
+                    else None
+                ),
                 spool=Path(spool) if landing_root.remote else None,
             )
             last_deliveries = ledger.latest_loads(connection)

@@ -175,12 +175,18 @@ def gx_failures(connection: duckdb.DuckDBPyConnection, source: Source, pending: 
     return validate_batch(frame, source, datetime.now(UTC).replace(tzinfo=None), delivery_column="_delivery")
 
 
+# The orders' customers: in the raw table, and those whose rows the lake has taken over (`lake.sync_source`).
+_KNOWN_CUSTOMERS = (
+    f"(SELECT customer_id FROM {ORDERS.relation} UNION ALL SELECT customer_id FROM {ledger.ORDER_CUSTOMERS})"
+)
+
+
 def _has_orders(connection: duckdb.DuckDBPyConnection) -> bool:
     [(tables,)] = connection.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
         [ORDERS.system, ORDERS.table],
     ).fetchall()
-    return bool(tables) and connection.execute(f"SELECT EXISTS (SELECT 1 FROM {ORDERS.relation})").fetchall()[0][0]
+    return bool(tables) and connection.execute(f"SELECT EXISTS (SELECT 1 FROM {_KNOWN_CUSTOMERS})").fetchall()[0][0]
 
 
 def unknown_customers(
@@ -203,7 +209,7 @@ def unknown_customers(
         WITH files AS ({files}),
         known AS (
             SELECT customer_id FROM (SELECT DISTINCT customer_id FROM files) AS delivered
-            WHERE customer_id IN (SELECT customer_id FROM {ORDERS.relation})
+            WHERE customer_id IN (SELECT customer_id FROM {_KNOWN_CUSTOMERS})
         )
         SELECT delivery, count(*), count(*) FILTER (WHERE known.customer_id IS NULL),
                list(DISTINCT files.customer_id ORDER BY files.customer_id) FILTER (WHERE known.customer_id IS NULL)

@@ -16,10 +16,12 @@ from pathlib import Path, PurePosixPath
 
 import duckdb
 
-from orchestration.lib.ingest.contract import LOAD_METADATA_COLUMNS, TIMESTAMP, Source
+from orchestration.lib.ingest import ledger
+from orchestration.lib.ingest.contract import LOAD_METADATA_COLUMNS, ORDERS, TIMESTAMP, Source
 from orchestration.lib.ingest.ledger import LEDGER
 from orchestration.lib.ingest.row_rules import quote
 from orchestration.lib.storage import Root
+from orchestration.lib.warehouse.connection import transaction
 
 PARTITION = "load_date"
 
@@ -47,8 +49,14 @@ def _select_list(source: Source) -> str:
     )
 
 
-def sync_source(connection: duckdb.DuckDBPyConnection, source: Source, lake: Root | Path) -> LakeSync:
-    """Write the deliveries the lake lacks, remove the ones the raw table no longer holds."""
+def sync_source(
+    connection: duckdb.DuckDBPyConnection, source: Source, lake: Root | Path, *, lake_is_history: bool = False
+) -> LakeSync:
+    """Write the deliveries the lake lacks, remove the ones the raw table no longer holds.
+
+    Where the lake is the history (`lake_is_history`: a Spark cluster reads it), the raw table is emptied once
+    the lake holds its rows, and the ledger says which deliveries are current; the orders' customer ids stay
+    in the ledger's schema for the unknown-customer rule."""
     lake = lake if isinstance(lake, Root) else Root(str(lake))
     listed = lake.list(table_folder(source))
     for leftover in listed:
@@ -66,6 +74,9 @@ def sync_source(connection: duckdb.DuckDBPyConnection, source: Source, lake: Roo
         GROUP BY raw._load_id ORDER BY raw._load_id
         """
     ).fetchall()
+    if lake_is_history:  # the raw table holds only this run's deliveries: the ledger knows the others
+        in_raw = {load_id for load_id, *_ in deliveries}
+        deliveries += [row for row in ledger.current_deliveries(connection, source.folder) if row[0] not in in_raw]
     wanted = {f"{load_id}-{sha256[:12]}": (load_id, load_date) for load_id, load_date, sha256 in deliveries}
     written = 0
     for name, (load_id, load_date) in wanted.items():
@@ -84,4 +95,16 @@ def sync_source(connection: duckdb.DuckDBPyConnection, source: Source, lake: Roo
         if name not in wanted:
             lake.delete(relative)
             removed += 1
+    if lake_is_history:
+        _hand_over_to_lake(connection, source)
     return LakeSync(written, removed)
+
+
+def _hand_over_to_lake(connection: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Empty the raw table, whose rows the lake now holds, keeping the orders' customer ids by file."""
+    with transaction(connection):
+        if source == ORDERS:
+            connection.execute(
+                f"INSERT INTO {ledger.ORDER_CUSTOMERS} SELECT DISTINCT customer_id, _source_file FROM {source.relation}"
+            )
+        connection.execute(f"DELETE FROM {source.relation}")

@@ -71,7 +71,7 @@ def copy_what_ingest_reads(connection: duckdb.DuckDBPyConnection, warehouse: Pat
         connection.execute("CREATE SCHEMA IF NOT EXISTS ingest")
         connection.execute(f"CREATE SEQUENCE ingest.load_id_sequence START {int(next_load_id)}")
         ledger.ensure_ledger(connection)
-        for table in (ledger.LEDGER, ledger.BLOCKED, ledger.SKIPPED, ledger.HASHES):
+        for table in (ledger.LEDGER, ledger.BLOCKED, ledger.SKIPPED, ledger.HASHES, ledger.ORDER_CUSTOMERS):
             if table in found:  # by name: a warehouse made before a column was added lacks it
                 connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {WORKING}.{table}")
         ensure_tables(connection, ORDERS)

@@ -22,6 +22,9 @@ LEDGER = "ingest.file_ledger"
 BLOCKED = "ingest.blocked_files"
 SKIPPED = "ingest.skipped_files"
 HASHES = "ingest.file_hashes"
+# Where the lake is the history (a Spark cluster), the raw tables are emptied once the lake holds their rows;
+# the orders' customer ids stay here, by file, for the unknown-customer rule.
+ORDER_CUSTOMERS = "ingest.order_customers"
 
 
 def ensure_ledger(connection: duckdb.DuckDBPyConnection) -> None:
@@ -81,6 +84,7 @@ def ensure_ledger(connection: duckdb.DuckDBPyConnection) -> None:
     )
     # Added with landing roots in object storage: an object's ETag vouches for its hash.
     connection.execute(f"ALTER TABLE {HASHES} ADD COLUMN IF NOT EXISTS etag VARCHAR")
+    connection.execute(f"CREATE TABLE IF NOT EXISTS {ORDER_CUSTOMERS} (customer_id VARCHAR, _source_file VARCHAR)")
 
 
 def next_load_id(connection: duckdb.DuckDBPyConnection) -> int:
@@ -127,6 +131,20 @@ def record_delivery(
         f"INSERT INTO {LEDGER} VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
         [load_id, source, path, size_bytes, sha256, rows, rows_quarantined, event_days],
     )
+
+
+def current_deliveries(connection: duckdb.DuckDBPyConnection, source: str) -> list[tuple[int, object, str]]:
+    """(load id, load date, sha256) of each path's current delivery that brought rows: what the raw table holds,
+    or held before the lake took it over."""
+    return connection.execute(
+        f"""
+        SELECT load_id, CAST(loaded_at AS DATE), sha256 FROM {LEDGER}
+        WHERE source = ? AND rows > 0
+          AND load_id IN (SELECT max(load_id) FROM {LEDGER} WHERE source = ? GROUP BY path)
+        ORDER BY load_id
+        """,
+        [source, source],
+    ).fetchall()
 
 
 def latest_loads(connection) -> dict[str, float]:

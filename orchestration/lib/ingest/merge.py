@@ -4,7 +4,7 @@ its bad rows go to quarantine, and the ledger records the delivery, all in the c
 import duckdb
 
 from orchestration.lib.ingest import ledger
-from orchestration.lib.ingest.contract import LOAD_METADATA_COLUMNS, Source
+from orchestration.lib.ingest.contract import LOAD_METADATA_COLUMNS, ORDERS, Source
 from orchestration.lib.ingest.gates import Classified
 from orchestration.lib.ingest.quarantine import quarantine_relation
 from orchestration.lib.ingest.row_rules import quote
@@ -38,6 +38,8 @@ def _merge(connection: duckdb.DuckDBPyConnection, source: Source, item: Classifi
     if item.replaces:
         connection.execute(f"DELETE FROM {source.relation} WHERE _source_file = ?", [path])
         connection.execute(f"DELETE FROM {quarantine_relation(source)} WHERE _source_file = ?", [path])
+        if source == ORDERS:
+            connection.execute(f"DELETE FROM {ledger.ORDER_CUSTOMERS} WHERE _source_file = ?", [path])
     connection.execute(
         f"INSERT INTO {source.relation} ({', '.join(map(quote, target_columns))}) "
         f"SELECT {', '.join(map(quote, contract_names))}, ?, _source_row, ?, now()::TIMESTAMP "
