@@ -4,9 +4,13 @@ import sys
 from pathlib import Path
 
 import pytest
+import s3fs
 
 from orchestration.defs.transform.project import manifest_is_current
+from orchestration.lib import storage
 from orchestration.lib.settings import DBT_PROJECT_DIR
+from tools.cluster.object_store import running_object_store
+from tools.sample_data import generate
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -61,3 +65,35 @@ def raw_warehouse(tmp_path):
     connection = connect(tmp_path / "warehouse.duckdb")
     yield connection
     connection.close()
+
+
+# Object storage: a real S3 server (SeaweedFS) on 127.0.0.1 with the generated landing files in bucket `landing`
+# (`bucket`, per module), and a test's settings pointing landing and lake at it (`on_bucket`).
+LANDING_BUCKET = "s3://landing/lifecycle"
+LAKE_BUCKET = "s3://lake/lifecycle"
+
+
+@pytest.fixture(scope="module")
+def bucket(tmp_path_factory):
+    with running_object_store(tmp_path_factory.mktemp("s3")) as store:
+        generated = tmp_path_factory.mktemp("generated")
+        generate(generated, customers=150, seed=5)
+        client = s3fs.S3FileSystem(
+            endpoint_url=store.endpoint, key=store.access_key, secret=store.secret_key, skip_instance_cache=True
+        )
+        client.put(f"{generated}/", "landing/lifecycle/", recursive=True)
+        yield store, client, generated
+
+
+@pytest.fixture
+def on_bucket(bucket, tmp_path, monkeypatch):
+    store, client, generated = bucket
+    for name, value in store.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("LIFECYCLE_LANDING_DIR", LANDING_BUCKET)
+    monkeypatch.setenv("LIFECYCLE_LAKE_DIR", f"{LAKE_BUCKET}/{tmp_path.name}")
+    monkeypatch.setenv("LIFECYCLE_RAW_LAKE", "on")
+    monkeypatch.setenv("LIFECYCLE_WAREHOUSE", str(tmp_path / "warehouse" / "warehouse.duckdb"))
+    storage._filesystem.cache_clear()  # a client made with other credentials must not be reused
+    yield store, client, generated
+    storage._filesystem.cache_clear()

@@ -348,6 +348,12 @@ def spark_server() -> SparkServer | None:
     return SparkServer(host, int(port), connect)
 
 
+def spark_fetch_rows() -> int:
+    """Rows per Arrow batch the publish step fetches from a Spark cluster (`LIFECYCLE_SPARK_FETCH_ROWS`, default
+    500,000): a mart as large as the customer base is never held whole on the pipeline host."""
+    return max(1, int(_float_setting("LIFECYCLE_SPARK_FETCH_ROWS", 500_000)))
+
+
 def lake_is_history() -> bool:
     """Whether the raw lake is the only copy of the raw history: on a Spark cluster, which reads the lake, the
     pipeline host's warehouse keeps the ledger, the quarantine and per-delivery statistics, not the rows."""

@@ -138,7 +138,12 @@ def test_make_run_on_the_cluster_publishes_the_duckdb_marts(cluster, work, monke
 
     on_cluster = work / "cluster"
     environment = _pipeline_environment(
-        cluster, on_cluster, LIFECYCLE_ENGINE="spark", LIFECYCLE_LAKE_DIR=LAKE, DAGSTER_STORAGE="postgres"
+        cluster,
+        on_cluster,
+        LIFECYCLE_ENGINE="spark",
+        LIFECYCLE_LAKE_DIR=LAKE,
+        DAGSTER_STORAGE="postgres",
+        LIFECYCLE_SPARK_FETCH_ROWS="300",  # the customers mart in four batches
     )
     # A worker dies while dbt builds: the build finishes on the other one.
     try:

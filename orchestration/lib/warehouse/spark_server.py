@@ -18,8 +18,6 @@ import pyarrow as pa
 from orchestration.lib import settings
 
 CONNECT_TIMEOUT_SECONDS = 10
-# Rows fetched per Arrow batch from the server: a mart as large as the customer base is never held whole.
-BATCH_ROWS = 500_000
 
 
 class SparkServerError(RuntimeError):
@@ -84,13 +82,13 @@ def sql_to_pandas(query: str, what: str):
 
 
 def load_into(connection: duckdb.DuckDBPyConnection, schema: str, name: str) -> str:
-    """Copy the cluster's table `schema.name` into a temporary DuckDB table, `BATCH_ROWS` rows at a time over
-    Arrow; returns the temporary table's name."""
+    """Copy the cluster's table `schema.name` into a temporary DuckDB table, about `settings.spark_fetch_rows()`
+    rows at a time over Arrow; returns the temporary table's name."""
     frame = table(schema, name)
     target = f"spark_{schema}_{name}"
     with requesting(f"read {schema}.{name}"):
         rows = frame.count()
-        batches = max(1, math.ceil(rows / BATCH_ROWS))
+        batches = max(1, math.ceil(rows / settings.spark_fetch_rows()))
         for batch in range(batches):
             part = frame if batches == 1 else frame.where(_batch_filter(frame, batches, batch))
             connection.register("spark_batch", _naive_utc(part.toArrow()))
