@@ -154,7 +154,12 @@ def print_summary(launched: Launched) -> None:
         ]
         print(f"  NOT PUBLISHED: the serving files were left as they were (skipped steps: {', '.join(skipped) or '-'})")
     if launched.warehouse.exists():
-        _print_rows("Rows per table (warehouse)", launched.warehouse)
+        where = (
+            f"warehouse; the raw history is in the lake, {settings.lake_root()}"
+            if settings.lake_is_history()
+            else "warehouse"
+        )
+        _print_rows(f"Rows per table ({where})", launched.warehouse)
     if published:  # a failed delivery to the audience webhook fails the run after the publish step
         if settings.engine() != "duckdb":  # what BI reads, whichever engine built it
             _print_rows(f"Rows per mart (built on {settings.engine()}, published)", launched.serving)
