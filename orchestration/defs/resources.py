@@ -13,8 +13,10 @@ from pydantic import Field
 from orchestration.defs.transform.dbt_cli import LifecycleDbtCliResource
 from orchestration.defs.transform.project import dbt_project
 from orchestration.lib import settings
+from orchestration.lib.storage import StorageError
 from orchestration.lib.warehouse import memory
 from orchestration.lib.warehouse.connection import WarehouseLockedError, connect
+from orchestration.lib.warehouse.spark_server import SparkServerError
 
 # Every step that opens the warehouse runs in this pool; its limit is 1 (dagster.yaml).
 WAREHOUSE_POOL = "warehouse"
@@ -89,6 +91,19 @@ class WarehouseResource(DuckDBResource):
             ) from error
         finally:
             connection.close()
+
+
+# A server that cannot be reached or refuses a request: the message names it, the endpoint and the request,
+# which says all a person needs, so the step fails with it alone and without retries.
+REMOTE_ERRORS = (StorageError, SparkServerError)
+
+
+@contextmanager
+def remote_errors_as_failures() -> Iterator[None]:
+    try:
+        yield
+    except REMOTE_ERRORS as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from None
 
 
 def build_resources() -> dict[str, dg.ConfigurableResource]:

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 
 import dagster as dg
 
-from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, remote_errors_as_failures
 from orchestration.defs.transform.assets import DBT_STEPS
 from orchestration.defs.transform.project import model_meta
 from orchestration.lib.warehouse import relations
@@ -38,7 +38,7 @@ METRIC_FLAGS = _mart_key("metric_flags")
     can_subset=True,
 )
 def metric_flag_checks(context: dg.AssetCheckExecutionContext, duckdb: WarehouseResource):
-    with duckdb.get_connection() as connection:
+    with remote_errors_as_failures(), duckdb.get_connection() as connection:
         cursor = connection.execute(
             f"SELECT flag, subject, flag_month, value, baseline, threshold, is_raised, rule "
             f"FROM {relations.readable(connection, 'marts', 'metric_flags')} ORDER BY flag, subject"

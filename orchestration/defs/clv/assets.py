@@ -8,7 +8,7 @@ from dagster_dbt import get_asset_key_for_model
 from pydantic import Field
 
 from orchestration.defs.clv import cluster
-from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, remote_errors_as_failures
 from orchestration.defs.transform.assets import dbt_models_before_clv
 from orchestration.lib import clv, settings
 from orchestration.lib.clv.pipeline import (
@@ -166,7 +166,7 @@ def _write_on_cluster(outcome, config: ClvConfig, fits, tracking) -> None:
     pool=WAREHOUSE_POOL,
 )
 def fit_clv_models(context: dg.AssetExecutionContext, config: ClvConfig, duckdb: WarehouseResource):
-    with duckdb.get_connection() as connection:
+    with remote_errors_as_failures(), duckdb.get_connection() as connection:
         # Customers who share a history share every prediction: fit and predict once per distinct
         # history (far fewer than customers), weighted by how many customers have it.
         histories, as_of = _distinct_histories(connection)

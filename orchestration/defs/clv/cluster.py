@@ -7,6 +7,8 @@ reaches the executors as an artifact of the session, so the cluster's Python nee
 pandas.
 """
 
+import atexit
+import shutil
 import tempfile
 import zipfile
 from datetime import date
@@ -111,7 +113,9 @@ def _write(frame, table: str) -> None:
 @cache
 def _code_archive() -> Path:
     """The CLV package as a zip the executors import (`orchestration.lib.clv`), built once per process."""
-    archive = Path(tempfile.mkdtemp(prefix="lifecycle-clv-")) / "lifecycle_clv.zip"
+    folder = tempfile.mkdtemp(prefix="lifecycle-clv-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    archive = Path(folder) / "lifecycle_clv.zip"
     with zipfile.ZipFile(archive, "w") as bundle:
         for path in [PACKAGE / "__init__.py", PACKAGE / "lib" / "__init__.py", *(PACKAGE / "lib" / "clv").glob("*.py")]:
             bundle.write(path, path.relative_to(PACKAGE.parent).as_posix())

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, remote_errors_as_failures
 from orchestration.lib import settings
 from orchestration.lib.ingest import lake, ledger
 from orchestration.lib.ingest.contract import LOAD_METADATA_COLUMNS, ORDERS, SOURCES, Source
@@ -13,7 +13,6 @@ from orchestration.lib.ingest.discover import Stray, strays
 from orchestration.lib.ingest.gates import configured_thresholds
 from orchestration.lib.ingest.load import IngestReport, ingest_sources, rules_summary
 from orchestration.lib.ingest.quarantine import quarantine_relation
-from orchestration.lib.storage import StorageError
 
 CHECK_NAME = "landing_batches_valid"
 # On the orders asset, as orders is the one source every landing folder has.
@@ -134,7 +133,7 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
     history = settings.lake_is_history()
     # Objects are copied beside the warehouse (whose folder the connection makes) to be read once, and gone
     # when the step ends.
-    try:
+    with remote_errors_as_failures():
         with (
             duckdb.get_connection(working=True) as connection,
             tempfile.TemporaryDirectory(prefix=".landing-", dir=duckdb.working_path.parent) as spool,
@@ -153,8 +152,6 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
             )
             last_deliveries = ledger.latest_loads(connection)
         found = strays(landing_root, SOURCES)
-    except StorageError as error:  # what was asked of which endpoint says it all: no traceback
-        raise dg.Failure(description=str(error), allow_retries=False) from None
     for stray in found:
         context.log.warning(f"Ignored in the landing folder: {stray.path}: {stray.reason}")
     for report, lake_sync in outcomes:

@@ -4,7 +4,7 @@ mart of the run was built and passed its checks."""
 import dagster as dg
 
 from orchestration.defs.publish.audiences import AUDIENCES_FOLDER, audience_results, audience_specs
-from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, remote_errors_as_failures
 from orchestration.defs.transform.assets import DBT_STEPS
 from orchestration.lib import settings
 from orchestration.lib.publish.audience_files import write_audience_files
@@ -90,7 +90,7 @@ def published_marts(context: dg.AssetExecutionContext, duckdb: WarehouseResource
         return render_report(serving_file, out, window_months=window_months)
 
     companions = {report_path.name: write_report, AUDIENCES_FOLDER: write_audience_files}
-    with duckdb.get_connection() as connection:
+    with remote_errors_as_failures(), duckdb.get_connection() as connection:
         marts = None  # DuckDB: the warehouse's own marts schema
         if settings.engine() == "spark":  # every mart of the dbt project; a missing one fails the step
             marts = {

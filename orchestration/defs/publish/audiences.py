@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource, remote_errors_as_failures
 from orchestration.defs.transform.project import model_meta
 from orchestration.lib import settings
 from orchestration.lib.publish.audience_batches import CHANGES, pending_batches
@@ -79,7 +79,7 @@ def audience_webhook(context: dg.AssetExecutionContext, duckdb: WarehouseResourc
         reason = "LIFECYCLE_AUDIENCE_WEBHOOK is not set" if webhook is None else "a build as of a past date"
         context.log.info(f"No audience delivery: {reason}")
         return dg.MaterializeResult(metadata={"delivered": False, "why_not": reason})
-    with duckdb.get_connection(working=True) as connection:
+    with remote_errors_as_failures(), duckdb.get_connection(working=True) as connection:
         if settings.engine() == "spark":  # the history is Spark's table: read it where Spark keeps it
             connection.execute("CREATE SCHEMA IF NOT EXISTS history")
             changes = relations.readable(connection, *CHANGES.split("."))
