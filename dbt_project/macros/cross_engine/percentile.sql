@@ -1,15 +1,17 @@
 {#- Continuous percentile of a column (0.5 = median). Dispatched: DuckDB's quantile_cont,
-    Spark's percentile (both interpolate linearly between ranks). -#}
+    Spark's percentile (both interpolate linearly between ranks). Both on a double: DuckDB keeps a
+    decimal's scale and cuts the interpolated value (the median of 17.18 and 17.19 becomes 17.18) where
+    Spark returns the double 17.185, which money rounding takes half up. -#}
 {% macro percentile(expression, fraction) -%}
     {{ return(adapter.dispatch('percentile', 'lifecycle')(expression, fraction)) }}
 {%- endmacro %}
 
 {% macro default__percentile(expression, fraction) -%}
-    quantile_cont({{ expression }}, {{ fraction }})
+    quantile_cont(cast({{ expression }} as double), {{ fraction }})
 {%- endmacro %}
 
 {% macro spark__percentile(expression, fraction) -%}
-    percentile({{ expression }}, {{ fraction }})
+    percentile(cast({{ expression }} as double), {{ fraction }})
 {%- endmacro %}
 
 {#- Hours between two timestamps, from whole seconds, as a double; null when either is null. Dispatched
