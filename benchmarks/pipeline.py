@@ -35,11 +35,12 @@ import json
 import os
 import platform
 import shutil
+import stat
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -77,6 +78,9 @@ class Measured:
     stages: dict[str, float] = field(default_factory=dict)
     dbt_nodes: dict[str, dict] = field(default_factory=dict)
     spilled_mb: float = 0.0  # the most DuckDB held in its temp directory at once, when watched
+    # Processes outside the run's tree, when watched (a cluster's servers): each group's peak RSS, summed at one instant
+    watched_peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    folder_peak_mb: float = 0.0  # the most the run's folder held on disk at once, when watched (sampled each second)
 
 
 def generated_once(root: Path, generate_files: Callable[[], dict]) -> dict:
@@ -147,29 +151,67 @@ def prepare_landing(tier: str, data_dir: Path) -> tuple[dict[str, Path], Path, d
     return landings, day, generated
 
 
-def _tree_rss_bytes(root_pid: int) -> int:
-    """Resident memory of `root_pid` and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
+def _processes() -> dict[int, tuple[int, int]]:
+    """Every process's (parent, process group), from /proc."""
+    found = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as handle:
-                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+                fields = handle.read().rsplit(")", 1)[1].split()
+            found[int(entry)] = (int(fields[1]), int(fields[2]))
         except (OSError, IndexError, ValueError):
             continue
-        children.setdefault(parent, []).append(int(entry))
-    total, stack = 0, [root_pid]
-    page = os.sysconf("SC_PAGE_SIZE")
-    while stack:
-        pid = stack.pop()
-        try:
-            with open(f"/proc/{pid}/statm") as handle:
-                total += int(handle.read().split()[1]) * page
-        except (OSError, IndexError, ValueError):
-            pass
-        stack.extend(children.get(pid, []))
-    return total
+    return found
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def rss_by_group(groups: dict[str, Sequence[int]]) -> dict[str, int]:
+    """Resident memory of each group of processes at one instant: its root pids, every process in a process
+    group one of them leads (a Spark worker's executors outlive it for a moment) and all their descendants."""
+    processes = _processes()
+    children: dict[int, list[int]] = {}
+    led: dict[int, list[int]] = {}
+    for pid, (parent, group) in processes.items():
+        children.setdefault(parent, []).append(pid)
+        led.setdefault(group, []).append(pid)
+    rss: dict[int, int] = {}
+    totals = {}
+    for name, roots in groups.items():
+        members, stack = set(), [pid for root in roots for pid in (root, *led.get(root, []))]
+        while stack:
+            pid = stack.pop()
+            if pid not in members:
+                members.add(pid)
+                stack.extend(children.get(pid, []))
+        totals[name] = sum(rss.setdefault(pid, _rss_bytes(pid)) for pid in members if pid in processes)
+    return totals
+
+
+def disk_bytes(folder: Path) -> dict[str, int]:
+    """Bytes allocated on disk (as `du` counts them) under each entry of `folder`; {} when there is none."""
+    totals = {}
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            total, stack = 0, [entry.path]
+            while stack:
+                path = stack.pop()
+                # Files come and go while a run writes: what is gone counts for nothing.
+                with contextlib.suppress(OSError):
+                    status = os.lstat(path)
+                    total += status.st_blocks * 512
+                    if stat.S_ISDIR(status.st_mode):
+                        stack.extend(os.path.join(path, name) for name in os.listdir(path))
+            totals[entry.name] = total
+    return totals
 
 
 def _folder_bytes(folder: Path) -> int:
@@ -183,20 +225,35 @@ def _folder_bytes(folder: Path) -> int:
     return total
 
 
-def measure(command: list[str], env: dict[str, str], log: Path, spill_dir: Path | None = None) -> Measured:
-    """Run `command`, sampling the memory of its process tree (and the size of `spill_dir`); output goes to `log`."""
-    peak = spilled = 0
+def measure(
+    command: list[str],
+    env: dict[str, str],
+    log: Path,
+    spill_dir: Path | None = None,
+    *,
+    watched: dict[str, Sequence[int]] | None = None,
+    folder: Path | None = None,
+) -> Measured:
+    """Run `command`, sampling the memory of its process tree (and of the `watched` groups of processes, and the
+    size of `spill_dir` and of `folder`); output goes to `log`."""
+    peak = spilled = on_disk = 0
+    watched_peaks = dict.fromkeys(watched or {}, 0)
     with log.open("w") as output:
         began = time.perf_counter()
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
         done = threading.Event()
 
         def sample() -> None:
-            nonlocal peak
-            nonlocal spilled
+            nonlocal peak, spilled, on_disk
+            samples = 0
             while not done.is_set():
-                peak = max(peak, _tree_rss_bytes(process.pid))
+                rss = rss_by_group({"run": [process.pid], **(watched or {})})
+                peak = max(peak, rss.pop("run"))
+                watched_peaks.update({name: max(watched_peaks[name], used) for name, used in rss.items()})
                 spilled = max(spilled, _folder_bytes(spill_dir)) if spill_dir else 0
+                if folder and samples % 20 == 0:
+                    on_disk = max(on_disk, sum(disk_bytes(folder).values()))
+                samples += 1
                 done.wait(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -205,15 +262,44 @@ def measure(command: list[str], env: dict[str, str], log: Path, spill_dir: Path 
         seconds = time.perf_counter() - began
         done.set()
         sampler.join()
-    return Measured(round(seconds, 2), round(peak / 2**20, 1), exit_code, spilled_mb=round(spilled / 2**20, 1))
+    return Measured(
+        round(seconds, 2),
+        _mb(peak),
+        exit_code,
+        spilled_mb=_mb(spilled),
+        watched_peak_rss_mb={name: _mb(used) for name, used in watched_peaks.items()},
+        folder_peak_mb=_mb(on_disk),
+    )
 
 
-def stage_seconds(dagster_home: Path, run_id: str | None = None) -> dict[str, float]:
-    """Seconds per stage of the run (default: the latest), from STEP_START to STEP_SUCCESS/FAILURE in its event log."""
+def _mb(size: int) -> float:
+    return round(size / 2**20, 1)
+
+
+@contextlib.contextmanager
+def _environment(settings: dict[str, str]) -> Iterator[None]:
+    """`settings` in os.environ for the length of the block."""
+    before = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def stage_seconds(
+    dagster_home: Path, run_id: str | None = None, environment: dict[str, str] | None = None
+) -> dict[str, float]:
+    """Seconds per stage of the run (default: the latest), from STEP_START to STEP_SUCCESS/FAILURE in its event log;
+    `environment`: the run's, whose DAGSTER_PG_* settings a PostgreSQL-backed instance reads."""
     import dagster as dg
 
-    os.environ["DAGSTER_HOME"] = str(dagster_home)
-    with dg.DagsterInstance.get() as instance:
+    database = {name: value for name, value in (environment or {}).items() if name.startswith("DAGSTER_PG_")}
+    with _environment({"DAGSTER_HOME": str(dagster_home), **database}), dg.DagsterInstance.get() as instance:
         latest = instance.get_runs(filters=dg.RunsFilter(job_name="lifecycle_job"), limit=1)
         run = instance.get_run_by_id(run_id) if run_id else latest[0]
         started: dict[str, float] = {}
@@ -253,7 +339,7 @@ def dbt_node_seconds(steps_dir: Path, since: float) -> dict[str, dict]:
     return nodes
 
 
-def pipeline_env(landing: Path, work: Path, engine: str = "duckdb") -> dict[str, str]:
+def pipeline_env(landing: Path | str, work: Path, engine: str = "duckdb") -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         LIFECYCLE_ENGINE=engine,
@@ -288,16 +374,28 @@ def prepare_dbt_parse(landing: Path, work: Path, log: Path) -> None:
         )
 
 
-def run_pipeline(landing: Path, work: Path, log: Path, engine: str = "duckdb", **settings: str) -> Measured:
-    """`make run`'s command on `landing` in `work`; `settings`: more environment variables (a memory limit)."""
+def run_pipeline(
+    landing: Path | str,
+    work: Path,
+    log: Path,
+    engine: str = "duckdb",
+    *,
+    watched: dict[str, Sequence[int]] | None = None,
+    **settings: str,
+) -> Measured:
+    """`make run`'s command on `landing` (a folder or s3://bucket/prefix) in `work`; `settings`: more environment
+    variables (a memory limit, a cluster's addresses); `watched`: groups of processes outside the run whose memory
+    is sampled too (a cluster's servers)."""
     env = pipeline_env(landing, work, engine) | settings
     home = Path(env["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    instance = "dagster.postgres.yaml" if env.get("DAGSTER_STORAGE") == "postgres" else "dagster.yaml"
+    shutil.copy(PROJECT_ROOT / "orchestration" / instance, home / "dagster.yaml")
     started = time.time()
     spill_dir = Path(f"{env['LIFECYCLE_WAREHOUSE']}.tmp")
-    measured = measure([sys.executable, "-m", "orchestration.cli", "run"], env, log, spill_dir)
-    measured.stages = stage_seconds(home)
+    command = [sys.executable, "-m", "orchestration.cli", "run"]
+    measured = measure(command, env, log, spill_dir, watched=watched, folder=work)
+    measured.stages = stage_seconds(home, environment=env)
     measured.dbt_nodes = dbt_node_seconds(PROJECT_ROOT / "dbt_project" / "target" / "steps", since=started)
     measured.stages["process start + orchestration"] = round(measured.seconds - sum(measured.stages.values()), 2)
     return measured
