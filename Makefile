@@ -118,10 +118,14 @@ XL_SMALL_LIMIT ?= 4GB
 bench-xl: $(INSTALLED) $(MANIFEST)
 	$(PY) -m benchmarks.ceiling --small-limit $(XL_SMALL_LIMIT) --out bench-results/ceiling.json
 
-# The same pipeline on DuckDB and on Spark at two sizes, and whether both published the same marts.
+# The same pipeline on DuckDB, on Spark in local mode and on the cluster stack (as in test-cluster) at two sizes,
+# and whether all published the same marts.
 ENGINE_BENCH_CUSTOMERS ?= 5000 50000
-bench-engines: $(SPARK_INSTALLED) $(MANIFEST)
-	$(PY) -m benchmarks.engines --customers $(ENGINE_BENCH_CUSTOMERS) --out bench-results/engines.json
+ENGINE_BENCH_ENGINES ?= duckdb spark cluster
+bench-engines: $(SPARK_INSTALLED) $(MANIFEST) \
+		$(if $(filter cluster,$(ENGINE_BENCH_ENGINES)),$(POSTGRES_INSTALLED) $(CLUSTER_PACKAGES))
+	$(PY) -m benchmarks.engines --customers $(ENGINE_BENCH_CUSTOMERS) --engines $(ENGINE_BENCH_ENGINES) \
+		--out bench-results/engines.json
 
 bench-clv: $(INSTALLED)
 	mkdir -p bench-results
