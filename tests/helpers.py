@@ -9,7 +9,7 @@ import duckdb
 import pytest
 import yaml
 
-from tools.fingerprint import RUN_TIME_COLUMNS, rows_in_one_only
+from tools.fingerprint import RUN_TIME_COLUMNS, Fingerprint, differing_rows, fingerprints, rows_in_one_only
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "models"
 
@@ -150,3 +150,25 @@ def audience_membership(serving_file: Path) -> set[tuple]:
                 "SELECT audience, customer_id, priority, reason, value_at_stake FROM marts.audience_members"
             ).fetchall()
         )
+
+
+def assert_same_marts(
+    expected_serving: Path, actual_serving: Path, builds: str
+) -> tuple[dict[str, Fingerprint], dict[str, Fingerprint]]:
+    """Two builds of the same files published the same marts: same columns, rows and checksum each (`builds`
+    names them, left then right, in the message, with the rows only one of them has); returns both fingerprints."""
+    expected, actual = fingerprints(expected_serving), fingerprints(actual_serving)
+    assert sorted(actual) == sorted(expected)
+    differences = {
+        mart: (
+            f"columns {expected[mart].columns} vs {actual[mart].columns}"
+            if expected[mart].columns != actual[mart].columns
+            else differing_rows(expected_serving, actual_serving, mart)
+        )
+        for mart in expected
+        if expected[mart] != actual[mart]
+    }
+    assert not differences, f"marts differ between {builds}: " + "; ".join(
+        f"{mart}: {rows}" for mart, rows in differences.items()
+    )
+    return expected, actual

@@ -19,8 +19,8 @@ import duckdb
 import pytest
 import s3fs
 
+from tests.helpers import assert_same_marts
 from tools.cluster import kill_piece, restart_piece, running_cluster
-from tools.fingerprint import differing_rows, fingerprints
 from tools.sample_data import generate
 
 pytestmark = pytest.mark.cluster
@@ -154,24 +154,12 @@ def test_make_run_on_the_cluster_publishes_the_duckdb_marts(cluster, work, monke
     assert "java" not in programs, f"a JVM ran under the pipeline: {sorted(programs)}"
     assert killed_during, "no worker was killed during the dbt build"
 
-    duckdb_serving, cluster_serving = (folder / "serving" / "lifecycle.duckdb" for folder in (on_duckdb, on_cluster))
-    expected, actual = fingerprints(duckdb_serving), fingerprints(cluster_serving)
-    assert sorted(actual) == sorted(expected)
-    assert expected["customers"].rows == CUSTOMERS
-    differences = {
-        mart: (
-            f"columns {expected[mart].columns} vs {actual[mart].columns}"
-            if expected[mart].columns != actual[mart].columns
-            else differing_rows(
-                on_duckdb / "serving" / "lifecycle.duckdb", on_cluster / "serving" / "lifecycle.duckdb", mart
-            )
-        )
-        for mart in expected
-        if expected[mart] != actual[mart]
-    }
-    assert not differences, "marts differ between DuckDB (left) and the cluster (right): " + "; ".join(
-        f"{mart}: {rows}" for mart, rows in differences.items()
+    expected, _ = assert_same_marts(
+        on_duckdb / "serving" / "lifecycle.duckdb",
+        on_cluster / "serving" / "lifecycle.duckdb",
+        "DuckDB (left) and the cluster (right)",
     )
+    assert expected["customers"].rows == CUSTOMERS
 
     # The lake and Spark's tables are objects in the bucket, not files on the pipeline host.
     bucket = _bucket(cluster)

@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.helpers import run_lifecycle_job
-from tools.fingerprint import differing_rows, fingerprints
+from tests.helpers import assert_same_marts, run_lifecycle_job
+from tools.fingerprint import fingerprints
 from tools.sample_data import generate
 
 pytestmark = pytest.mark.spark
@@ -40,21 +40,8 @@ def test_duckdb_and_spark_publish_identical_marts(landing, tmp_path, monkeypatch
     assert (tmp_path / "spark" / "spark" / "warehouse" / "marts.db" / "customers").is_dir()
     assert not (tmp_path / "duckdb" / "spark").exists()
 
-    expected, actual = fingerprints(on_duckdb), fingerprints(on_spark)
-    assert sorted(actual) == sorted(expected)
+    expected, actual = assert_same_marts(on_duckdb, on_spark, "DuckDB (left) and Spark (right)")
     assert expected["customers"].rows == CUSTOMERS
-    differences = {
-        mart: (
-            f"columns {expected[mart].columns} vs {actual[mart].columns}"
-            if expected[mart].columns != actual[mart].columns
-            else differing_rows(on_duckdb, on_spark, mart)
-        )
-        for mart in expected
-        if expected[mart] != actual[mart]
-    }
-    assert not differences, "marts differ between DuckDB (left) and Spark (right): " + "; ".join(
-        f"{mart}: {rows}" for mart, rows in differences.items()
-    )
 
     # A second Spark build of the same files appends to the audience history (an incremental model on plain
     # Parquet, reading the table it appends to) and finds nobody entering or exiting.

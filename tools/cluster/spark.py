@@ -59,16 +59,12 @@ def _spark_class(*arguments: str) -> list[str]:
     return [str(spark_home() / "bin" / "spark-class"), *arguments]
 
 
+def _addresses(port: int, ui_port: int) -> list[str]:
+    return ["--host", "127.0.0.1", "--port", str(port), "--webui-port", str(ui_port)]
+
+
 def master_piece(root: Path, *, port: int, ui_port: int, python: str, hidden: Sequence[Path]) -> Piece:
-    argv = _spark_class(
-        "org.apache.spark.deploy.master.Master",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--webui-port",
-        str(ui_port),
-    )
+    argv = _spark_class("org.apache.spark.deploy.master.Master", *_addresses(port, ui_port))
     return Piece(MASTER, isolated(argv, hidden), environment(root, MASTER, python), str(host_folder(root, MASTER)))
 
 
@@ -80,12 +76,7 @@ def worker_piece(
     argv = _spark_class(
         "org.apache.spark.deploy.worker.Worker",
         master_url,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--webui-port",
-        str(ui_port),
+        *_addresses(port, ui_port),
         # Two servers share the workers: each must find a core free (see servers.py).
         "--cores",
         str(WORKER_CORES),
