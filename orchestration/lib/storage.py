@@ -83,7 +83,10 @@ class Root:
     def exists(self) -> bool:
         if not self.remote:
             return Path(self.location).is_dir()
-        return bool(self.list())
+        try:  # one request, not a listing of every object below the prefix
+            return bool(_filesystem().exists(self.location.removeprefix(OBJECT_STORE_SCHEME)))
+        except Exception as error:  # noqa: BLE001 - any failure of the store is reported with its endpoint
+            raise _storage_error("list", self.location, error) from None
 
     def list(self, under: str = "") -> list[StoredFile]:
         """Every file below `under` (relative to the root), in path order; nothing when there is no such folder."""

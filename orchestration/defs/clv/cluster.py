@@ -41,7 +41,7 @@ def spark_schema(table: str) -> str:
 def distinct_histories() -> pd.DataFrame:
     """The purchase histories' distinct rows with the number of customers sharing each, in a fixed order."""
     columns = ", ".join(WAREHOUSE_HISTORY_COLUMNS)
-    spark_server.table(*HISTORIES.split("."))  # refreshed: dbt's server has just rewritten it
+    spark_server.refresh(*HISTORIES.split("."))  # dbt's server has just rewritten it
     return spark_server.sql_to_pandas(
         f"SELECT {columns}, count(*) AS {clv.CUSTOMERS_COLUMN} FROM {HISTORIES} GROUP BY {columns} ORDER BY {columns}",
         "collapse the purchase histories",
@@ -107,7 +107,7 @@ def write_frame(frame: pd.DataFrame, table: str) -> None:
 
 def _write(frame, table: str) -> None:
     frame.write.mode("overwrite").parquet(_location(table))
-    spark_server.session().sql(f"REFRESH TABLE clv.{table}")
+    spark_server.refresh("clv", table)
 
 
 @cache

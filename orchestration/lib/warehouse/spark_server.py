@@ -67,12 +67,17 @@ def requesting(what: str) -> Iterator[None]:
         raise SparkServerError(f"Spark Connect server {where} failed to {what}: {first_line}") from None
 
 
+def refresh(schema: str, name: str) -> None:
+    """Drop this server's cached listing of `schema.name`: the other server may have rewritten its files."""
+    with requesting(f"refresh {schema}.{name}"):
+        session().sql(f"REFRESH TABLE {schema}.{name}")
+
+
 def table(schema: str, name: str):
     """A DataFrame of `schema.name`, as the metastore and the files are now."""
-    spark = session()
+    refresh(schema, name)
     with requesting(f"read {schema}.{name}"):
-        spark.sql(f"REFRESH TABLE {schema}.{name}")
-        return spark.table(f"{schema}.{name}")
+        return session().table(f"{schema}.{name}")
 
 
 def sql_to_pandas(query: str, what: str):
