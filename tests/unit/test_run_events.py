@@ -7,8 +7,10 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.cli.display import PlainDisplay
+from orchestration.cli.launch import planned_steps
 from orchestration.cli.progress import Planned, Progress
 from orchestration.cli.run_events import run_loggers
+from orchestration.definitions import defs
 
 LOG = Path("/runs/logs/0000.log")
 
@@ -78,3 +80,10 @@ def test_the_log_keeps_every_event_the_steps_messages_and_the_stack():
     assert "STEP_START" in log and "ASSET_MATERIALIZATION" in log  # the debug events the lines leave out
     assert "counting the numbers" in log
     assert 'raise ValueError("a total of nothing")' in log
+
+
+def test_the_progress_plans_every_step_of_lifecycle_job_with_its_assets_and_checks():
+    job = defs.resolve_job_def("lifecycle_job")
+    planned = {step.step: step for step in planned_steps()}
+    assert set(planned) == set(job.graph.node_names())
+    assert sum(step.assets for step in planned.values()) == len(defs.resolve_asset_graph().get_all_asset_keys())
