@@ -8,6 +8,7 @@ file unread, without deleting it. `dbt build -s customers`: dbt by hand, with th
 settings. `report`: the published report's path (opened on a desktop). `docs`: dbt's docs site beside the
 serving file, served on 127.0.0.1.
 
-`arguments` parses and dispatches, `launch` starts the run, `summary` prints what it did, `check` prints a
-landing folder's verdict, `commands` holds the other commands.
+`arguments` parses and dispatches, `launch` starts the run, `watch` shows its progress (`progress`, `display`,
+from the events `run_events` hands on) and keeps the rest in its log (`run_log`), `summary` prints what it did,
+`check` prints a landing folder's verdict, `commands` holds the other commands.
 """

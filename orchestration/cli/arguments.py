@@ -61,7 +61,7 @@ def run(full_refresh: bool, as_of: str, replace_published: bool) -> int:
     """`make run`: wait for the warehouse, run the pipeline, print what it did; 0 when it published."""
     # Loaded only for `run`: the definitions read the dbt manifest, which `dbt parse` (a command of this
     # same command line, run by `make manifest`) is what writes.
-    from orchestration.cli import launch, summary
+    from orchestration.cli import launch, summary, watch
     from orchestration.defs.resources import AsOfResource
     from orchestration.runs import WarehouseBusyError
 
@@ -80,8 +80,11 @@ def run(full_refresh: bool, as_of: str, replace_published: bool) -> int:
         print(f"Not started: {error}", file=sys.stderr)
         return 1
     print(summary.memory_line(launch.warehouse_of(as_of_resource)))
-    launched = launch.launch(instance, as_of_resource, full_refresh=full_refresh)
+    launched, log = watch.launch_watched(instance, as_of_resource, full_refresh)
+    if launched is None:
+        return 1
     summary.print_summary(launched)
+    print(f"Full log:  {log}")
     return 0 if launched.result.success and launched.published else 1
 
 

@@ -1,12 +1,14 @@
 """Start the pipeline's run in this process, as `make run` does, and say what it produced."""
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
 
+from orchestration.cli.progress import Planned
 from orchestration.definitions import defs
 from orchestration.defs.publish.assets import PUBLISHED_MARTS
 from orchestration.defs.resources import WAREHOUSE_POOL, AsOfResource, WarehouseResource
@@ -39,6 +41,14 @@ def as_of_config(as_of: str, replace_published: bool = False) -> dict:
     return {"resources": {"as_of": {"config": {"date": as_of, "replace_published": replace_published}}}}
 
 
+def planned_steps() -> list[Planned]:
+    """Each step of `lifecycle_job` in the order of its dependencies, with the assets and checks it has: what a
+    run of the whole job plans."""
+    definitions = {d.op.name: d for d in [*defs.assets, *(defs.asset_checks or [])]}
+    steps = [node.name for node in defs.resolve_job_def("lifecycle_job").nodes_in_topological_order]
+    return [Planned(step, len(definitions[step].keys), len(definitions[step].check_keys)) for step in steps]
+
+
 def instance_for_cli() -> dg.DagsterInstance:
     """The instance under DAGSTER_HOME, so the run shows in the UI's history; an ephemeral one without it."""
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
@@ -56,14 +66,24 @@ def warehouse_of(as_of: AsOfResource) -> Path:
     return WarehouseResource(as_of=as_of).database_path
 
 
-def launch(instance: dg.DagsterInstance, as_of: AsOfResource, full_refresh: bool = False) -> Launched:
-    """Run `lifecycle_job` in this process (`as_of.past_date` already validated by the caller)."""
+def launch(
+    instance: dg.DagsterInstance,
+    as_of: AsOfResource,
+    loggers: Mapping[str, dg.LoggerDefinition],
+    run_id: str | None = None,
+    full_refresh: bool = False,
+) -> Launched:
+    """Run `lifecycle_job` in this process (`as_of.past_date` already validated by the caller), its events
+    told to `loggers` instead of Dagster's console logger."""
     past_date = as_of.past_date
-    result = defs.resolve_job_def("lifecycle_job").execute_in_process(
+    # Given to this run's job alone: the job in `defs`, and so runs from the UI, keep Dagster's logger.
+    job = dg.Definitions.merge(defs, dg.Definitions(loggers=loggers)).resolve_job_def("lifecycle_job")
+    result = job.execute_in_process(
         instance=instance,
         raise_on_error=False,
+        run_id=run_id,
         run_config={
-            "loggers": {"console": {"config": {"log_level": "INFO"}}},
+            "loggers": {name: {} for name in loggers},
             **(full_refresh_config() if full_refresh else {}),
             **(as_of_config(past_date.isoformat(), as_of.replace_published) if past_date else {}),
         },

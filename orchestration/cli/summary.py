@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.cli.launch import Launched
+from orchestration.cli.run_events import failure_text
 from orchestration.defs.automation.metric_flags import FLAG_MARTS, raised_lines
 from orchestration.lib import settings
 from orchestration.lib.alerts import read_alerts
@@ -54,15 +55,11 @@ def _skipped_files(result: dg.ExecuteInProcessResult) -> list[str]:
 
 def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
     """Each failed step with what it said, or the innermost error Dagster wraps."""
-    messages = []
-    for event in result.all_events:
-        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            failure, error = event.step_failure_data.user_failure_data, event.step_failure_data.error
-            while error is not None and error.cause is not None:  # Dagster's wrapper: say what it wraps
-                error = error.cause
-            said = failure.description if failure and failure.description else error.message.strip() if error else ""
-            messages.append(f"{event.step_key}: {said or 'failed'}")
-    return messages
+    return [
+        f"{event.step_key}: {failure_text(event.step_failure_data) or 'failed'}"
+        for event in result.all_events
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE
+    ]
 
 
 def _print_checks(result: dg.ExecuteInProcessResult) -> None:

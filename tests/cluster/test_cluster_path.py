@@ -9,6 +9,7 @@ the same objects, its run is in the PostgreSQL-backed Dagster instance, and no J
 
 import contextlib
 import os
+import re
 import subprocess
 import threading
 import time
@@ -29,6 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 CUSTOMERS = 1000
 LANDING = "s3://landing/lifecycle"
 LAKE = "s3://lake/lifecycle"
+RUN_LOG = re.compile(r"Dagster's and dbt's full log in (\S+)")
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +96,12 @@ class _ProgramWatch(threading.Thread):
             time.sleep(0.2)
 
 
+def _run_log(output: Path) -> Path | None:
+    """The run's own log, where dbt's lines go: `make run` names it in its output before the run starts."""
+    found = RUN_LOG.search(output.read_text(errors="replace")) if output.exists() else None
+    return Path(found.group(1)) if found else None
+
+
 class _KillWorkerDuringDbt(threading.Thread):
     """Kills one Spark worker (SIGKILL, as a crash would) once the run's first dbt step has built for a while."""
 
@@ -104,7 +112,8 @@ class _KillWorkerDuringDbt(threading.Thread):
 
     def run(self):
         while not self.done.is_set():
-            text = self.log.read_text(errors="replace") if self.log.exists() else ""
+            run_log = _run_log(self.log)
+            text = run_log.read_text(errors="replace") if run_log and run_log.exists() else ""
             if "OK created sql table model intermediate." in text:  # dbt is well into the models
                 kill_piece(self.cluster, "worker-1")
                 self.killed_during = text.splitlines()[-1]

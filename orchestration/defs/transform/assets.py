@@ -18,7 +18,7 @@ from orchestration.defs.transform.past_date import copy_sources_as_of
 from orchestration.defs.transform.project import dbt_project
 from orchestration.defs.transform.translator import LifecycleTranslator
 from orchestration.lib import settings
-from orchestration.lib.warehouse import memory, spark_server
+from orchestration.lib.warehouse import dbt_results, memory, spark_server
 
 AFTER_CLV = "source:clv+"
 DBT_STOP_SECONDS = 30
@@ -56,16 +56,24 @@ def _prepare_past_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResour
     context.log.info(f"Building as of {day} in {duckdb.database_path}, from the sources up to that day: {rows}")
 
 
-def _out_of_memory(target_path: Path, since: float) -> dg.Failure | None:
-    """One line naming the models that ran out of memory in this invocation, and the setting to raise."""
+def _dbt_failure(target_path: Path, since: float) -> dg.Failure | None:
+    """What failed in this invocation, from its `run_results.json`: the models that ran out of memory, with the
+    setting to raise; else each failed node with dbt's message (dagster-dbt's own error leads with the command)."""
     results = target_path / "run_results.json"
     if not results.exists() or results.stat().st_mtime < since:
         return None
-    models = memory.out_of_memory_models(json.loads(results.read_text()))
-    if not models:
+    run_results = json.loads(results.read_text())
+    models = memory.out_of_memory_models(run_results)
+    if models:
+        return dg.Failure(
+            description=memory.out_of_memory_message(f"building {', '.join(models)}", settings.duckdb_memory_limit()),
+            allow_retries=False,
+        )
+    failed = dbt_results.failed_nodes(run_results)
+    if not failed:
         return None
     return dg.Failure(
-        description=memory.out_of_memory_message(f"building {', '.join(models)}", settings.duckdb_memory_limit()),
+        description=f"dbt build: {len(failed)} node(s) failed:\n" + "\n".join(f"- {node}" for node in failed),
         allow_retries=False,
     )
 
@@ -92,9 +100,9 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBu
         if invocation.process.poll() is None:
             invocation.process.terminate()
             invocation.process.wait(timeout=DBT_STOP_SECONDS)
-        out_of_memory = _out_of_memory(target_path, started) if isinstance(error, Exception) else None
-        if out_of_memory:
-            raise out_of_memory from error
+        failure = _dbt_failure(target_path, started) if isinstance(error, Exception) else None
+        if failure:
+            raise failure from error
         raise
     if not past_date:  # a past date's parse cache is for another profile: the next usual build would discard it
         keep_partial_parse(target_path)

@@ -1,0 +1,123 @@
+"""What `make run` prints, from its command (`python -m orchestration.cli run`) on a small generated landing
+folder with a warehouse, serving file and Dagster instance of its own: a line per step as it starts and ends
+before the summary, Dagster's and dbt's output in the run's log file, and a blocked file told in a few lines
+that name the step, the file, its rule and the log, with no traceback."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration.cli.launch import planned_steps
+from orchestration.lib.ingest.contract import SOURCES
+from orchestration.lib.settings import PROJECT_ROOT
+from tools.sample_data import generate
+
+CUSTOMERS = 200
+BLOCKED = "orders/late_delivery.csv: missing required column(s): currency, amount (rule: required_columns)"
+DBT_NODE_LINE = re.compile(r"^\d+ of \d+ (START|OK|PASS|FAIL|ERROR|WARN) ")
+
+
+def make_run(root: Path, environment: dict[str, str]) -> tuple[int, list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "run"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,  # a pipe, as in CI: plain lines
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=900,
+    )
+    (root / f"stdout-{len(list(root.glob('stdout-*')))}.txt").write_text(done.stdout)
+    return done.returncode, done.stdout.splitlines()
+
+
+def log_named(lines: list[str]) -> Path:
+    [named] = [line.removeprefix("Full log:").strip() for line in lines if line.startswith("Full log:")]
+    return Path(named)
+
+
+def progress_part(lines: list[str]) -> list[str]:
+    """From the run's first line to the summary's, without the blank line the summary starts with."""
+    first = next(i for i, line in enumerate(lines) if re.match(r"Run \S+: a line per step", line))
+    summary = next(i for i, line in enumerate(lines) if re.match(r"Run \S+: (SUCCESS|FAILURE|NOT PUBLISHED)$", line))
+    return [line for line in lines[first:summary] if line]
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    root = tmp_path_factory.mktemp("make_run")
+    generate(root / "landing", customers=CUSTOMERS, seed=1)
+    (root / "dagster_home").mkdir()
+    shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", root / "dagster_home" / "dagster.yaml")
+    environment = {
+        **os.environ,  # the session's private lake, serving file and engine (tests/conftest.py)
+        "LIFECYCLE_LANDING_DIR": str(root / "landing"),
+        "LIFECYCLE_WAREHOUSE": str(root / "warehouse" / "warehouse.duckdb"),
+        "LIFECYCLE_SERVING": str(root / "serving" / "lifecycle.duckdb"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    }
+    return root, environment
+
+
+@pytest.fixture(scope="module")
+def good_run(workspace) -> tuple[int, list[str]]:
+    return make_run(*workspace)
+
+
+@pytest.fixture(scope="module")
+def blocked_run(workspace, good_run) -> tuple[int, list[str]]:
+    """The run after the good one, with a file that misses two required columns."""
+    root, environment = workspace
+    (root / "landing" / "orders" / "late_delivery.csv").write_text(
+        "order_id,customer_id,ordered_at,status\nX1,C1,2025-01-01,completed\n"
+    )
+    return make_run(root, environment)
+
+
+def test_a_good_run_prints_a_line_per_step_as_it_starts_and_ends_then_the_summary(good_run):
+    code, lines = good_run
+    assert code == 0, "\n".join(lines[-40:])
+    shown = progress_part(lines)
+    steps = [planned.step for planned in planned_steps()]
+    # The run's first line, a line per step as it starts and as it ends, one per source, the run's last line.
+    assert len(shown) <= 2 * len(steps) + len(SOURCES) + 2, "\n".join(shown)
+    for step in steps:
+        told = [line for line in shown if re.match(rf"\[\d/{len(steps)}\] {step} +(started|done)( |$)", line)]
+        assert len(told) == 2, (step, shown)
+    assert shown[-1].startswith(f"{len(steps)} steps done in ")
+    assert "Business summary:" in lines and lines[-1].startswith("Full log:")
+
+
+def test_a_good_runs_output_holds_nothing_of_dbts_or_dagsters_own_logs(good_run):
+    _, lines = good_run
+    assert not [line for line in lines if DBT_NODE_LINE.match(line) or " - DEBUG - " in line or " - INFO - " in line]
+
+
+def test_the_runs_log_beside_the_warehouse_holds_dbts_node_lines_and_dagsters_events(workspace, good_run):
+    root, _ = workspace
+    _, lines = good_run
+    log = log_named(lines)
+    run_id = re.match(r"Run (\S+): a line per step", progress_part(lines)[0]).group(1)
+    assert log == root / "warehouse" / "logs" / f"{run_id}.log"
+    text = log.read_text()
+    assert sum(bool(DBT_NODE_LINE.match(line)) for line in text.splitlines()) > 100
+    assert "STEP_START" in text and "ASSET_CHECK_EVALUATION" in text
+    assert "\x1b[" not in text  # dbt's colours left out
+
+
+def test_a_blocked_file_is_told_by_its_step_file_rule_and_log_with_no_traceback(workspace, blocked_run):
+    code, lines = blocked_run
+    assert code == 1
+    shown = "\n".join(progress_part(lines))
+    assert re.search(r"^\[1/\d\] ingest_landing_files +FAILED ", shown, re.MULTILINE), shown
+    assert f"- {BLOCKED}" in shown
+    log = log_named(lines)
+    assert f"Full log: {log}" in shown and log.is_file()
+    assert "Stack Trace:" in log.read_text()  # the stack is in the log, not on the screen
+    everything = "\n".join(lines)
+    assert "Traceback" not in everything and 'File "' not in everything
