@@ -28,7 +28,7 @@ ENGINE_DEPS := $(if $(filter spark,$(shell echo '$(LIFECYCLE_ENGINE)' | tr A-Z a
 run: $(INSTALLED) $(ENGINE_DEPS) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 	@if [ -z "$$LIFECYCLE_LANDING_DIR" ] && [ -z "$$(find data/landing -type f ! -name .gitkeep | head -n 1)" ]; then \
 		$(MAKE) --no-print-directory sample; fi
-	$(PY) -m orchestration.cli run $(if $(FULL_REFRESH),--full-refresh) $(if $(AS_OF),--as-of $(AS_OF)) $(if $(REPLACE_PUBLISHED),--replace-published)
+	@$(PY) -m orchestration.cli run $(if $(FULL_REFRESH),--full-refresh) $(if $(AS_OF),--as-of $(AS_OF)) $(if $(REPLACE_PUBLISHED),--replace-published)
 
 # Every landing file judged as the next run would judge it, nothing written: LANDING=folder or s3://bucket/prefix
 # (default: the configured landing root). Exits 1 when a file would be blocked.
@@ -132,7 +132,7 @@ bench-clv: $(INSTALLED)
 	$(PY) -m benchmarks.clv_fit --out bench-results/clv_fit.json
 
 sample: $(INSTALLED)
-	$(PY) -m tools.sample_data --landing-dir data/landing --customers $(SAMPLE_CUSTOMERS)
+	@$(PY) -m tools.sample_data --landing-dir data/landing --customers $(SAMPLE_CUSTOMERS)
 
 install: $(INSTALLED)
 manifest: $(MANIFEST)
@@ -153,14 +153,14 @@ $(POSTGRES_INSTALLED): $(INSTALLED)
 # Through the CLI, which hands dbt the pipeline's resolved settings (profiles.yml keeps no defaults).
 # Parsed for DuckDB whatever the engine: Dagster's asset graph does not depend on it.
 $(MANIFEST): $(INSTALLED) $(DBT_FILES)
-	LIFECYCLE_ENGINE=duckdb $(PY) -m orchestration.cli dbt parse --quiet
-	touch $@
+	@LIFECYCLE_ENGINE=duckdb $(PY) -m orchestration.cli dbt parse --quiet
+	@touch $@
 
 # Keep a DAGSTER_HOME of the user's own: only write the project's instance settings where none exist.
 # DAGSTER_STORAGE=postgres: a team's instance in PostgreSQL (DAGSTER_PG_* from the environment); SQLite otherwise.
 $(DAGSTER_HOME)/dagster.yaml:
-	mkdir -p $(DAGSTER_HOME)
-	test -f $@ || cp orchestration/$(if $(filter postgres,$(DAGSTER_STORAGE)),dagster.postgres.yaml,dagster.yaml) $@
+	@mkdir -p $(DAGSTER_HOME)
+	@test -f $@ || cp orchestration/$(if $(filter postgres,$(DAGSTER_STORAGE)),dagster.postgres.yaml,dagster.yaml) $@
 
 clean:
 	rm -rf dbt_project/target dbt_project/logs data/warehouse data/serving data/lake data/spark .dagster_home

@@ -83,8 +83,7 @@ def run(full_refresh: bool, as_of: str, replace_published: bool) -> int:
     launched, log = watch.launch_watched(instance, as_of_resource, full_refresh)
     if launched is None:
         return 1
-    summary.print_summary(launched)
-    print(f"Full log:  {log}")
+    summary.print_summary(launched, log)
     return 0 if launched.result.success and launched.published else 1
 
 

@@ -11,26 +11,40 @@ TICK_SECONDS = 0.5  # how often the status line's clock moves between events
 
 
 class PlainDisplay:
-    """Lines only: what a CI log or a file keeps."""
+    """Lines only: what a CI log or a file keeps. Between events it asks `status` each `TICK_SECONDS` for a
+    line to add (none when it answers "")."""
 
     live = False
 
     def __init__(self, stream: TextIO):
         self._stream = stream
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._ticker: threading.Thread | None = None
 
     def follow(self, status: Callable[[], str]) -> None:
-        """A plain display has no status line."""
+        self._ticker = threading.Thread(target=self._tick, args=(status,), name="progress-lines", daemon=True)
+        self._ticker.start()
 
     def show(self, lines: Sequence[str]) -> None:
-        for line in lines:
-            self._stream.write(line + "\n")
-        self._stream.flush()
+        with self._lock:
+            for line in lines:
+                self._stream.write(line + "\n")
+            self._stream.flush()
 
     def refresh(self) -> None:
         """Nothing to redraw."""
 
     def close(self) -> None:
-        """Nothing to clear."""
+        self._stopped.set()
+        if self._ticker is not None:
+            self._ticker.join()
+
+    def _tick(self, status: Callable[[], str]) -> None:
+        while not self._stopped.wait(TICK_SECONDS):
+            line = status()
+            if line:
+                self.show([line])
 
 
 class LiveDisplay:

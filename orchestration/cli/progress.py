@@ -1,8 +1,9 @@
-"""What `make run` shows while its run works: a line as each step starts and as it ends, with what it did.
+"""What `make run` shows while its run works: a line as each step ends, with what it did and how long it took.
 
 `Progress` is fed facts about the run (`run_events` makes them from Dagster's events) and writes its lines
-through a display (`display`): every line where the output is a log or a pipe; in a terminal the start lines
-give way to one live status line, redrawn in place.
+through a display (`display`). In a terminal one live status line, redrawn in place, shows the running step;
+where the output is a log or a pipe, a step still running is told every `STILL_RUNNING_SECONDS` instead, so a
+long step is seen to be alive without a line for every step that starts.
 """
 
 import threading
@@ -17,6 +18,7 @@ MESSAGE_LINES = 6  # of a failure's message; the whole of it is in the log
 CHECKS_NAMED = 5  # failed checks named under a failed step
 BAR_WIDTH = 20
 DETAIL = " " * 6  # a step's details, under its line
+STILL_RUNNING_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class _Step:
     number: int = 0  # in the order the steps started
     started: float | None = None
     ended: float | None = None
+    told_running: int = 0  # how many STILL_RUNNING_SECONDS a plain display has told it running
     failed: bool = False
     assets: list[Materialized] = field(default_factory=list)
     checks: list[Evaluated] = field(default_factory=list)
@@ -133,7 +136,7 @@ class Progress:
         self._steps: dict[str, _Step] = {}
         self._started_at: float | None = None
         self._lock = threading.Lock()
-        display.follow(self.status)
+        display.follow(self.status if display.live else self.still_running)
 
     def feed(self, fact) -> None:
         with self._lock:  # the terminal's clock reads the steps from its own thread
@@ -167,6 +170,18 @@ class Progress:
         with self._lock:
             return self._status()
 
+    def still_running(self) -> str:
+        """The running step's status line once each `STILL_RUNNING_SECONDS` it has run, "" in between."""
+        with self._lock:
+            running = [step for step in self._steps.values() if step.started is not None and step.ended is None]
+            if not running:
+                return ""
+            periods = int((self._clock() - running[-1].started) // STILL_RUNNING_SECONDS)
+            if periods <= running[-1].told_running:
+                return ""
+            running[-1].told_running = periods
+            return self._status()
+
     def _status(self) -> str:
         running = [(key, step) for key, step in self._steps.items() if step.started is not None and step.ended is None]
         if not running:
@@ -190,9 +205,7 @@ class Progress:
         step = self._step(fact.step)
         step.number = 1 + sum(1 for other in self._steps.values() if other.started is not None)
         step.started = fact.at
-        if self._display.live:  # a terminal shows the running step on its status line instead
-            return []
-        return [f"{self._label(fact.step, step)}  started"]
+        return []  # the status line (a terminal), or `still_running` (a plain display), tells a running step
 
     def _did(self, key: str, step: _Step) -> str:
         """What a step did: its models and tests (a dbt step), or its assets and checks, done of planned."""

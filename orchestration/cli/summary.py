@@ -1,5 +1,5 @@
-"""What `make run` prints after its run: checks that failed, errors, rows per table, the business
-summary, and where every output is."""
+"""What `make run` prints after its run: checks that failed, errors, the report's headline figures, the
+audiences and where every output is; each table's rows and every headline figure go to the run's log."""
 
 import os
 from collections.abc import Sequence
@@ -62,10 +62,7 @@ def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
     ]
 
 
-def _print_checks(result: dg.ExecuteInProcessResult) -> None:
-    checks = result.get_asset_check_evaluations()
-    failed_checks = [c for c in checks if not c.passed]
-    print(f"Checks: {len(checks) - len(failed_checks)} passed, {len(failed_checks)} failed")
+def _print_failed_checks(failed_checks: Sequence[dg.AssetCheckEvaluation]) -> None:
     for check in failed_checks:
         print(f"  FAILED {check.asset_key.to_user_string()} :: {check.check_name} ({check.severity.value})")
         if check.check_name == "freshness_check" and check.description:
@@ -77,41 +74,42 @@ def _print_checks(result: dg.ExecuteInProcessResult) -> None:
             print(f"    ignored in the landing folder: {line}")
 
 
-def _print_rows(title: str, database: Path) -> None:
+def _rows_lines(title: str, database: Path) -> list[str]:
     try:
         with open_warehouse(database, read_only=True) as connection:
             rows = table_row_counts(connection, schema_order(SOURCES))
     except WarehouseLockedError as error:
-        print(f"\n{title}: not counted, {error}")
-        return
-    print(f"\n{title}:")
-    for table, count in rows:
-        print(f"  {table:<42} {count:>12,}")
+        return [f"{title}: not counted, {error}"]
+    return [f"{title}:", *(f"  {table:<42} {count:>12,}" for table, count in rows)]
 
 
-def _print_business_summary(serving: Path) -> None:
+def _business_summary(serving: Path, report_tiles_only: bool) -> list[tuple[str, str]]:
     with open_warehouse(serving, read_only=True) as connection:
         try:
-            summary = business_summary(connection)
+            return business_summary(connection, report_tiles_only=report_tiles_only)
         except duckdb.CatalogException as error:  # e.g. a step skipped because the dbt project changed mid-run
-            summary = [("(not available)", str(error).splitlines()[0])]
-    print("\nBusiness summary:")
-    for label, value in summary:
-        print(f"  {label:<42} {value}")
+            return [("(not available)", str(error).splitlines()[0])]
 
 
-def _print_audiences(serving: Path) -> None:
+def _summary_lines(summary: list[tuple[str, str]]) -> list[str]:
+    """The figures under a heading that says their date, which each figure then leaves out."""
+    (_, as_of), *figures = summary if summary and summary[0][0] == "As of" else [("As of", "n/a"), *summary]
+    dated = f" (as of {as_of})"
+    return [f"  {label:<46} {value.replace(dated, '')}" for label, value in figures]
+
+
+def _audiences_line(serving: Path) -> str | None:
     with open_warehouse(serving, read_only=True) as connection:
         try:
             summaries = audience_summaries(connection)
         except duckdb.CatalogException:  # a serving file published before the audiences existed
-            return
-    print(f"\nAudiences (members and files in {serving.parent / 'audiences'}/):")
-    for summary in summaries:
-        print(
-            f"  {summary.audience:<22} {summary.members:>9,} members, {summary.entered:,} entered and "
-            f"{summary.exited:,} exited this run, {summary.value_at_stake:,.2f} at stake"
-        )
+            return None
+    members = ", ".join(f"{summary.audience} {summary.members:,}" for summary in summaries)
+    entered, exited = sum(s.entered for s in summaries), sum(s.exited for s in summaries)
+    return (
+        f"Audiences: {members} members; {entered:,} entered, {exited:,} exited this run "
+        f"(files in {serving.parent / 'audiences'}/)"
+    )
 
 
 def _print_alerts() -> None:
@@ -124,22 +122,53 @@ def _print_alerts() -> None:
             print(f"  {alert.at} {alert.job} run {alert.run_id[:8]} failed: {', '.join(alert.failed_steps) or '-'}")
 
 
-def _print_where(launched: Launched) -> None:
-    print(f"\nLanding:   {settings.landing_root()}")
-    print(f"Engine:    {settings.engine()} (LIFECYCLE_ENGINE)")
+def _print_where(launched: Launched, log: Path) -> None:
+    print()
+    if settings.engine() != "duckdb":
+        print(f"Engine:    {settings.engine()} (LIFECYCLE_ENGINE)")
     if launched.past_date:
         print(f"As of:     {launched.past_date} (every event after it left out; the working warehouse untouched)")
-    print(f"Warehouse: {launched.warehouse} (private to the pipeline)")
     print(f"Serving:   {launched.serving} and its parquet/ folder (what BI tools read)")
     print(f"Report:    {settings.report_path(launched.serving)} (make report opens the current one)")
     print(f"UI:        make dev, then http://127.0.0.1:3000 (run history in {os.environ.get('DAGSTER_HOME', '-')})")
+    print(f"Full log:  {log}")
 
 
-def print_summary(launched: Launched) -> None:
+def _log_details(launched: Launched, log: Path) -> None:
+    """What the screen leaves out, at the log's end: where the run read and wrote, each table's rows and every
+    figure of the headline."""
+    lines = [
+        "",
+        f"Landing:   {settings.landing_root()}",
+        f"Engine:    {settings.engine()} (LIFECYCLE_ENGINE)",
+        f"Warehouse: {launched.warehouse} (private to the pipeline)",
+    ]
+    if launched.warehouse.exists():
+        where = (
+            f"warehouse; the raw history is in the lake, {settings.lake_root()}"
+            if settings.lake_is_history()
+            else "warehouse"
+        )
+        lines += ["", *_rows_lines(f"Rows per table ({where})", launched.warehouse)]
+    if launched.published:
+        if settings.engine() != "duckdb":  # what BI reads, whichever engine built it
+            lines += ["", *_rows_lines(f"Rows per mart (built on {settings.engine()}, published)", launched.serving)]
+        summary = _business_summary(launched.serving, report_tiles_only=False)
+        lines += ["", "Business summary, every figure of marts.headline:"]
+        lines += [f"  {label:<46} {value}" for label, value in summary]
+    with log.open("a", encoding="utf-8") as file:
+        file.write("\n".join(lines) + "\n")
+
+
+def print_summary(launched: Launched, log: Path) -> None:
+    """The run's outcome, its failed checks and errors, the report's headline figures and the audiences on the
+    screen; each table's rows and every headline figure in the run's log."""
     result, published = launched.result, launched.published
     status = "FAILURE" if not result.success else "SUCCESS" if published else "NOT PUBLISHED"
-    print(f"\nRun {result.run_id}: {status}")
-    _print_checks(result)
+    checks = result.get_asset_check_evaluations()
+    failed_checks = [c for c in checks if not c.passed]
+    print(f"\nRun {status}: {len(checks) - len(failed_checks)} checks passed, {len(failed_checks)} failed")
+    _print_failed_checks(failed_checks)
     for path in _skipped_files(result):
         print(f"  SKIPPED on purpose (ingest.skipped_files): {path}")
     for message in failure_messages(result):
@@ -150,17 +179,15 @@ def print_summary(launched: Launched) -> None:
             event.step_key for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_SKIPPED
         ]
         print(f"  NOT PUBLISHED: the serving files were left as they were (skipped steps: {', '.join(skipped) or '-'})")
-    if launched.warehouse.exists():
-        where = (
-            f"warehouse; the raw history is in the lake, {settings.lake_root()}"
-            if settings.lake_is_history()
-            else "warehouse"
-        )
-        _print_rows(f"Rows per table ({where})", launched.warehouse)
+    _log_details(launched, log)
     if published:  # a failed delivery to the audience webhook fails the run after the publish step
-        if settings.engine() != "duckdb":  # what BI reads, whichever engine built it
-            _print_rows(f"Rows per mart (built on {settings.engine()}, published)", launched.serving)
-        _print_business_summary(launched.serving)
-        _print_audiences(launched.serving)
+        summary = _business_summary(launched.serving, report_tiles_only=True)
+        as_of = dict(summary).get("As of", "n/a")
+        print(f"Business summary as of {as_of} (the report's headline; every figure and each table's rows in the log):")
+        for line in _summary_lines(summary):
+            print(line)
+        audiences = _audiences_line(launched.serving)
+        if audiences:
+            print(audiences)
     _print_alerts()
-    _print_where(launched)
+    _print_where(launched, log)
