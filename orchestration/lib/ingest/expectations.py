@@ -56,6 +56,11 @@ def _start_loading() -> Future:
     """GX's import and context take seconds; loaded once per process, on a thread of its own (a failure
     is raised by `validate_batch`)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # here: the environment is not thread-safe
+    # GX imports SQLAlchemy's ORM, which Dagster's storage may be importing on the run's thread at the same
+    # moment; a module two threads import at once can be seen half-initialized (`partially initialized module
+    # 'sqlalchemy.orm.exc'`), so the ORM is imported whole here, on the calling thread, first.
+    import sqlalchemy.orm  # noqa: F401
+
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-context")
     future = executor.submit(_load_context)
     executor.shutdown(wait=False)  # the thread ends with its one task
