@@ -396,7 +396,7 @@ def run_pipeline(
     command = [sys.executable, "-m", "orchestration.cli", "run"]
     measured = measure(command, env, log, spill_dir, watched=watched, folder=work)
     measured.stages = stage_seconds(home, environment=env)
-    measured.dbt_nodes = dbt_node_seconds(PROJECT_ROOT / "dbt_project" / "target" / "steps", since=started)
+    measured.dbt_nodes = dbt_node_seconds(Path(env["LIFECYCLE_WAREHOUSE"]).parent / "dbt", since=started)
     measured.stages["process start + orchestration"] = round(measured.seconds - sum(measured.stages.values()), 2)
     return measured
 

@@ -1,7 +1,7 @@
 """What `make run` prints, from its command (`python -m orchestration.cli run`) on a small generated landing
 folder with a warehouse, serving file and Dagster instance of its own: a line per step as it ends before
-the summary, at most 40 lines in all, Dagster's and dbt's output in the run's log file, and a blocked file told in a few lines
-that name the step, the file, its rule and the log, with no traceback."""
+the summary, at most 40 lines in all, Dagster's and dbt's output in the run's log file, and a blocked file
+told in a few lines that name the step, the file, its rule and the log, with no traceback."""
 
 import os
 import re

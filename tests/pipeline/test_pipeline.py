@@ -6,7 +6,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.settings import DBT_PROJECT_DIR, warehouse_path
+from orchestration.defs.transform.artifacts import step_artifacts_dir
+from orchestration.lib.settings import warehouse_path
 from tests.helpers import RAW_AND_STAGING, run_lifecycle_job, write_csv
 
 HEADER = "order_id,customer_id,ordered_at,status,currency,amount"
@@ -113,12 +114,13 @@ def test_a_conversion_built_by_an_older_version_asks_for_a_full_refresh_and_gets
 
 
 def test_dbt_artifacts_are_kept_per_step_not_per_run(landing):
-    """Each run overwrites its dbt step's artifacts folder: a daily schedule must not add folders forever."""
-    target = DBT_PROJECT_DIR / "target"
+    """Each run overwrites its dbt step's artifacts folder beside the warehouse: a daily schedule must not add
+    folders forever."""
+    target = step_artifacts_dir()
 
     def run_results(result) -> Path:
         [step] = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START" and "dbt" in e.step_key}
-        return target / "steps" / step / "run_results.json"
+        return target / step / "run_results.json"
 
     write_csv(landing / "orders" / "2024-03.csv", HEADER, "A-1,alice,2024-03-01T09:00:00Z,completed,USD,120.00")
     first = run_lifecycle_job(*RAW_AND_STAGING)

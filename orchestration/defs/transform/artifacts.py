@@ -7,19 +7,27 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.transform.project import dbt_project
+from orchestration.lib import settings
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
 def step_target_path(context: dg.AssetExecutionContext) -> Path:
-    """The dbt step's artifacts folder, the same for every run (each run overwrites the last one's).
+    """The dbt step's artifacts folder, beside the warehouse it builds and the same for every run (each run
+    overwrites the last one's).
 
     dagster-dbt's default is a new folder per invocation (manifest, run results, compiled SQL), two a
-    run, which a daily schedule grows without end. The warehouse pool runs one dbt step at a time
-    within an instance; two processes of one checkout at once (tests beside `make run`) may mix
-    their artifacts, and a parse cache read mid-write only costs dbt a full parse.
+    run, which a daily schedule grows without end. Beside the warehouse, like the run's log: one writer
+    at a time has that folder (the warehouse's own rule), so two builds of other warehouses at once
+    (tests side by side, a second checkout's settings) never read each other's run results; a parse
+    cache read mid-write only costs dbt a full parse.
     """
-    return _target_dir() / "steps" / context.op_execution_context.op.name
+    return step_artifacts_dir() / context.op_execution_context.op.name
+
+
+def step_artifacts_dir() -> Path:
+    """Where the dbt steps of a build of the configured warehouse keep their artifacts."""
+    return settings.warehouse_path().parent / "dbt"
 
 
 def _target_dir() -> Path:
