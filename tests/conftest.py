@@ -16,6 +16,39 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
+# The modules that take longest (each runs the pipeline several times), in that order: under pytest-xdist
+# (`make test` runs two workers) they start first, and the many short modules fill the end of both workers.
+SLOWEST_MODULES = (
+    "test_pipeline_faults",
+    "test_pipeline",
+    "test_as_of",
+    "test_audience_history",
+    "test_incremental",
+    "test_make_run_output",
+    "test_marts",
+    "test_out_of_memory",
+)
+# Session fixtures that build a warehouse: the modules using one go to the same worker, which builds it once.
+SHARED_BUILDS = ("published_sample",)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each module one unit of work for pytest-xdist (`--dist loadgroup`), its module fixtures built once, and
+    the modules sharing a session build one unit; the slowest units first."""
+    group = {}  # module -> its unit of work
+    for item in items:
+        shared = [name for name in SHARED_BUILDS if name in item.fixturenames]
+        group[item.module] = shared[0] if shared else group.get(item.module, item.module.__name__)
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(group[item.module]))
+
+    def slowness(item) -> int:
+        name = item.module.__name__.rsplit(".", 1)[-1]
+        return SLOWEST_MODULES.index(name) if name in SLOWEST_MODULES else len(SLOWEST_MODULES)
+
+    items.sort(key=slowness)  # stable: each module's tests keep their order
+
+
 def pytest_sessionstart(session):
     """Prepare the dbt manifest once, before any test imports the definitions."""
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"

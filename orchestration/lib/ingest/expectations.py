@@ -7,6 +7,7 @@ batch in an ephemeral context: `dagster-ge` supports only GX < 1.0, and GX's SQL
 not work on DuckDB.
 """
 
+import importlib.machinery
 import os
 import sys
 import threading
@@ -32,18 +33,21 @@ class ExpectationFailure:
         return f"{self.expectation}({self.column}): {self.unexpected_count} unexpected, e.g. {self.sample[:3]}"
 
 
-def _name_a_nameless_main() -> None:
+def _give_a_bare_main_a_spec() -> None:
     """GX imports pyspark when it is installed (the `spark` extra), and pyspark's Connect package ends the
-    process (`sys.exit(0)`, "Skipping doctests") when `__main__` has neither a spec nor a file, taking it
-    for its own doctests. A run worker that Dagster's code server starts with multiprocessing's spawn
-    from `python -m dagster ...` has such a `__main__` (the spawn bootstrap's): name it first."""
+    process (`sys.exit(0)`, "Skipping doctests") whenever it is imported where `__main__` has neither a spec
+    nor a file, taking it for its own doctests. A run worker that Dagster's code server starts with
+    multiprocessing's spawn from `python -m dagster ...` has such a `__main__` (the spawn bootstrap's), as
+    has a pytest-xdist worker. It is given a spec named `__main__`: pyspark then sees a real main, and
+    multiprocessing's spawn, which would run a `__main__` with a file as a script in every process it
+    starts, leaves one of that name alone, as it left the bare one."""
     main = sys.modules.get("__main__")
     if main is not None and getattr(main, "__spec__", None) is None and not hasattr(main, "__file__"):
-        main.__file__ = "<spawned worker>"
+        main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
 
 
 def _load_context():
-    _name_a_nameless_main()
+    _give_a_bare_main_a_spec()
     import great_expectations as gx  # slow to import: only when a batch is validated
 
     context = gx.get_context(mode="ephemeral")
