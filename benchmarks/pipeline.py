@@ -17,14 +17,20 @@ For each tier, in one run:
    computed by one plain DuckDB script over the very same files, measured the same way, and held
    to the published marts (every reference row must have its twin in them and back);
 4. **daily run**: the last day's files are delivered on top of the CSV build and the pipeline runs
-   again on the same warehouse; its time as a share of the full build, and against tier S's;
+   again on the same warehouse; its time as a share of the full build, and against tier S's; then once
+   more with nothing new to ingest (**run again**): what every run pays whatever the data;
 5. **launched from the UI** (unless `--no-ui`): the CSV full build again on a fresh warehouse, as a
    person launches it: *Materialize all* clicked on the lineage page of a `dagster dev` on 127.0.0.1
    in headless Chromium (`LIFECYCLE_CHROMIUM`), run by its daemon's run worker, timed from the
    click to the run's end.
 
-Each run also records every dbt node's own time and its file's checksum (from each dbt step's
-`run_results.json` and manifest), which `benchmarks.compare` uses to set two runs side by side.
+Each run's time is also broken into stages (`benchmarks/breakdown.py`): the interpreter and its imports and
+the definitions (`python -X importtime`), the run's creation, each step, and for each dbt step its
+invocation's start-up (process start to first node), the nodes' own time and the time between them, dbt's
+end and the events Dagster had yet to record; printed side by side for the CSV build, the daily run, the
+run with nothing new and the click. Each run also records every dbt node's own time and its file's
+checksum (from each dbt step's `run_results.json` and manifest), which `benchmarks.compare` uses to set
+two runs side by side.
 
 Prints a table and writes JSON. Linux only (memory is read from /proc).
 """
@@ -46,6 +52,7 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks import breakdown
 from benchmarks.reference.run_reference import differences
 from orchestration.lib.settings import duckdb_memory_limit
 from tools.dagster_dev import dagster_dev
@@ -81,6 +88,9 @@ class Measured:
     # Processes outside the run's tree, when watched (a cluster's servers): each group's peak RSS, summed at one instant
     watched_peak_rss_mb: dict[str, float] = field(default_factory=dict)
     folder_peak_mb: float = 0.0  # the most the run's folder held on disk at once, when watched (sampled each second)
+    # The run's time stage by stage, fixed costs apart from the work (benchmarks/breakdown.py), and events per step
+    breakdown: dict[str, float] = field(default_factory=dict)
+    events: dict[str, int] = field(default_factory=dict)
 
 
 def generated_once(root: Path, generate_files: Callable[[], dict]) -> dict:
@@ -318,6 +328,33 @@ def stage_seconds(
     return {stage: round(seconds, 2) for stage, seconds in stages.items()}
 
 
+def run_breakdown(
+    dagster_home: Path,
+    dbt_artifacts: Path,
+    started: float | None,
+    seconds: float,
+    imported: tuple[float, float] | None,
+    run_id: str | None = None,
+    environment: dict[str, str] | None = None,
+) -> tuple[dict[str, float], dict[str, int]]:
+    """The run's stages (`breakdown.breakdown`) and its events per step, from its event log (default: the latest
+    run) and its dbt steps' artifacts (`dbt_artifacts`, beside the warehouse); `started`: the wall-clock time
+    the command began, `seconds` later it ended; None: a click, `seconds` before the run's end."""
+    import dagster as dg
+
+    database = {name: value for name, value in (environment or {}).items() if name.startswith("DAGSTER_PG_")}
+    with _environment({"DAGSTER_HOME": str(dagster_home), **database}), dg.DagsterInstance.get() as instance:
+        run_id = run_id or instance.get_runs(filters=dg.RunsFilter(job_name="lifecycle_job"), limit=1)[0].run_id
+        events = breakdown.read_events(instance, run_id)
+    if started is None:
+        started = breakdown.run_end(events) - seconds
+    dbt_steps = breakdown.dbt_artifacts(dbt_artifacts, since=started)
+    return (
+        breakdown.breakdown(started, started + seconds, events, dbt_steps, imported),
+        breakdown.event_counts(events),
+    )
+
+
 def dbt_node_seconds(steps_dir: Path, since: float) -> dict[str, dict]:
     """Every dbt node the run's dbt steps ran: its own seconds (dbt's `execution_time`) and the
     checksum of its file (the manifest's), by unique id; from each step's artifacts folder, where
@@ -393,11 +430,18 @@ def run_pipeline(
     shutil.copy(PROJECT_ROOT / "orchestration" / instance, home / "dagster.yaml")
     started = time.time()
     spill_dir = Path(f"{env['LIFECYCLE_WAREHOUSE']}.tmp")
-    command = [sys.executable, "-m", "orchestration.cli", "run"]
+    # -X importtime: each module's own import time, on stderr before the run takes stderr into its log
+    command = [sys.executable, "-X", "importtime", "-m", "orchestration.cli", "run"]
     measured = measure(command, env, log, spill_dir, watched=watched, folder=work)
     measured.stages = stage_seconds(home, environment=env)
-    measured.dbt_nodes = dbt_node_seconds(Path(env["LIFECYCLE_WAREHOUSE"]).parent / "dbt", since=started)
+    dbt_artifacts = Path(env["LIFECYCLE_WAREHOUSE"]).parent / "dbt"  # orchestration/defs/transform/artifacts.py
+    measured.dbt_nodes = dbt_node_seconds(dbt_artifacts, since=started)
     measured.stages["process start + orchestration"] = round(measured.seconds - sum(measured.stages.values()), 2)
+    with log.open(errors="replace") as output:
+        imported = breakdown.import_seconds(output)
+    measured.breakdown, measured.events = run_breakdown(
+        home, dbt_artifacts, started, measured.seconds, imported, environment=env
+    )
     return measured
 
 
@@ -427,6 +471,14 @@ def run_from_ui(landing: Path, work: Path, log: Path) -> Measured:
     shutil.copy(work / "dagster_dev.log", log)
     measured.stages = stage_seconds(work / "dagster_home", clicked.run_id)
     measured.stages["click, launch + run worker start"] = round(measured.seconds - sum(measured.stages.values()), 2)
+    measured.breakdown, measured.events = run_breakdown(
+        work / "dagster_home",
+        Path(env["LIFECYCLE_WAREHOUSE"]).parent / "dbt",
+        None,
+        measured.seconds,
+        None,
+        clicked.run_id,
+    )
     return measured
 
 
@@ -471,13 +523,15 @@ def bench_tier(tier: str, data_dir: Path, work_dir: Path, formats: list[str], ui
                 work / "csv" / "serving" / "lifecycle.duckdb"
             )
 
-    daily = None
+    daily = rerun = None
     if "csv" in formats:
         print(f"[{tier}] daily run ...", flush=True)
         for folder in day.iterdir():
             for file in folder.iterdir():
                 shutil.copy(file, landings["csv"] / folder.name / file.name)
         daily = run_pipeline(landings["csv"], work / "csv", work / "csv" / "daily.log")
+        print(f"[{tier}] run again, nothing new ...", flush=True)
+        rerun = run_pipeline(landings["csv"], work / "csv", work / "csv" / "rerun.log")
         for folder in day.iterdir():  # leave the cached landing as it was generated
             (landings["csv"] / folder.name / f"{folder.name}_{LAST_DAY}.csv").unlink(missing_ok=True)
 
@@ -501,6 +555,8 @@ def bench_tier(tier: str, data_dir: Path, work_dir: Path, formats: list[str], ui
         "reference_rows_differing": reference_differs,
         "daily": asdict(daily) if daily else None,
         "daily_share_of_full": round(daily.seconds / full["csv"].seconds, 3) if daily else None,
+        # the same run once more with nothing new to ingest: what every run pays whatever the data
+        "rerun": asdict(rerun) if rerun else None,
         "from_ui": asdict(from_ui) if from_ui else None,
         "from_ui_over_cli": round(from_ui.seconds / full["csv"].seconds, 2) if from_ui and "csv" in full else None,
     }
@@ -543,16 +599,35 @@ def print_table(results: list[dict]) -> None:
                     for stage, seconds in measured["stages"].items()
                 )
                 print(f"  {r['tier']} {name:<20} {parts}")
+    print_breakdown(results)
     failed = _failed(results)
     if failed:
         print(f"\nFAILED: {', '.join(failed)} (see the logs under the work directory)")
+
+
+def print_breakdown(results: list[dict]) -> None:
+    """Each run's stages (benchmarks/breakdown.py) side by side: the CSV build, the daily run, the run with nothing
+    new and the click."""
+    print("\nStage by stage (seconds): full CSV build, daily run, run again with nothing new, Materialize all clicked")
+    for r in results:
+        runs = {"full": r["full"].get("csv"), "daily": r["daily"], "again": r.get("rerun"), "click": r["from_ui"]}
+        runs = {name: measured for name, measured in runs.items() if measured and measured.get("breakdown")}
+        stages = list(dict.fromkeys(stage for measured in runs.values() for stage in measured["breakdown"]))
+        print(f"  {r['tier']:<72}" + "".join(f"{name:>8}" for name in runs))
+        for stage in stages:
+            cells = "".join(
+                f"{measured['breakdown'][stage]:>8.2f}" if stage in measured["breakdown"] else f"{'-':>8}"
+                for measured in runs.values()
+            )
+            print(f"    {stage:<70}{cells}")
+        print(f"    {'wall time':<70}" + "".join(f"{measured['seconds']:>8.2f}" for measured in runs.values()))
 
 
 def _failed(results: list[dict]) -> list[str]:
     failed = []
     for r in results:
         runs = {f"full {f}": m for f, m in r["full"].items()} | {f"reference {f}": m for f, m in r["reference"].items()}
-        runs |= {"daily": r["daily"], "from UI": r["from_ui"]}
+        runs |= {"daily": r["daily"], "again": r.get("rerun"), "from UI": r["from_ui"]}
         failed += [f"{r['tier']} {name}" for name, measured in runs.items() if measured and measured["exit_code"]]
         failed += [
             f"{r['tier']} {f} marts differ from csv" for f, same in r["marts_identical_to_csv"].items() if not same

@@ -73,14 +73,14 @@ def run(full_refresh: bool, as_of: str, replace_published: bool) -> int:
         return 2
     if not os.environ.get("DAGSTER_HOME"):
         print("DAGSTER_HOME is not set: the run is not recorded (use `make run`).", file=sys.stderr)
-    instance = launch.instance_for_cli()
-    try:
-        launch.recover_and_wait(instance, report=print)
-    except WarehouseBusyError as error:
-        print(f"Not started: {error}", file=sys.stderr)
-        return 1
-    print(summary.memory_line(launch.warehouse_of(as_of_resource)))
-    launched, log = watch.launch_watched(instance, as_of_resource, full_refresh)
+    with launch.instance_for_cli() as instance:
+        try:
+            launch.recover_and_wait(instance, report=print)
+        except WarehouseBusyError as error:
+            print(f"Not started: {error}", file=sys.stderr)
+            return 1
+        print(summary.memory_line(launch.warehouse_of(as_of_resource)))
+        launched, log = watch.launch_watched(instance, as_of_resource, full_refresh)
     if launched is None:
         return 1
     summary.print_summary(launched, log)

@@ -89,7 +89,7 @@ def run_dbt(arguments: list[str]) -> int:
         "DBT_PROFILES_DIR": str(settings.DBT_PROJECT_DIR),
     }
     if arguments[:1] and not arguments[0].startswith("-"):
-        arguments = _with_pipeline_vars(arguments)
+        arguments = _with_pipeline_target(_with_pipeline_vars(arguments))
     return subprocess.run(
         [settings.dbt_executable(), *arguments], env=environment, cwd=settings.DBT_PROJECT_DIR
     ).returncode
@@ -107,6 +107,15 @@ def _with_pipeline_vars(arguments: list[str]) -> list[str]:
         else:
             rest.append(argument)
     return [*rest, "--vars", json.dumps({**settings.dbt_vars(), **given}, sort_keys=True, default=str)]
+
+
+def _with_pipeline_target(arguments: list[str]) -> list[str]:
+    """The command's arguments with the pipeline's `--target` unless they name one. The profile's default is the
+    same target, but dbt keys its parse cache on the `--target` given as well as on the vars: a parse by hand
+    (`make manifest`) without it would be parsed again by the run's first dbt step, which names it."""
+    if any(argument in ("--target", "-t") or argument.startswith("--target=") for argument in arguments):
+        return arguments
+    return [*arguments, "--target", settings.dbt_target()]
 
 
 def build_docs() -> Path | None:

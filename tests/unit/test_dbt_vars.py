@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from orchestration.cli.commands import _with_pipeline_vars
+from orchestration.cli.commands import _with_pipeline_target, _with_pipeline_vars
 from orchestration.lib import settings
 from tests.helpers import MODELS_DIR
 
@@ -41,3 +41,15 @@ def test_dbt_by_hand_gets_the_pipelines_vars_with_the_users_over_them(monkeypatc
     given = json.loads(arguments[4])
     assert given["churn_days"] == 120 and given["warehouse"] == str(tmp_path / "w.duckdb") and given["as_of"] == ""
     assert json.loads(_with_pipeline_vars(["parse", "--vars=as_of: '2025-01-31'"])[2])["as_of"] == "2025-01-31"
+
+
+def test_dbt_by_hand_names_the_runs_target_so_a_parse_by_hand_is_the_runs_parse_cache(monkeypatch):
+    """dbt keys its parse cache on `--target` as well as on the vars: `make manifest`'s parse must name the
+    target the pipeline's dbt steps name, or the first step of the next run parses the project again."""
+    from orchestration.defs.transform.assets import DbtBuildConfig, dbt_build_args
+
+    monkeypatch.setenv("LIFECYCLE_ENGINE", "duckdb")
+    run = dbt_build_args(DbtBuildConfig(), settings.dbt_target())
+    parse = _with_pipeline_target(["parse", "--quiet"])
+    assert parse[parse.index("--target") + 1] == run[run.index("--target") + 1]
+    assert _with_pipeline_target(["build", "-t", "spark"]) == ["build", "-t", "spark"]

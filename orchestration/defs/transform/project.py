@@ -32,7 +32,8 @@ def dbt_project() -> DbtProject:
     project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
     if not manifest_is_current(Path(project.project_dir), Path(project.manifest_path)):
         # the profile needs the resolved settings even to parse: read here, when a parse is due
-        parse = ["parse", "--quiet", *settings.dbt_vars_arguments()]
+        # the run's target too: dbt keys its parse cache on the `--target` given as well as on the vars
+        parse = ["parse", "--quiet", "--target", settings.dbt_target(), *settings.dbt_vars_arguments()]
         DbtProject(
             project_dir=project.project_dir, profiles_dir=project.profiles_dir, prepare_project_cli_args=parse
         ).prepare_if_dev()
