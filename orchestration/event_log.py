@@ -19,7 +19,6 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from dagster import StringSource
 from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
@@ -32,22 +31,36 @@ CHECKED_AGAINST = "1.13.27"
 OPEN_RUN_FILES = 4
 
 
-class PooledSqliteEventLogStorage(SqliteEventLogStorage):
-    """Dagster's SQLite event log in `<dagster_home>/history/runs/`, where Dagster's default one keeps it."""
+def _runs_folder(dagster_home: str) -> str:
+    return os.path.join(dagster_home, "history", "runs", "")
 
-    def __init__(self, dagster_home: str, inst_data: ConfigurableClassData | None = None):
-        self._dagster_home = dagster_home
+
+class PooledSqliteEventLogStorage(SqliteEventLogStorage):
+    """Dagster's SQLite event log in `<instance folder>/history/runs/`, where Dagster's default one keeps it.
+
+    The folder is the instance's own, known when the instance registers its storage: an instance opened by
+    its folder (`DagsterInstance.from_config(path)`, as a test or a script reads another home's runs) reads
+    that folder's runs, whatever DAGSTER_HOME says in the process."""
+
+    def __init__(self, dagster_home: str | None = None, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_lock = threading.Lock()
-        super().__init__(os.path.join(dagster_home, "history", "runs", ""), inst_data=inst_data)
+        self._inst_data = inst_data
+        if dagster_home is not None:  # a storage of its own, outside an instance
+            super().__init__(_runs_folder(dagster_home), inst_data=inst_data)
 
     @classmethod
     def config_type(cls):
-        return {"dagster_home": StringSource}
+        return {}
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):
-        return cls(inst_data=inst_data, **config_value)
+        return cls(inst_data=inst_data)
+
+    def register_instance(self, instance) -> None:
+        if not hasattr(self, "_base_dir"):
+            super().__init__(_runs_folder(instance.root_directory), inst_data=self._inst_data)
+        super().register_instance(instance)
 
     def _engine(self, shard: str) -> Engine:
         with self._engines_lock:

@@ -39,6 +39,21 @@ def test_the_project_instance_records_runs_where_dagsters_default_keeps_them(tmp
         assert [execution.run_id for execution in check.values()] == [runs[1]]
 
 
+def test_an_instance_opened_by_its_folder_reads_that_folders_runs_whatever_dagster_home_says(tmp_path, monkeypatch):
+    """As the crash tier watches `make run`'s events from its own process: `DagsterInstance.from_config(path)`."""
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.DagsterInstance.get() as instance:
+        run_id = dg.materialize([counted], instance=instance).run_id
+    monkeypatch.setenv("DAGSTER_HOME", str(elsewhere))
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
+        assert instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+    assert not elsewhere.exists()
+
+
 def test_only_a_few_run_files_stay_open_besides_the_index(tmp_path):
     storage = PooledSqliteEventLogStorage(str(tmp_path))
     for number in range(OPEN_RUN_FILES + 3):
