@@ -3,8 +3,9 @@
 
 Dagster's SQLite event log opens a new engine and connection for every read and write and closes it after:
 an asset's materialization or a check's result is three or four of them (the run's file, the index), and
-closing the last connection to a WAL database checkpoints it. A run of the pipeline records ~900 events,
-each a few milliseconds of opening and closing alone, most of them while dbt waits on nothing. This storage
+closing the last connection to a WAL database checkpoints it. A run of the pipeline records hundreds of
+events, most of them while dbt's nodes report, and that opening and closing was most of their cost
+(docs/performance.md, *Fixed cost at S*). This storage
 is Dagster's own with one change: each database file's engine is kept and pools its connections. The index
 and the few runs being written or read at the moment keep theirs; an older run's engine is closed, so a
 webserver or daemon that reads many runs holds a bounded number of files open.

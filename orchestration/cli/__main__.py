@@ -6,8 +6,9 @@ from orchestration.cli.arguments import main
 
 code = main()
 # The command has closed what it opened (the warehouse, the instance); what remains is the interpreter's
-# teardown, which after a run spends over a second collecting its ~450,000 objects (Dagster's definitions,
-# dbt's manifest, the run's events) for memory the process returns anyway.
+# teardown, which after a run collects every object it holds (Dagster's definitions, dbt's manifest, the
+# run's events) for memory the process returns anyway (docs/performance.md, *Fixed cost at S*). Exit
+# handlers do not run: nothing of the project's may count on one.
 logging.shutdown()
 sys.stdout.flush()
 sys.stderr.flush()

@@ -25,10 +25,10 @@ def launch_watched(
     stopped = None
     with run_log.captured_output(log) as (terminal, log_stream):
         display = display_for(terminal)
-        shown = Progress(display, log, dbt_steps={step.op.name for step in DBT_STEPS})
-        for planned in launch.planned_steps():
-            shown.feed(planned)
-        try:
+        try:  # the display's clock runs from here: closed whatever happens
+            shown = Progress(display, log, dbt_steps={step.op.name for step in DBT_STEPS})
+            for planned in launch.planned_steps():
+                shown.feed(planned)
             launched = launch.launch(
                 instance, as_of, run_events.run_loggers(shown, log_stream), run_id=run_id, full_refresh=full_refresh
             )

@@ -115,7 +115,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             project_dir=dbt_project(),
             dbt_executable=settings.dbt_executable(),
             # dbt's log file in each step's folder at info, as its output: at debug it holds every statement
-            # and connection event of every node, megabytes a step, written as the nodes run. The SQL each
+            # and connection event of every node, written as the nodes run. The SQL each
             # node ran stays in the step's `run/` folder, and `dbt --debug` by hand gives the rest.
             global_config_flags=["--log-level-file", "info"],
         ),

@@ -7,12 +7,9 @@ reaches the executors as an artifact of the session, so the cluster's Python nee
 pandas.
 """
 
-import atexit
-import shutil
 import tempfile
 import zipfile
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -110,12 +107,9 @@ def _write(frame, table: str) -> None:
     spark_server.refresh("clv", table)
 
 
-@cache
-def _code_archive() -> Path:
-    """The CLV package as a zip the executors import (`orchestration.lib.clv`), built once per process."""
-    folder = tempfile.mkdtemp(prefix="lifecycle-clv-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    archive = Path(folder) / "lifecycle_clv.zip"
+def _code_archive(folder: Path) -> Path:
+    """The CLV package as a zip the executors import (`orchestration.lib.clv`), written in `folder`."""
+    archive = folder / "lifecycle_clv.zip"
     with zipfile.ZipFile(archive, "w") as bundle:
         for path in [PACKAGE / "__init__.py", PACKAGE / "lib" / "__init__.py", *(PACKAGE / "lib" / "clv").glob("*.py")]:
             bundle.write(path, path.relative_to(PACKAGE.parent).as_posix())
@@ -123,4 +117,7 @@ def _code_archive() -> Path:
 
 
 def _ship_code(spark) -> None:
-    spark.addArtifacts(str(_code_archive()), pyfile=True)
+    # The upload is done when addArtifacts returns: the zip lives no longer than the call (the command line
+    # ends without running exit handlers, so nothing may count on one to remove it).
+    with tempfile.TemporaryDirectory(prefix="lifecycle-clv-") as folder:
+        spark.addArtifacts(str(_code_archive(Path(folder))), pyfile=True)
