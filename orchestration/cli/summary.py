@@ -15,7 +15,8 @@ from orchestration.lib import settings
 from orchestration.lib.alerts import read_alerts
 from orchestration.lib.ingest.contract import SOURCES, Source
 from orchestration.lib.publish.audience_files import audience_summaries
-from orchestration.lib.report.summary import business_summary
+from orchestration.lib.report.headline import Headline, all_figures, as_of_date
+from orchestration.lib.report.summary import figure_line
 from orchestration.lib.warehouse import memory
 from orchestration.lib.warehouse.connection import WarehouseLockedError, open_warehouse
 from orchestration.lib.warehouse.row_counts import table_row_counts
@@ -83,19 +84,15 @@ def _rows_lines(title: str, database: Path) -> list[str]:
     return [f"{title}:", *(f"  {table:<42} {count:>12,}" for table, count in rows)]
 
 
-def _business_summary(serving: Path, report_tiles_only: bool) -> list[tuple[str, str]]:
+def _headline(serving: Path) -> tuple[str, list[Headline], str | None]:
+    """The serving file's as-of date and every figure of its headline, read once for the screen and the log;
+    with what made them unreadable, if anything."""
     with open_warehouse(serving, read_only=True) as connection:
         try:
-            return business_summary(connection, report_tiles_only=report_tiles_only)
+            as_of = as_of_date(connection)
+            return (str(as_of) if as_of else "n/a"), all_figures(connection), None
         except duckdb.CatalogException as error:  # e.g. a step skipped because the dbt project changed mid-run
-            return [("(not available)", str(error).splitlines()[0])]
-
-
-def _summary_lines(summary: list[tuple[str, str]]) -> list[str]:
-    """The figures under a heading that says their date, which each figure then leaves out."""
-    (_, as_of), *figures = summary if summary and summary[0][0] == "As of" else [("As of", "n/a"), *summary]
-    dated = f" (as of {as_of})"
-    return [f"  {label:<46} {value.replace(dated, '')}" for label, value in figures]
+            return "n/a", [], str(error).splitlines()[0]
 
 
 def _audiences_line(serving: Path) -> str | None:
@@ -134,7 +131,7 @@ def _print_where(launched: Launched, log: Path) -> None:
     print(f"Full log:  {log}")
 
 
-def _log_details(launched: Launched, log: Path) -> None:
+def _log_details(launched: Launched, log: Path, headline: tuple[str, list[Headline], str | None] | None) -> None:
     """What the screen leaves out, at the log's end: where the run read and wrote, each table's rows and every
     figure of the headline."""
     lines = [
@@ -150,12 +147,13 @@ def _log_details(launched: Launched, log: Path) -> None:
             else "warehouse"
         )
         lines += ["", *_rows_lines(f"Rows per table ({where})", launched.warehouse)]
-    if launched.published:
-        if settings.engine() != "duckdb":  # what BI reads, whichever engine built it
-            lines += ["", *_rows_lines(f"Rows per mart (built on {settings.engine()}, published)", launched.serving)]
-        summary = _business_summary(launched.serving, report_tiles_only=False)
-        lines += ["", "Business summary, every figure of marts.headline:"]
-        lines += [f"  {label:<46} {value}" for label, value in summary]
+    if launched.published and settings.engine() != "duckdb":  # what BI reads, whichever engine built it
+        lines += ["", *_rows_lines(f"Rows per mart (built on {settings.engine()}, published)", launched.serving)]
+    if headline is not None:
+        as_of, figures, unreadable = headline
+        lines += ["", f"Business summary, every figure of marts.headline (as of {as_of}):"]
+        lines += [f"  (not available) {unreadable}"] if unreadable else []
+        lines += [f"  {label:<46} {value}" for label, value in map(figure_line, figures)]
     with log.open("a", encoding="utf-8") as file:
         file.write("\n".join(lines) + "\n")
 
@@ -179,13 +177,18 @@ def print_summary(launched: Launched, log: Path) -> None:
             event.step_key for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_SKIPPED
         ]
         print(f"  NOT PUBLISHED: the serving files were left as they were (skipped steps: {', '.join(skipped) or '-'})")
-    _log_details(launched, log)
-    if published:  # a failed delivery to the audience webhook fails the run after the publish step
-        summary = _business_summary(launched.serving, report_tiles_only=True)
-        as_of = dict(summary).get("As of", "n/a")
+    # A failed delivery to the audience webhook fails the run after the publish step: what was published shows.
+    headline = _headline(launched.serving) if published else None
+    _log_details(launched, log, headline)
+    if headline is not None:
+        as_of, figures, unreadable = headline
         print(f"Business summary as of {as_of} (the report's headline; every figure and each table's rows in the log):")
-        for line in _summary_lines(summary):
-            print(line)
+        if unreadable:
+            print(f"  (not available) {unreadable}")
+        for figure in figures:
+            if figure.in_report:
+                label, value = figure_line(figure, known_period=f"as of {as_of}")
+                print(f"  {label:<46} {value}")
         audiences = _audiences_line(launched.serving)
         if audiences:
             print(audiences)
