@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)\s*$")
-# dagster-dbt logs this as it starts the dbt process.
-DBT_COMMAND = "Running dbt command"
+# What a dbt step logs as it starts dbt: dagster-dbt for a dbt process, `cli_in_process` for dbt in the run.
+DBT_COMMAND = "Running dbt"
 # Steps named after what they do in the breakdown; a step not named here is listed under its own name.
 STEP_NAMES = {
     "ingest_landing_files": "ingest + gates",
@@ -118,7 +118,7 @@ def breakdown(
                 run_results, written = dbt_steps[step]
                 first_node, last_node, own = dbt_timeline(run_results)
                 stages[f"{step}: before dbt"] = dbt_start[step] - step_start[step]
-                stages[f"{step}: dbt start-up (process start to first node)"] = first_node - dbt_start[step]
+                stages[f"{step}: dbt start-up (to its first node)"] = first_node - dbt_start[step]
                 stages[f"{step}: nodes, dbt's own time"] = own
                 stages[f"{step}: nodes, between them"] = last_node - first_node - own
                 stages[f"{step}: dbt's end (artifacts, exit)"] = written - last_node

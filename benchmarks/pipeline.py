@@ -26,7 +26,7 @@ For each tier, in one run:
 
 Each run's time is also broken into stages (`benchmarks/breakdown.py`): the interpreter and its imports and
 the definitions (`python -X importtime`), the run's creation, each step, and for each dbt step its
-invocation's start-up (process start to first node), the nodes' own time and the time between them, dbt's
+invocation's start-up (to its first node), the nodes' own time and the time between them, dbt's
 end and the events Dagster had yet to record; printed side by side for the CSV build, the daily run, the
 run with nothing new and the click. Each run also records every dbt node's own time and its file's
 checksum (from each dbt step's `run_results.json` and manifest), which `benchmarks.compare` uses to set

@@ -51,7 +51,7 @@ def test_the_stages_of_a_run_add_up_to_its_wall_time():
         "first event to run start (planned events; a click: queue, run worker)": 1.0,
         "ingest + gates": 0.5,
         "dbt_models_before_clv: before dbt": 0.5,
-        "dbt_models_before_clv: dbt start-up (process start to first node)": 3.0,
+        "dbt_models_before_clv: dbt start-up (to its first node)": 3.0,
         "dbt_models_before_clv: nodes, dbt's own time": 6.0,
         "dbt_models_before_clv: nodes, between them": 2.0,
         "dbt_models_before_clv: dbt's end (artifacts, exit)": 0.5,

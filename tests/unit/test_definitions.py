@@ -81,8 +81,9 @@ def test_no_dbt_adapter_is_built_in_the_dagster_process(monkeypatch):
 
 
 def test_the_private_dagster_dbt_members_overridden_were_checked_against_the_installed_version():
-    """`LifecycleDbtCliResource` overrides two private members of dagster-dbt's resource: a new dagster-dbt
-    may rename or change them silently. Read both in the new version, then move `CHECKED_AGAINST`."""
+    """`LifecycleDbtCliResource` overrides two private members of dagster-dbt's resource and mirrors its `cli` for
+    dbt in the run's process: a new dagster-dbt may rename or change them silently. Read them, `cli` and
+    `DbtCliInvocation` in the new version, then move `CHECKED_AGAINST`."""
     from importlib import metadata
 
     from orchestration.defs.transform.dbt_cli import CHECKED_AGAINST

@@ -5,7 +5,9 @@ The `customers` mart joins the Python CLV predictions, which are fitted on a dbt
 are built first, the CLV outputs' staging and everything downstream of it after the fit.
 """
 
+import contextlib
 import json
+import subprocess
 import time
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transform.artifacts import keep_partial_parse, seed_partial_parse, step_target_path
+from orchestration.defs.transform.dbt_cli import LifecycleDbtCliResource
 from orchestration.defs.transform.past_date import copy_sources_as_of
 from orchestration.defs.transform.project import dbt_project
 from orchestration.defs.transform.translator import LifecycleTranslator
@@ -78,7 +81,9 @@ def _dbt_failure(target_path: Path, since: float) -> dg.Failure | None:
     )
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, duckdb: WarehouseResource):
+def _build(
+    context: dg.AssetExecutionContext, dbt: LifecycleDbtCliResource, config: DbtBuildConfig, duckdb: WarehouseResource
+):
     target_path = step_target_path(context)
     started = time.time()
     unreachable = spark_server.unreachable()
@@ -88,7 +93,10 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBu
     past_date = duckdb.as_of.past_date
     arguments = dbt_build_args(config, settings.dbt_target())
     arguments += settings.dbt_vars_arguments(warehouse=duckdb.database_path, as_of=past_date)
-    invocation = dbt.cli(arguments, context=context, target_path=target_path)
+    if settings.engine() == "duckdb":
+        invocation = dbt.cli_in_process(arguments, context=context, target_path=target_path)
+    else:  # dbt-spark's local session would start Spark's JVM in the run's process: dbt keeps its own
+        invocation = dbt.cli(arguments, context=context, target_path=target_path)
     # Every materialization of a past date's build says so: the asset's latest one is not the working warehouse's.
     past = {"as_of_date": str(past_date), "warehouse": str(duckdb.database_path)} if past_date else {}
     try:
@@ -99,7 +107,8 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBu
         # dbt would go on writing the warehouse beside the steps and runs that follow.
         if invocation.process.poll() is None:
             invocation.process.terminate()
-            invocation.process.wait(timeout=DBT_STOP_SECONDS)
+            with contextlib.suppress(subprocess.TimeoutExpired):  # the step's own failure matters more
+                invocation.process.wait(timeout=DBT_STOP_SECONDS)
         failure = _dbt_failure(target_path, started) if isinstance(error, Exception) else None
         if failure:
             raise failure from error
@@ -116,7 +125,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBu
     pool=WAREHOUSE_POOL,
 )
 def dbt_models_before_clv(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, duckdb: WarehouseResource
+    context: dg.AssetExecutionContext, dbt: LifecycleDbtCliResource, config: DbtBuildConfig, duckdb: WarehouseResource
 ):
     """Staging, intermediate and the marts that do not read the CLV predictions."""
     if duckdb.as_of.past_date:
@@ -132,7 +141,7 @@ def dbt_models_before_clv(
     pool=WAREHOUSE_POOL,
 )
 def dbt_marts_after_clv(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, duckdb: WarehouseResource
+    context: dg.AssetExecutionContext, dbt: LifecycleDbtCliResource, config: DbtBuildConfig, duckdb: WarehouseResource
 ):
     """The CLV outputs' staging, the marts that join them, and the audits over those marts."""
     yield from _build(context, dbt, config, duckdb)

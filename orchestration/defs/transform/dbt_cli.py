@@ -1,15 +1,26 @@
-"""dagster-dbt's CLI resource, with two private members overridden (docs/decisions/0007-dagster-dbt-overrides.md).
+"""dagster-dbt's CLI resource, with two private members overridden (docs/decisions/0007-dagster-dbt-overrides.md)
+and a dbt call in the run's own process (docs/decisions/0014-dbt-in-the-run-process.md).
 
-The overrides were checked against `CHECKED_AGAINST` and a test fails when another dagster-dbt is
-installed: read both members in the new version before moving the pin.
+The overrides and `cli_in_process` were checked against `CHECKED_AGAINST` and a test fails when another
+dagster-dbt is installed: read `DbtCliResource.cli`, `DbtCliInvocation` and both members in the new version
+before moving the pin.
 """
 
+import contextlib
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from importlib import metadata
+from pathlib import Path
+from subprocess import TimeoutExpired
+from typing import Any
 
-from dagster_dbt import DbtCliResource
+import dagster as dg
+from dagster._core.errors import DagsterExecutionInterruptedError
+from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource
+from dagster_dbt.asset_utils import extract_runtime_selection_from_args, get_updated_cli_invocation_params_for_context
 from packaging import version
 
+from orchestration.defs.transform.dbt_in_process import DbtThread
 from orchestration.lib.settings import DBT_BESIDE_PYTHON
 
 CHECKED_AGAINST = "0.29.27"
@@ -34,3 +45,74 @@ class LifecycleDbtCliResource(DbtCliResource):
             except metadata.PackageNotFoundError:
                 pass
         return super()._cli_version
+
+    def cli_in_process(
+        self, args: Sequence[str], *, context: dg.AssetExecutionContext, target_path: Path
+    ) -> DbtCliInvocation:
+        """`cli(args, context=context, target_path=target_path)` with dbt on a thread of this process.
+
+        The same selection of the context's assets, the same target and log folder; dbt's own output
+        is off (its events reach dagster-dbt, which writes their lines to stdout as it does a process's)
+        and its log file keeps `global_config_flags`' level.
+        """
+        cleaned_args, selects, excludes = extract_runtime_selection_from_args(args)
+        params = get_updated_cli_invocation_params_for_context(
+            context=context,
+            manifest={},
+            dagster_dbt_translator=DagsterDbtTranslator(),
+            runtime_selects=selects,
+            runtime_excludes=excludes,
+        )
+        project_dir = Path(params.dbt_project.project_dir if params.dbt_project else self.project_dir)
+        arguments = [
+            *self.global_config_flags,
+            "--log-level",
+            "none",
+            "--no-send-anonymous-usage-stats",
+            *cleaned_args,
+            *(["--profile", self.profile] if self.profile else []),
+            *(["--target", self.target] if self.target else []),
+            *params.selection_args,
+            *(["--indirect-selection", params.indirect_selection] if params.indirect_selection else []),
+        ]
+        # What dagster-dbt sets in the dbt process's environment: the defaults, an argument given overrides them.
+        defaults = {
+            "--project-dir": str(project_dir),
+            "--profiles-dir": self.profiles_dir,
+            "--target-path": str(target_path),
+            "--log-path": str(target_path),
+        }
+        for flag, value in defaults.items():
+            if value and flag not in arguments:
+                arguments += [flag, value]
+        context.log.info(f"Running dbt in this process: `dbt {' '.join(arguments)}`.")
+        return _InProcessInvocation(
+            process=DbtThread(arguments),  # type: ignore[arg-type]
+            manifest=params.manifest,
+            dagster_dbt_translator=params.dagster_dbt_translator,
+            project_dir=project_dir,
+            target_path=target_path,
+            raise_on_error=True,
+            context=context,
+            adapter=None,
+            cli_version=self._cli_version,
+            project=params.dbt_project,
+        )
+
+
+class _InProcessInvocation(DbtCliInvocation):
+    """dagster-dbt's invocation reading dbt's events as dictionaries from a `DbtThread` instead of JSON lines."""
+
+    def _stream_stdout(self) -> Iterator[str | dict[str, Any]]:
+        if self.process.stdout.closed:
+            return
+        try:
+            for raw_event in self.process.stdout:
+                if raw_event["info"]["level"] == "error":
+                    self._error_messages.append(raw_event["info"]["msg"])
+                yield raw_event
+        except DagsterExecutionInterruptedError:
+            self.process.terminate()
+            with contextlib.suppress(TimeoutExpired):  # a query still in flight: the interrupt goes on
+                self.process.wait(timeout=self.termination_timeout_seconds)
+            raise

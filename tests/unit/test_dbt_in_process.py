@@ -1,0 +1,117 @@
+"""dbt on a thread of this process, as dagster-dbt reads a dbt process: a small real dbt project on a real
+DuckDB file (docs/decisions/0014-dbt-in-the-run-process.md)."""
+
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.defs.transform.dbt_in_process import DbtThread
+
+SLOW_MODELS = 6
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A dbt project of its own: two quick models with a passing and a failing test, and a chain of models that
+    each take a moment (to stop dbt among them)."""
+    (tmp_path / "models").mkdir()
+    (tmp_path / "dbt_project.yml").write_text(
+        "name: tiny\nversion: '1.0'\nprofile: tiny\nconfig-version: 2\nmodels:\n  tiny:\n    +materialized: table\n"
+    )
+    (tmp_path / "profiles.yml").write_text(
+        f"tiny:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: {tmp_path / 'tiny.duckdb'}\n"
+        "      threads: 1\n"
+    )
+    (tmp_path / "models" / "numbers.sql").write_text("select range as n from range(5)")
+    (tmp_path / "models" / "doubled.sql").write_text("select n * 2 as n from {{ ref('numbers') }}")
+    (tmp_path / "models" / "schema.yml").write_text(
+        "version: 2\nmodels:\n  - name: doubled\n    columns:\n      - name: n\n"
+        "        data_tests: [not_null, {accepted_values: {values: [0, 2, 4, 6]}}]\n"
+    )
+    previous = "numbers"
+    for index in range(SLOW_MODELS):
+        # DuckDB has no sleep(): summing tens of millions of numbers takes a moment on any machine.
+        (tmp_path / "models" / f"slow_{index}.sql").write_text(
+            "select sum(range % 7) as n from range(30000000)"
+            f" where (select count(*) from {{{{ ref('{previous}') }}}}) > 0"
+        )
+        previous = f"slow_{index}"
+    return tmp_path
+
+
+def _arguments(project: Path, *command: str) -> list[str]:
+    return [
+        "--log-level",
+        "none",
+        "--no-send-anonymous-usage-stats",
+        *command,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(project / "target"),
+        "--log-path",
+        str(project / "target"),
+    ]
+
+
+def _events(dbt: DbtThread) -> list[dict]:
+    return list(dbt.stdout)
+
+
+def _dbt_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "dbt"]
+
+
+def test_a_build_reports_each_node_as_dbt_json_output_would_and_releases_the_database(project: Path):
+    dbt = DbtThread(_arguments(project, "build", "--select", "numbers", "doubled"))
+    events = _events(dbt)
+
+    assert dbt.wait(60) == 1  # the accepted_values test fails: 8 is not accepted
+    results = {
+        event["data"]["node_info"]["unique_id"]: event["data"]["node_info"]["node_status"]
+        for event in events
+        if event["info"]["name"] in {"LogModelResult", "LogTestResult"}
+    }
+    assert results["model.tiny.numbers"] == "success"
+    assert results["model.tiny.doubled"] == "success"
+    assert [status for node, status in results.items() if node.startswith("test.tiny.not_null")] == ["pass"]
+    assert [status for node, status in results.items() if node.startswith("test.tiny.accepted_values")] == ["fail"]
+    assert all(event["info"]["level"] != "debug" for event in events)
+    assert (project / "target" / "run_results.json").exists()
+    # The database is closed: this process may open it with other settings (read-only).
+    with duckdb.connect(str(project / "tiny.duckdb"), read_only=True) as connection:
+        assert connection.execute("select sum(n) from doubled").fetchone() == (20,)
+    assert dbt.poll() == 1 and not _dbt_threads()
+
+
+def test_dbt_that_cannot_start_ends_with_an_error_event(project: Path):
+    dbt = DbtThread(_arguments(project, "build", "--target", "no_such_target"))
+    events = _events(dbt)
+
+    assert dbt.wait(60) == 2
+    errors = [event["info"]["msg"] for event in events if event["info"]["level"] == "error"]
+    assert any("no_such_target" in message for message in errors), errors
+    assert not _dbt_threads()
+
+
+def test_terminate_stops_dbt_after_the_node_in_flight(project: Path):
+    dbt = DbtThread(_arguments(project, "run", "--select", "numbers+"))
+    started = []
+    for event in dbt.stdout:
+        if event["info"]["name"] == "LogStartLine" and "slow_1" in event["data"]["node_info"]["unique_id"]:
+            started.append(time.monotonic())
+            dbt.terminate()
+    assert started, "dbt never reached slow_1"
+
+    assert dbt.wait(30) == 2
+    assert time.monotonic() - started[0] < 20
+    with duckdb.connect(str(project / "tiny.duckdb"), read_only=True) as connection:
+        built = {name for (name,) in connection.execute("select table_name from duckdb_tables()").fetchall()}
+    assert "slow_0" in built
+    assert not {f"slow_{index}" for index in range(3, SLOW_MODELS)} & built
+    assert not _dbt_threads()
