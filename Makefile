@@ -46,10 +46,11 @@ docs: $(INSTALLED) $(MANIFEST)
 	$(PY) -m orchestration.cli docs --port $(DOCS_PORT)
 
 # The unit and pipeline tiers: what CI runs and the README shows, on two workers (pytest-xdist; a test
-# module is one unit of work: tests/conftest.py). More workers than cores only make each slower.
+# module is one unit of work: tests/conftest.py). More workers than cores only make each slower. The
+# slowest tests are listed at the end, where a change that slows the tier shows.
 TEST_WORKERS ?= 2
 test: $(INSTALLED) $(MANIFEST)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup tests/unit tests/pipeline
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15 tests/unit tests/pipeline
 
 # Seconds to a minute, no Dagster run: run it on every change.
 test-unit: $(INSTALLED) $(MANIFEST)
