@@ -11,6 +11,7 @@ import pytest
 from orchestration.defs.transform.dbt_in_process import DbtThread
 
 SLOW_MODELS = 6
+LONG_QUERY_ROWS = 50_000_000_000
 
 
 @pytest.fixture
@@ -23,7 +24,8 @@ def project(tmp_path: Path) -> Path:
     )
     (tmp_path / "profiles.yml").write_text(
         f"tiny:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: {tmp_path / 'tiny.duckdb'}\n"
-        "      threads: 1\n"
+        # Kept open by dbt-duckdb after the invocation, unless this module closes it.
+        "      threads: 1\n      keep_open: true\n"
     )
     (tmp_path / "models" / "numbers.sql").write_text("select range as n from range(5)")
     (tmp_path / "models" / "doubled.sql").write_text("select n * 2 as n from {{ ref('numbers') }}")
@@ -35,7 +37,8 @@ def project(tmp_path: Path) -> Path:
     for index in range(SLOW_MODELS):
         # DuckDB has no sleep(): summing tens of millions of numbers takes a moment on any machine.
         (tmp_path / "models" / f"slow_{index}.sql").write_text(
-            "select sum(range % 7) as n from range(30000000)"
+            # slow_1 runs far longer than the test allows: stopping dbt must cancel its query.
+            f"select sum(range % 7) as n from range({LONG_QUERY_ROWS if index == 1 else 30_000_000})"
             f" where (select count(*) from {{{{ ref('{previous}') }}}}) > 0"
         )
         previous = f"slow_{index}"
@@ -89,27 +92,46 @@ def test_a_build_reports_each_node_as_dbt_json_output_would_and_releases_the_dat
     assert dbt.poll() == 1 and not _dbt_threads()
 
 
-def test_dbt_that_cannot_start_ends_with_an_error_event(project: Path):
-    dbt = DbtThread(_arguments(project, "build", "--target", "no_such_target"))
+@pytest.mark.parametrize(
+    ("command", "named"),
+    [
+        (("build", "--target", "no_such_target"), "no_such_target"),  # dbt reports it itself
+        (("build", "--no-such-option"), "no-such-option"),  # dbt's command line refuses it before any event
+    ],
+)
+def test_dbt_that_cannot_run_ends_with_one_error_naming_why(project: Path, command: tuple[str, ...], named: str):
+    dbt = DbtThread(_arguments(project, *command))
     events = _events(dbt)
 
     assert dbt.wait(60) == 2
-    errors = [event["info"]["msg"] for event in events if event["info"]["level"] == "error"]
-    assert any("no_such_target" in message for message in errors), errors
+    errors = [event["info"]["msg"] for event in events if event["info"]["level"] == "error" and event["info"]["msg"]]
+    assert len([message for message in errors if named in message]) == 1, errors
     assert not _dbt_threads()
 
 
-def test_terminate_stops_dbt_after_the_node_in_flight(project: Path):
+def test_a_second_dbt_while_one_runs_is_refused(project: Path):
+    dbt = DbtThread(_arguments(project, "run", "--select", "numbers", "doubled"))
+    with pytest.raises(RuntimeError, match="one dbt invocation at a time"):
+        DbtThread(_arguments(project, "run", "--select", "numbers"))
+    _events(dbt)
+    assert dbt.wait(60) == 0
+    after = DbtThread(_arguments(project, "run", "--select", "numbers"))  # refused if the first had not let go
+    _events(after)
+    assert after.wait(60) == 0
+
+
+def test_terminate_cancels_the_query_in_flight_and_stops_dbt(project: Path):
     dbt = DbtThread(_arguments(project, "run", "--select", "numbers+"))
     started = []
     for event in dbt.stdout:
         if event["info"]["name"] == "LogStartLine" and "slow_1" in event["data"]["node_info"]["unique_id"]:
             started.append(time.monotonic())
-            dbt.terminate()
+            dbt.terminate()  # most likely before the node's query has begun: `wait` cancels it once it has
+            break
     assert started, "dbt never reached slow_1"
 
     assert dbt.wait(30) == 2
-    assert time.monotonic() - started[0] < 20
+    assert time.monotonic() - started[0] < 10  # slow_1's query alone would take minutes
     with duckdb.connect(str(project / "tiny.duckdb"), read_only=True) as connection:
         built = {name for (name,) in connection.execute("select table_name from duckdb_tables()").fetchall()}
     assert "slow_0" in built

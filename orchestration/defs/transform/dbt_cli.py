@@ -27,12 +27,13 @@ CHECKED_AGAINST = "0.29.27"
 
 
 class LifecycleDbtCliResource(DbtCliResource):
-    """Told the dbt version instead of asking for it, and without a dbt adapter in the Dagster process."""
+    """Told the dbt version instead of asking for it, without an adapter of dagster-dbt's own, and able to run
+    dbt in this process."""
 
     def _initialize_dbt_core_adapter(self, args):
         # dagster-dbt loads the profile, project and macros into an adapter of its own before every
         # dbt call, only for `fetch_row_counts` and `fetch_column_metadata`, which this project does
-        # not call; dbt itself runs in a subprocess.
+        # not call; dbt loads its own, in its process or on its thread.
         return None
 
     @cached_property
@@ -64,6 +65,9 @@ class LifecycleDbtCliResource(DbtCliResource):
             runtime_excludes=excludes,
         )
         project_dir = Path(params.dbt_project.project_dir if params.dbt_project else self.project_dir)
+        # dbt in a process starts in the project's folder; on a thread it shares the run's, so every path it is
+        # given is absolute (the project's vars are: `settings.dbt_vars_arguments`).
+        target_path = target_path if target_path.is_absolute() else project_dir / target_path
         arguments = [
             *self.global_config_flags,
             "--log-level",
@@ -95,7 +99,8 @@ class LifecycleDbtCliResource(DbtCliResource):
             raise_on_error=True,
             context=context,
             adapter=None,
-            cli_version=self._cli_version,
+            # The dbt-core installed here, whatever `dbt_executable` names: it is the one that runs.
+            cli_version=version.parse(metadata.version("dbt-core")),
             project=params.dbt_project,
         )
 
@@ -108,7 +113,7 @@ class _InProcessInvocation(DbtCliInvocation):
             return
         try:
             for raw_event in self.process.stdout:
-                if raw_event["info"]["level"] == "error":
+                if raw_event["info"]["level"] == "error" and raw_event["info"]["msg"]:
                     self._error_messages.append(raw_event["info"]["msg"])
                 yield raw_event
         except DagsterExecutionInterruptedError:

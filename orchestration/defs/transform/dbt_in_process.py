@@ -7,81 +7,128 @@ imported once, and each event reaches dagster-dbt as the dictionary its JSON lin
 `DbtCliInvocation` turns them into Dagster events, collects dbt's error messages and raises dbt's failure.
 
 Only what dagster-dbt and the dbt step use of `subprocess.Popen` is offered: the command (`args`), the events
-(`stdout`), `poll`, `wait`, `terminate` and `send_signal`. A thread cannot be killed: stopping dbt raises
-`KeyboardInterrupt` in its thread, what Ctrl-C does to the dbt command, which dbt handles by writing its run
-results, cancelling its open queries and ending after the node in flight.
+(`stdout`), `poll`, `wait`, `terminate` and `send_signal`. A thread cannot be killed: stopping dbt cancels its
+open queries (as dbt does on Ctrl-C) and raises `KeyboardInterrupt` in its thread, which dbt handles as Ctrl-C
+by writing its run results and returning before the next node.
 """
 
 import ctypes
 import gc
+import json
 import queue
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from subprocess import TimeoutExpired
 from typing import Any
 
 from dbt_common.events.base_types import EventMsg
 from dbt_common.events.functions import msg_to_dict
+from dbt_common.exceptions.base import env_secrets, scrub_secrets
 
 # What dbt's JSON output at its default level (info) holds: the only events dagster-dbt reads.
 DEBUG = "debug"
 FINISHED = object()  # the end of the invocation, after its last event
+# dbt's exit codes: a node failed; dbt could not run (or was stopped).
+FAILED, NOT_RUN = 1, 2
+# dbt documents one invocation at a time per process; the run's steps never overlap, and this says so if they did.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 class DbtThread:
     """A dbt invocation on a thread of this process, looking to dagster-dbt like the dbt process it starts."""
 
+    CANCEL_EVERY_SECONDS = 0.5
+
     def __init__(self, arguments: Sequence[str]):
+        if not _ONE_AT_A_TIME.acquire(blocking=False):
+            raise RuntimeError("dbt is already running in this process: one dbt invocation at a time")
         self.args = ["dbt", *arguments]
         self.returncode: int | None = None
         self.stdout = _EventLines(self)
         self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._stopping, self._stopped = threading.Lock(), False
-        # A daemon: a run that stops waiting for a stopped dbt (a long query in flight) can still exit.
+        self._lock, self._stopped, self._ended, self._saw_error = threading.Lock(), False, False, False
+        # A daemon: a run that stops waiting for a stopped dbt can still exit.
         self._thread = threading.Thread(target=self._invoke, args=(list(arguments),), name="dbt", daemon=True)
-        self._thread.start()
+        try:
+            self._thread.start()
+        except BaseException:
+            _ONE_AT_A_TIME.release()
+            raise
 
     def _invoke(self, arguments: list[str]) -> None:
-        from dbt.cli.main import dbtRunner  # imported on first use: a run without a dbt step does without it
-
         try:
-            result = dbtRunner(callbacks=[self._on_event]).invoke(arguments)
-            # dbt's own exit codes: 0 success, 1 a node failed, 2 dbt could not run.
-            self.returncode = 0 if result.success else (2 if result.exception is not None else 1)
-            if isinstance(result.exception, KeyboardInterrupt):
-                self._events.put(_error_event("dbt was stopped"))
-            elif result.exception is not None:
-                self._events.put(_error_event(f"dbt could not run: {result.exception}"))
-        except BaseException as error:  # noqa: BLE001 - whatever ends dbt must reach the reader, not this thread
-            self.returncode = 2
-            self._events.put(_error_event(f"dbt could not run: {error}"))
+            try:
+                from dbt.cli.main import dbtRunner  # the run's first dbt step imports dbt's command line
+
+                result = dbtRunner(callbacks=[self._on_event]).invoke(arguments)
+                self.returncode = 0 if result.success else (NOT_RUN if result.exception is not None else FAILED)
+                if isinstance(result.exception, KeyboardInterrupt):
+                    self._events.put(_error_event("dbt was stopped"))
+                elif result.exception is not None and not self._saw_error:
+                    self._events.put(_error_event(f"dbt could not run: {result.exception}"))
+            except BaseException as error:  # noqa: BLE001 - whatever ends dbt must reach the reader, not this thread
+                self.returncode = NOT_RUN
+                self._events.put(_error_event(f"dbt could not run: {error!r}"))
+            finally:
+                self._end_interrupts()
+                try:
+                    _release_dbt()
+                except Exception as error:  # noqa: BLE001 - the build's outcome stands; the reader is told
+                    self._events.put(_error_event(f"dbt's database could not be closed: {error}"))
         finally:
-            _release_dbt()
+            _ONE_AT_A_TIME.release()
             self._events.put(FINISHED)
 
+    def _end_interrupts(self) -> None:
+        """From here on `terminate` raises nothing in this thread, and one raised but not yet delivered is withdrawn."""
+        with self._lock:
+            self._ended = True
+            if self._stopped:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(threading.get_ident()), None)
+
     def _on_event(self, message: EventMsg) -> None:
-        if message.info.level != DEBUG:
-            self._events.put(msg_to_dict(message))
+        if message.info.level == DEBUG:
+            return
+        event = msg_to_dict(message)
+        secrets = env_secrets()
+        if secrets:  # what dbt's own JSON output does to each line
+            event = json.loads(scrub_secrets(json.dumps(event), secrets))
+        if message.info.level == "error" and event["info"].get("msg"):
+            self._saw_error = True
+        self._events.put(event)
 
     def next_event(self, timeout: float) -> Any:
         """dbt's next event, `FINISHED` after its last one, or `queue.Empty` after `timeout` seconds."""
         return self._events.get(timeout=timeout)
 
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
     def poll(self) -> int | None:
-        return None if self._thread.is_alive() else self.returncode
+        if self._thread.is_alive():
+            return None
+        return NOT_RUN if self.returncode is None else self.returncode
 
     def wait(self, timeout: float | None = None) -> int | None:
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            raise TimeoutExpired(self.args, timeout or 0)
-        return self.returncode
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._thread.is_alive():
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise TimeoutExpired(self.args, timeout or 0)
+            self._thread.join(self.CANCEL_EVERY_SECONDS if left is None else min(left, self.CANCEL_EVERY_SECONDS))
+            if self._stopped and self._thread.is_alive():
+                # DuckDB interrupts only a query already running: one dbt began after the stop is cancelled here.
+                _cancel_queries()
+        return self.poll()
 
     def terminate(self) -> None:
         # Raising from dbt's event callback instead leaves its node queue waiting for ever.
-        with self._stopping:
-            if self._stopped or not self._thread.is_alive():
+        with self._lock:
+            if self._stopped or self._ended:
                 return
             self._stopped = True
+            _cancel_queries()
             ctypes.pythonapi.PyThreadState_SetAsyncExc(
                 ctypes.c_ulong(self._thread.ident), ctypes.py_object(KeyboardInterrupt)
             )
@@ -104,6 +151,8 @@ class _EventLines:
             try:
                 event = self._dbt.next_event(self.WAIT_SECONDS)
             except queue.Empty:
+                if not self._dbt.is_alive():  # ended without its last word: nothing more will come
+                    self.closed = True
                 continue
             if event is FINISHED:
                 self.closed = True
@@ -117,31 +166,44 @@ class _EventLines:
         pass
 
 
+def _cancel_queries() -> None:
+    """Cancel the queries dbt's adapters have running, as dbt does on Ctrl-C (DuckDB interrupts them)."""
+    from dbt.adapters.factory import FACTORY
+
+    for adapter in list(FACTORY.adapters.values()):
+        adapter.cancel_open_connections()
+
+
 def _release_dbt() -> None:
-    """Drop what dbt keeps of an invocation: its adapter and the database dbt-duckdb holds open.
+    """Drop what dbt keeps of an invocation in the process: its loggers (the step's log file open), its adapter,
+    and the database dbt-duckdb may keep open.
 
     dbt's adapter and manifest each hold a multiprocessing lock (a named semaphore, for dbt's spawned
-    processes) that is released only when they are collected: the command line ends with `os._exit`,
+    processes) released only when they are collected: this project's command line ends with `os._exit`,
     where nothing is collected, and Python's resource tracker would then warn of leaked semaphores.
     """
     from dbt.adapters.factory import reset_adapters
+    from dbt_common.events.event_manager_client import cleanup_event_logger
 
+    cleanup_event_logger()
     _release_duckdb()
     reset_adapters()
     gc.collect()
 
 
 def _release_duckdb() -> None:
-    """Close the database dbt-duckdb keeps open between invocations of one process.
+    """Close the database dbt-duckdb holds in a class attribute between invocations of one process (always with
+    its `keep_open` setting, else until its last connection closes).
 
-    dbt-duckdb holds its database in a class attribute for the next invocation; while it is open, DuckDB
-    refuses this process another connection to the file with other settings (read-only, as the summary
-    and the publish step open it).
+    While it is open, DuckDB refuses this process another connection to the file with other settings (the
+    summary and the publish step open it read-only), and its warn-once messages would stay silent in the
+    next dbt step.
     """
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     with DuckDBConnectionManager._LOCK:
         environment, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+        DuckDBConnectionManager._LOGGED_MESSAGES.clear()
     if environment is not None:
         environment.close()
 
