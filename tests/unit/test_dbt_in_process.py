@@ -1,6 +1,7 @@
 """dbt on a thread of this process, as dagster-dbt reads a dbt process: a small real dbt project on a real
 DuckDB file (docs/decisions/0014-dbt-in-the-run-process.md)."""
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -137,3 +138,15 @@ def test_terminate_cancels_the_query_in_flight_and_stops_dbt(project: Path):
     assert "slow_0" in built
     assert not {f"slow_{index}" for index in range(3, SLOW_MODELS)} & built
     assert not _dbt_threads()
+
+
+def test_events_are_scrubbed_of_secrets_as_dbts_json_output_is(project: Path, monkeypatch):
+    monkeypatch.setenv("DBT_ENV_SECRET_TOKEN", "s3cr3tvalue")
+    (project / "models" / "leaky.sql").write_text("select s3cr3tvalue_column from range(1)")
+    dbt = DbtThread(_arguments(project, "run", "--select", "leaky"))
+    events = _events(dbt)
+
+    assert dbt.wait(60) == 1
+    lines = json.dumps(events)
+    assert "*****_column" in lines  # DuckDB's error names the column: dbt's message carries it
+    assert "s3cr3tvalue" not in lines

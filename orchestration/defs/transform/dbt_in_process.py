@@ -48,6 +48,7 @@ class DbtThread:
         self.stdout = _EventLines(self)
         self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._lock, self._stopped, self._ended, self._saw_error = threading.Lock(), False, False, False
+        self._secrets = env_secrets()  # read once: dbt reads its secrets from the environment as it starts
         # A daemon: a run that stops waiting for a stopped dbt can still exit.
         self._thread = threading.Thread(target=self._invoke, args=(list(arguments),), name="dbt", daemon=True)
         try:
@@ -91,9 +92,8 @@ class DbtThread:
         if message.info.level == DEBUG:
             return
         event = msg_to_dict(message)
-        secrets = env_secrets()
-        if secrets:  # what dbt's own JSON output does to each line
-            event = json.loads(scrub_secrets(json.dumps(event), secrets))
+        if self._secrets:  # what dbt's own JSON output does to each line
+            event = json.loads(scrub_secrets(json.dumps(event), self._secrets))
         if message.info.level == "error" and event["info"].get("msg"):
             self._saw_error = True
         self._events.put(event)
