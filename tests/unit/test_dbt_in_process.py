@@ -142,11 +142,12 @@ def test_terminate_cancels_the_query_in_flight_and_stops_dbt(project: Path):
 
 def test_events_are_scrubbed_of_secrets_as_dbts_json_output_is(project: Path, monkeypatch):
     monkeypatch.setenv("DBT_ENV_SECRET_TOKEN", "s3cr3tvalue")
-    (project / "models" / "leaky.sql").write_text("select s3cr3tvalue_column from range(1)")
+    # dbt scrubs its exceptions' messages itself; a model's own log line reaches the events as written.
+    (project / "models" / "leaky.sql").write_text("{{ log('the token is s3cr3tvalue', info=True) }} select 1 as n")
     dbt = DbtThread(_arguments(project, "run", "--select", "leaky"))
     events = _events(dbt)
 
-    assert dbt.wait(60) == 1
+    assert dbt.wait(60) == 0
     lines = json.dumps(events)
-    assert "*****_column" in lines  # DuckDB's error names the column: dbt's message carries it
+    assert "the token is *****" in lines
     assert "s3cr3tvalue" not in lines
