@@ -7,9 +7,10 @@ imported once, and each event reaches dagster-dbt as the dictionary its JSON lin
 `DbtCliInvocation` turns them into Dagster events, collects dbt's error messages and raises dbt's failure.
 
 Only what dagster-dbt and the dbt step use of `subprocess.Popen` is offered: the command (`args`), the events
-(`stdout`), `poll`, `wait`, `terminate` and `send_signal`. A thread cannot be killed: stopping dbt cancels its
-open queries (as dbt does on Ctrl-C) and raises `KeyboardInterrupt` in its thread, which dbt handles as Ctrl-C
-by writing its run results and returning before the next node.
+(`stdout`), `returncode`, `poll`, `wait` and `terminate`; the invocation that reads them (`_InProcessInvocation`)
+streams the events itself, so no `with` on the output and no signal. A thread cannot be killed: stopping dbt
+cancels its open queries (as dbt does on Ctrl-C) and raises `KeyboardInterrupt` in its thread, which dbt handles
+as Ctrl-C by writing its run results and returning before the next node.
 """
 
 import ctypes
@@ -133,9 +134,6 @@ class DbtThread:
                 ctypes.c_ulong(self._thread.ident), ctypes.py_object(KeyboardInterrupt)
             )
 
-    def send_signal(self, _signal: int) -> None:
-        self.terminate()
-
 
 class _EventLines:
     """dbt's events as dagster-dbt reads a process's output: iterated once, then closed."""
@@ -158,12 +156,6 @@ class _EventLines:
                 self.closed = True
                 return
             yield event
-
-    def __enter__(self) -> "_EventLines":
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        pass
 
 
 def _cancel_queries() -> None:
