@@ -12,6 +12,10 @@ from orchestration.defs.publish.assets import published_marts
 from orchestration.defs.publish.audiences import audience_webhook
 from orchestration.defs.resources import build_resources
 from orchestration.defs.transform.assets import dbt_marts_after_clv, dbt_models_before_clv
+from orchestration.garbage_collection import pace_for_runs
+
+# Every process that runs the pipeline loads these definitions first: `make run`'s, the UI's run worker, a test's.
+pace_for_runs()
 
 defs = dg.Definitions(
     assets=[

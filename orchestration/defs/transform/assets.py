@@ -38,7 +38,9 @@ class DbtBuildConfig(dg.Config):
 
 def dbt_build_args(config: DbtBuildConfig, target: str) -> list[str]:
     """`dbt build` arguments for a step on dbt target `target` (`settings.dbt_target`)."""
-    arguments = ["build", "--target", target]
+    # dbt's faster way to hold each node until the tests of what it reads have passed: the same order, far fewer
+    # edges in the graph its queue walks (dbt's `add_test_edges_2`).
+    arguments = ["build", "--target", target, "--use-fast-test-edges"]
     arguments += ["--full-refresh"] if config.full_refresh else []
     arguments += [] if config.unit_tests else ["--exclude-resource-type", "unit_test"]
     return arguments

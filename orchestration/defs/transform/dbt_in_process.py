@@ -172,7 +172,8 @@ def _release_dbt() -> None:
 
     dbt's adapter and manifest each hold a multiprocessing lock (a named semaphore, for dbt's spawned
     processes) released only when they are collected: this project's command line ends with `os._exit`,
-    where nothing is collected, and Python's resource tracker would then warn of leaked semaphores.
+    where nothing is collected, and Python's resource tracker would then warn of leaked semaphores. The full
+    collection here is also the one the run's pace counts on (`orchestration/garbage_collection.py`).
     """
     from dbt.adapters.factory import reset_adapters
     from dbt_common.events.event_manager_client import cleanup_event_logger
