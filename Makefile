@@ -50,7 +50,7 @@ docs: $(INSTALLED) $(MANIFEST)
 # slowest tests are listed at the end, where a change that slows the tier shows.
 TEST_WORKERS ?= 2
 test: $(INSTALLED) $(MANIFEST)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15 tests/unit tests/pipeline
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=15 tests/unit tests/pipeline
 
 # Seconds to a minute, no Dagster run: run it on every change.
 test-unit: $(INSTALLED) $(MANIFEST)

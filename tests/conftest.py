@@ -32,6 +32,7 @@ SLOWEST_MODULES = (
 SHARED_BUILDS = ("published_sample",)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the groups into each test's id
 def pytest_collection_modifyitems(config, items):
     """Each module one unit of work for pytest-xdist (`--dist loadgroup`), its module fixtures built once, and
     the modules sharing a session build one unit; the slowest units first."""
@@ -46,7 +47,15 @@ def pytest_collection_modifyitems(config, items):
         name = item.module.__name__.rsplit(".", 1)[-1]
         return SLOWEST_MODULES.index(name) if name in SLOWEST_MODULES else len(SLOWEST_MODULES)
 
-    items.sort(key=slowness)  # stable: each module's tests keep their order
+    items.sort(key=slowness)  # stable: each module's tests keep their order (`--no-loadscope-reorder` keeps it)
+
+
+def pytest_xdist_node_collection_finished(node, ids):
+    """Under `--dist loadgroup`, each test id a worker collected must end in its group, which is all the
+    scheduler reads: without it every test is scheduled alone and both workers build each module's warehouse,
+    slower but silently."""
+    if node.config.getoption("dist") == "loadgroup" and any("@" not in nodeid for nodeid in ids):
+        pytest.exit("pytest-xdist did not tag the tests with their groups (see the pytest pin in pyproject.toml)", 4)
 
 
 def pytest_sessionstart(session):
