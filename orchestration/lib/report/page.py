@@ -16,7 +16,7 @@ import markupsafe
 from plotly.offline import get_plotlyjs
 
 from orchestration.lib.report.headline import Headline, as_of_date, format_change, format_figure, headline_figures
-from orchestration.lib.report.panels import Section, Window
+from orchestration.lib.report.panels import Section, Window, report_figures
 from orchestration.lib.report.sections import audiences, cohorts, experience, flows, value
 from orchestration.lib.report.sections.acquisition import ltv_cac_by_channel, metric_flags
 
@@ -75,7 +75,8 @@ def render_report(serving_file: Path, out: Path, *, window_months: int) -> Repor
         headline = headline_figures(connection)
         as_of = as_of_date(connection)
         window = Window(as_of or date.today(), window_months)
-        sections = _sections(connection, window)
+        with report_figures():
+            sections = _sections(connection, window)
     panels = [panel for section in sections for panel in section.panels]
     data = {
         "as_of": as_of.isoformat() if as_of else None,
