@@ -3,9 +3,12 @@
 A run's process holds a few hundred thousand objects that live as long as it does (Dagster's definitions,
 dbt's imports and manifest, the run's records) and makes many short-lived ones at each dbt node. At CPython's
 default thresholds a full collection, which walks every one of those objects, comes every few dozen nodes and
-finds little: the young generations, collected as before, free what a node leaves. Full collections are
-made rarer; the dbt step collects in full itself when its invocation ends, when dbt's manifest becomes
-garbage.
+finds little: the young generations free what a node leaves. Here the young ones are collected a few times
+less often and full collections rarely; the dbt step collects in full itself when its invocation ends, when
+dbt's manifest becomes garbage.
+
+The command line sets this pace before its imports; the definitions set it in any other process that loads
+them (the UI's run worker, a test).
 """
 
 import gc

@@ -2,7 +2,10 @@ import logging
 import os
 import sys
 
-from orchestration.cli.arguments import main
+from orchestration.garbage_collection import pace_for_runs
+
+pace_for_runs()  # before the imports, which make most of the objects a run holds to its end
+from orchestration.cli.arguments import main  # noqa: E402
 
 code = main()
 # The command has closed what it opened (the warehouse, the instance); what remains is the interpreter's

@@ -1,12 +1,14 @@
 """The code location loads, keys its assets as the dbt sources are named, and turns dbt tests into
 blocking checks (the whole surface is snapshotted in `test_public_surface.py`)."""
 
+import gc
 import json
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.definitions import defs
+from orchestration.garbage_collection import FULL_EVERY, MIDDLE_EVERY, YOUNG_ALLOCATIONS
 from orchestration.lib.ingest.contract import SOURCES
 
 
@@ -132,3 +134,7 @@ def test_the_manifest_is_current_until_a_file_dbt_parses_changes(tmp_path):
     assert manifest_is_current(tmp_path, manifest)
     os.utime(tmp_path / "models" / "staging" / "stg_a.sql", (3_000, 3_000))
     assert not manifest_is_current(tmp_path, manifest)
+
+
+def test_a_process_that_loads_the_definitions_collects_garbage_at_the_runs_pace():
+    assert gc.get_threshold() == (YOUNG_ALLOCATIONS, MIDDLE_EVERY, FULL_EVERY)
