@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import dbt_assets
 
 from orchestration.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.defs.transform.artifacts import keep_partial_parse, seed_partial_parse, step_target_path
@@ -46,7 +46,9 @@ def dbt_build_args(config: DbtBuildConfig, target: str) -> list[str]:
     return arguments
 
 
-def _prepare_past_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: WarehouseResource) -> None:
+def _prepare_past_warehouse(
+    context: dg.AssetExecutionContext, dbt: LifecycleDbtCliResource, duckdb: WarehouseResource
+) -> None:
     """A build as of a past date starts from a fresh copy of the working warehouse's sources up to that date."""
     day = duckdb.as_of.past_date
     if settings.engine() != "duckdb":

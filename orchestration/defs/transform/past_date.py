@@ -16,14 +16,13 @@ import json
 from datetime import date
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource
-
+from orchestration.defs.transform.dbt_cli import LifecycleDbtCliResource
 from orchestration.lib import settings
 from orchestration.lib.warehouse.connection import open_warehouse
 
 
 def copy_sources_as_of(
-    dbt: DbtCliResource, working: Path, past: Path, as_of: date, target_path: Path
+    dbt: LifecycleDbtCliResource, working: Path, past: Path, as_of: date, target_path: Path
 ) -> dict[str, int]:
     """Write `past` afresh with each raw source of `working` up to and including `as_of`; return the rows
     copied per source relation."""
@@ -31,7 +30,8 @@ def copy_sources_as_of(
         stale.unlink(missing_ok=True)
     past.parent.mkdir(parents=True, exist_ok=True)
     arguments = ["run-operation", "copy_sources_as_of", "--args", json.dumps({"working": str(working)})]
-    dbt.cli([*arguments, *settings.dbt_vars_arguments(warehouse=past, as_of=as_of)], target_path=target_path).wait()
+    arguments += settings.dbt_vars_arguments(warehouse=past, as_of=as_of)
+    dbt.cli_in_process(arguments, target_path=target_path).wait()  # a past date is built on DuckDB only
     with open_warehouse(past, read_only=True) as connection:
         tables = connection.execute(
             "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = current_database()"
