@@ -1,14 +1,14 @@
-"""The garbage collector's pace in a process that runs the pipeline (docs/performance.md, *Fixed cost at S*).
+"""The garbage collector's pace in a process that runs the pipeline (docs/decisions/, record 0015).
 
-A run's process holds a few hundred thousand objects that live as long as it does (Dagster's definitions,
-dbt's imports and manifest, the run's records) and makes many short-lived ones at each dbt node. At CPython's
-default thresholds a full collection, which walks every one of those objects, comes every few dozen nodes and
-finds little: the young generations free what a node leaves. Here the young ones are collected a few times
-less often and full collections rarely; the dbt step collects in full itself when its invocation ends, when
-dbt's manifest becomes garbage.
+A run's process holds many objects that live as long as it does (Dagster's definitions, dbt's imports and
+manifest, the run's records) and makes many short-lived ones at each dbt node. At CPython's default
+thresholds a full collection, which walks every one of the long-lived objects, comes often and finds little:
+the young generations free what a node leaves. Here the young ones are collected less often and full
+collections rarely. On DuckDB the dbt step collects in full itself when its invocation ends, when dbt's
+manifest becomes garbage; on Spark dbt keeps its manifest in its own process.
 
 The command line sets this pace before its imports; the definitions set it in any other process that loads
-them (the UI's run worker, a test).
+them (the UI's run worker, the code server, a test).
 """
 
 import gc

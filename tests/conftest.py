@@ -50,11 +50,13 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=slowness)  # stable: each module's tests keep their order (`--no-loadscope-reorder` keeps it)
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_node_collection_finished(node, ids):
-    """Under `--dist loadgroup`, each test id a worker collected must end in its group, which is all the
-    scheduler reads: without it every test is scheduled alone and both workers build each module's warehouse,
-    slower but silently."""
-    if node.config.getoption("dist") == "loadgroup" and any("@" not in nodeid for nodeid in ids):
+    """Under `--dist loadgroup`, each test id a worker collected must end in its group, as the scheduler reads
+    it (after the last `]`, so a parameter holding an `@` is no group): without it every test is scheduled
+    alone and both workers build each module's warehouse, slower but silently."""
+    ungrouped = [nodeid for nodeid in ids if nodeid.rfind("@") <= nodeid.rfind("]")]
+    if node.config.getoption("dist") == "loadgroup" and ungrouped:
         pytest.exit("pytest-xdist did not tag the tests with their groups (see the pytest pin in pyproject.toml)", 4)
 
 

@@ -14,12 +14,14 @@ from html.parser import HTMLParser
 import dagster as dg
 import duckdb
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from orchestration.defs.automation.metric_flags import FLAG_MARTS
 from orchestration.defs.publish.assets import LIFECYCLE_REPORT
 from orchestration.lib.report.headline import format_figure, headline_figures
 from orchestration.lib.report.page import render_report
+from orchestration.lib.report.panels import TEMPLATE
 from orchestration.lib.report.summary import business_summary
 from orchestration.lib.settings import PROJECT_ROOT
 
@@ -105,6 +107,12 @@ def test_every_panel_draws_a_chart_with_data(page):
                 "y", trace.get("z", trace.get("link", {}).get("value", trace.get("cells", {}).get("values")))
             )
             assert points is not None and len(values(points)) > 0, (key, trace.get("name"))
+
+
+def test_every_chart_has_the_reports_template(page):
+    template = json.loads(go.Figure(layout={"template": TEMPLATE}).to_json())["layout"]["template"]
+    themed = {key: figure["layout"].get("template") == template for key, figure in page.figures.items()}
+    assert themed == dict.fromkeys(page.figures, True)
 
 
 def test_the_headline_equals_the_marts(published, page):

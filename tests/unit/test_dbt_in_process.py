@@ -8,8 +8,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster_dbt import DagsterDbtCliRuntimeError
 
+from orchestration.defs.transform.dbt_cli import LifecycleDbtCliResource
 from orchestration.defs.transform.dbt_in_process import DbtThread
+from orchestration.lib.settings import DBT_BESIDE_PYTHON
 
 SLOW_MODELS = 6
 LONG_QUERY_ROWS = 50_000_000_000
@@ -151,3 +154,21 @@ def test_events_are_scrubbed_of_secrets_as_dbts_json_output_is(project: Path, mo
     lines = json.dumps(events)
     assert "the token is *****" in lines
     assert "s3cr3tvalue" not in lines
+
+
+def test_a_dbt_command_outside_a_step_runs_in_process_and_raises_dbts_error_when_it_fails(project: Path):
+    (project / "macros").mkdir()
+    (project / "macros" / "count_numbers.sql").write_text(
+        "{% macro count_numbers() %}{% do run_query('select count(*) from numbers') %}{% endmacro %}"
+    )
+    dbt = LifecycleDbtCliResource(project_dir=str(project), profiles_dir=str(project), dbt_executable=DBT_BESIDE_PYTHON)
+    target = project / "target"
+    dbt.cli_in_process(["build", "--select", "numbers"], context=None, target_path=target).wait()
+
+    with pytest.raises(DagsterDbtCliRuntimeError, match="no_such_macro"):
+        dbt.cli_in_process(["run-operation", "no_such_macro"], context=None, target_path=target).wait()
+    # The failed call released dbt (one dbt at a time) and the database: the next one runs and reads it.
+    counted = dbt.cli_in_process(["run-operation", "count_numbers"], context=None, target_path=target).wait()
+    assert counted.is_successful()
+    with duckdb.connect(str(project / "tiny.duckdb"), read_only=True) as connection:
+        assert connection.execute("select count(*) from numbers").fetchone() == (5,)

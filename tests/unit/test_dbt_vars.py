@@ -53,3 +53,16 @@ def test_dbt_by_hand_names_the_runs_target_so_a_parse_by_hand_is_the_runs_parse_
     parse = _with_pipeline_target(["parse", "--quiet"])
     assert parse[parse.index("--target") + 1] == run[run.index("--target") + 1]
     assert _with_pipeline_target(["build", "-t", "spark"]) == ["build", "-t", "spark"]
+
+
+def test_dbt_build_knows_every_option_a_step_gives_it():
+    """`--use-fast-test-edges` is one of dbt's hidden options: a dbt without it must fail here, not in a run."""
+    from dbt.cli.main import cli
+
+    from orchestration.defs.transform.assets import DbtBuildConfig, dbt_build_args
+
+    build = cli.commands["build"]
+    known = {option for parameter in build.params for option in (*parameter.opts, *parameter.secondary_opts)}
+    given = dbt_build_args(DbtBuildConfig(full_refresh=True), "duckdb")
+    assert "--use-fast-test-edges" in given
+    assert {argument for argument in given if argument.startswith("--")} <= known

@@ -48,13 +48,14 @@ class LifecycleDbtCliResource(DbtCliResource):
         return super()._cli_version
 
     def cli_in_process(
-        self, args: Sequence[str], *, context: dg.AssetExecutionContext | None = None, target_path: Path
+        self, args: Sequence[str], *, context: dg.AssetExecutionContext | None, target_path: Path
     ) -> DbtCliInvocation:
         """`cli(args, context=context, target_path=target_path)` with dbt on a thread of this process.
 
-        The same selection of the context's assets (none without a context), the same target and log
-        folder; dbt's own output is off (its events reach dagster-dbt, which writes their lines to stdout as
-        it does a process's) and its log file keeps `global_config_flags`' level.
+        The same selection of the context's assets (none with `context=None`, for a dbt command that is
+        not a step's build), the same target and log folder; dbt's own output is off (its events reach
+        dagster-dbt, which writes their lines to stdout as it does a process's) and its log file keeps
+        `global_config_flags`' level.
         """
         cleaned_args, selects, excludes = extract_runtime_selection_from_args(args)
         params = get_updated_cli_invocation_params_for_context(
@@ -89,8 +90,8 @@ class LifecycleDbtCliResource(DbtCliResource):
         for flag, value in defaults.items():
             if value and flag not in arguments:
                 arguments += [flag, value]
-        if context:
-            context.log.info(f"Running dbt in this process: `dbt {' '.join(arguments)}`.")
+        logger = context.log if context is not None else dg.get_dagster_logger()
+        logger.info(f"Running dbt in this process: `dbt {' '.join(arguments)}`.")
         return _InProcessInvocation(
             process=DbtThread(arguments),  # type: ignore[arg-type]
             manifest=params.manifest,

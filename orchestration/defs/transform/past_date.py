@@ -31,7 +31,7 @@ def copy_sources_as_of(
     past.parent.mkdir(parents=True, exist_ok=True)
     arguments = ["run-operation", "copy_sources_as_of", "--args", json.dumps({"working": str(working)})]
     arguments += settings.dbt_vars_arguments(warehouse=past, as_of=as_of)
-    dbt.cli_in_process(arguments, target_path=target_path).wait()  # a past date is built on DuckDB only
+    dbt.cli_in_process(arguments, context=None, target_path=target_path).wait()  # a past date is built on DuckDB only
     with open_warehouse(past, read_only=True) as connection:
         tables = connection.execute(
             "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = current_database()"

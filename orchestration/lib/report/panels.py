@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-# One look for every chart; the page sets the fonts.
+# One look for every chart (its template set by `report_figures()`, the rest by `PanelSpec.chart`); the page
+# sets the fonts.
 TEMPLATE = "plotly_white"
 LAYOUT = dict(
     margin=dict(l=60, r=30, t=30, b=50),
