@@ -1,4 +1,4 @@
-"""The garbage collector's pace in a process that runs the pipeline (docs/decisions/, record 0015).
+"""The garbage collector's pace in a process that runs the pipeline.
 
 A run's process holds many objects that live as long as it does (Dagster's definitions, dbt's imports and
 manifest, the run's records) and makes many short-lived ones at each dbt node. At CPython's default
@@ -8,7 +8,8 @@ collections rarely. On DuckDB the dbt step collects in full itself when its invo
 manifest becomes garbage; on Spark dbt keeps its manifest in its own process.
 
 The command line sets this pace before its imports; the definitions set it in any other process that loads
-them (the UI's run worker, the code server, a test).
+them (the UI's run worker, the code server, a test). Why, and what it changed:
+docs/decisions/0015-a-runs-garbage-collector-pace.md.
 """
 
 import gc
