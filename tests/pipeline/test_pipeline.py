@@ -78,7 +78,7 @@ def test_planted_duplicate_key_fails_the_orders_first_table(landing):
         connection.execute("INSERT INTO shop.orders SELECT * FROM shop.orders")
     result = run_lifecycle_job(*RAW_AND_STAGING)
     assert not result.success
-    assert "unique_int_orders_converted_order_id" in failed_checks(result)
+    assert "primary_key_int_orders_converted_order_id" in failed_checks(result)
 
 
 def test_a_blocked_file_fails_the_run_before_dbt(landing):

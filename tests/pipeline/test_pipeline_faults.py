@@ -89,7 +89,7 @@ def test_an_error_severity_dbt_test_failing(published):
                 "WHERE _load_id <> 999999 ORDER BY ticket_id LIMIT 1"
             )
     result = run_lifecycle_job()
-    assert "unique_stg_support__tickets_ticket_id" in {
+    assert "primary_key_stg_support__tickets_ticket_id" in {
         e.check_name for e in result.get_asset_check_evaluations() if not e.passed
     }
     assert_not_published(result, serving, before)

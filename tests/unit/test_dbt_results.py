@@ -8,7 +8,7 @@ def test_each_failed_node_is_named_by_kind_and_name_with_dbts_message_and_the_sk
         "results": [
             {"unique_id": "model.lifecycle.int_orders_converted", "status": "success", "message": "OK"},
             {
-                "unique_id": "test.lifecycle.unique_customers_customer_id.7df5736fcb",
+                "unique_id": "test.lifecycle.primary_key_customers_customer_id.7df5736fcb",
                 "status": "fail",
                 "message": "Got 2 results, configured to fail if != 0",
             },
@@ -18,11 +18,11 @@ def test_each_failed_node_is_named_by_kind_and_name_with_dbts_message_and_the_sk
                 "message": 'Binder Error: Referenced column "x" not found\n\nLINE 12:     select x\n',
             },
             {"unique_id": "model.lifecycle.ltv_cac", "status": "skipped", "message": None},
-            {"unique_id": "test.lifecycle.not_null_customers_customer_id.abc", "status": "pass", "message": None},
+            {"unique_id": "test.lifecycle.not_null_columns_customers_is_buyer.abc", "status": "pass", "message": None},
         ]
     }
     assert failed_nodes(run_results) == [
-        "test unique_customers_customer_id: Got 2 results, configured to fail if != 0",
+        "test primary_key_customers_customer_id: Got 2 results, configured to fail if != 0",
         'model customers: Binder Error: Referenced column "x" not found\n  LINE 12:     select x',
     ]
 

@@ -37,7 +37,7 @@ def test_staging_depends_on_raw_assets():
 def test_dbt_tests_are_blocking_checks():
     graph = defs.resolve_asset_graph()
     check_names = {key.name for key in graph.asset_check_keys}
-    assert "unique_int_orders_converted_order_id" in check_names
+    assert "primary_key_int_orders_converted_order_id" in check_names
     from orchestration.defs.transform.assets import DBT_STEPS
     from orchestration.defs.transform.project import dbt_project
 

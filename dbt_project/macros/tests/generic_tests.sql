@@ -15,6 +15,22 @@
     select * from {{ model }} where not ({{ expression }})
 {% endtest %}
 
+{#- Each row with a null in any of the model's required columns: one scan, and one node in the build, for
+    what dbt's `not_null` would check with a node per column. -#}
+{% test not_null_columns(model, columns) %}
+    select *
+    from {{ model }}
+    where {% for column in columns %}{{ column }} is null{% if not loop.last %} or {% endif %}{% endfor %}
+{% endtest %}
+
+{#- dbt's `unique` and `not_null` of a key in one test: each duplicated value, and the null key if any. -#}
+{% test primary_key(model, column_name) %}
+    select {{ column_name }} as key_value, count(*) as occurrences
+    from {{ model }}
+    group by {{ column_name }}
+    having count(*) > 1 or {{ column_name }} is null
+{% endtest %}
+
 {% test unique_combination(model, columns) %}
     select {{ columns | join(', ') }}, count(*) as occurrences
     from {{ model }}

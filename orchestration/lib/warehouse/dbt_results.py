@@ -4,7 +4,7 @@ FAILED = ("error", "fail")  # a node that raised, a test whose rows broke its ru
 
 
 def failed_nodes(run_results: dict) -> list[str]:
-    """Each failed node, its kind and name first ("test unique_customers_customer_id: Got 2 results, ..."); a
+    """Each failed node, its kind and name first ("test primary_key_customers_customer_id: Got 2 results, ..."); a
     message of several lines (a database error's context) keeps them, indented."""
     nodes = []
     for result in run_results.get("results", []):
