@@ -1,4 +1,5 @@
-"""`check`: a landing folder judged as the next run would judge it, nothing written; 1 when a file would be blocked."""
+"""`check`: a landing folder judged as the next run would judge it, nothing written; 1 when a file would be blocked
+or a run would have nothing to build."""
 
 import sys
 from collections.abc import Sequence
@@ -94,7 +95,12 @@ def total_line(verdict: LandingVerdict) -> str:
         for action in ("unchanged", "duplicate", "skipped")
         if (count := sum(r.count(action) for r in reports))
     ]
-    verdict_said = f"{_files(blocked)} would be blocked: a run would fail" if blocked else "Nothing would be blocked"
+    if blocked:
+        verdict_said = f"{_files(blocked)} would be blocked: a run would fail"
+    elif verdict.nothing_to_build:
+        verdict_said = "Nothing to build: no source would hold a row, and a run would stop after its ingest"
+    else:
+        verdict_said = "Nothing would be blocked"
     return f"{verdict_said}. {'; '.join(parts)}."
 
 
@@ -126,8 +132,8 @@ def _root(location: str | None) -> Root:
 
 
 def check(location: str | None) -> int:
-    """Print the verdict on every landing file; 0 when none would be blocked, 1 when one would, 2 when the
-    folder or the warehouse cannot be read."""
+    """Print the verdict on every landing file; 0 when none would be blocked, 1 when one would or no source
+    would hold a row, 2 when the folder or the warehouse cannot be read."""
     try:
         landing, thresholds = _root(location), configured_thresholds()
     except ValueError as error:  # a folder or setting written wrong
@@ -139,4 +145,4 @@ def check(location: str | None) -> int:
         print(f"Not checked: {error}", file=sys.stderr)
         return 2
     print("\n".join(verdict_lines(verdict)))
-    return 1 if verdict.blocked else 0
+    return 1 if verdict.blocked or verdict.nothing_to_build else 0

@@ -81,6 +81,17 @@ def test_planted_duplicate_key_fails_the_orders_first_table(landing):
     assert "primary_key_int_orders_converted_order_id" in failed_checks(result)
 
 
+def test_an_empty_landing_folder_stops_the_run_at_ingest_saying_nothing_was_delivered(landing):
+    """Pointed at the wrong (empty) folder, a run says so, rather than failing in a mart on a missing as-of date."""
+    result = run_lifecycle_job()
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    message = failure.step_failure_data.error.message
+    assert "Nothing to build: no source has delivered a row" in message
+    assert f"{landing} holds no file in a source's folder (orders/, support_tickets/" in message
+    assert not any(e.event_type_value == "STEP_START" and "dbt" in (e.step_key or "") for e in result.all_events)
+
+
 def test_a_blocked_file_fails_the_run_before_dbt(landing):
     write_csv(landing / "orders" / "bad.csv", HEADER, "A-1,alice,2024-03-01,completed,USD,-x")
     result = run_lifecycle_job(*RAW_AND_STAGING)

@@ -100,6 +100,18 @@ def test_a_blocked_file_fails_the_check_with_the_message_ingest_records(ingested
     assert lines[-1].startswith("1 file would be blocked: a run would fail. 1 file accepted (40 rows, 1 quarantined);")
 
 
+def test_an_empty_folder_as_a_first_run_fails_the_check_as_the_run_would_stop(tmp_path, monkeypatch, capsys):
+    """A run with no row of any source stops after its ingest (tests/pipeline/test_pipeline.py); with rows
+    already in the warehouse, an empty folder is a run with nothing new (the test above: exit 0)."""
+    (tmp_path / "landing").mkdir()
+    status, lines, errors = check(tmp_path / "landing", tmp_path / "warehouse.duckdb", monkeypatch, capsys)
+    assert (status, errors) == (1, "")
+    assert lines[-1] == (
+        "Nothing to build: no source would hold a row, and a run would stop after its ingest. "
+        "0 files accepted (0 rows, 0 quarantined)."
+    )
+
+
 def test_a_missing_folder_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
     status, lines, errors = check(tmp_path / "nowhere", tmp_path / "warehouse.duckdb", monkeypatch, capsys)
     assert (status, lines, errors) == (2, [], f"Not checked: No landing folder at {tmp_path / 'nowhere'}\n")

@@ -13,6 +13,7 @@ from orchestration.lib.ingest.discover import Stray, strays
 from orchestration.lib.ingest.gates import configured_thresholds
 from orchestration.lib.ingest.load import IngestReport, ingest_sources, rules_summary
 from orchestration.lib.ingest.quarantine import quarantine_relation
+from orchestration.lib.storage import Root
 
 CHECK_NAME = "landing_batches_valid"
 # On the orders asset, as orders is the one source every landing folder has.
@@ -179,3 +180,21 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
             + "\n".join(f"- {problem}" for problem in problems),
             allow_retries=False,
         )
+    if len(selected) == len(SOURCES) and all(report.table_rows == 0 for report, _ in outcomes):
+        raise dg.Failure(description=_nothing_delivered(landing_root, outcomes), allow_retries=False)
+
+
+def _nothing_delivered(landing_root: Root, outcomes: list[tuple[IngestReport, object]]) -> str:
+    """Why a run with no row of any source stops here: every model would be built on nothing, and the
+    first to need an as-of date would fail on its missing day, far from the cause."""
+    files = sum(len(report.files) for report, _ in outcomes)
+    if files:
+        found = f"the {files} file(s) in {landing_root} left no row (see each source's {CHECK_NAME} check)"
+    else:
+        folders = ", ".join(f"{source.folder}/" for source in SOURCES)
+        found = f"{landing_root} holds no file in a source's folder ({folders})"
+    return (
+        f"Nothing to build: no source has delivered a row, and {found}. Put the exports there "
+        "(docs/input-contract.md) and try them first with `make check`; `make sample` writes the sample data to "
+        "data/landing."
+    )

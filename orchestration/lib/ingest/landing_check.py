@@ -41,10 +41,16 @@ class LandingVerdict:
     warehouse: Path | None  # the warehouse whose ledger the files were judged against; None: as a first run
     reports: tuple[IngestReport, ...]
     strays: tuple[Stray, ...]
+    rows_in_warehouse: int = 0  # the sources' rows the warehouse already holds
 
     @property
     def blocked(self) -> list[FileOutcome]:
         return [outcome for report in self.reports for outcome in report.blocked]
+
+    @property
+    def nothing_to_build(self) -> bool:
+        """A run would stop after its ingest: no source would hold a row (the run's own rule)."""
+        return not self.rows_in_warehouse and not any(report.rows_loaded for report in self.reports)
 
 
 def _tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
@@ -54,8 +60,11 @@ def _tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
     return {name for (name,) in rows}
 
 
-def copy_what_ingest_reads(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    """Give the scratch database `connection` the warehouse's ledger and the orders' customer ids by file."""
+def copy_what_ingest_reads(
+    connection: duckdb.DuckDBPyConnection, warehouse: Path, sources: Sequence[Source] = SOURCES
+) -> int:
+    """Give the scratch database `connection` the warehouse's ledger and the orders' customer ids by file;
+    returns how many rows of `sources` the warehouse holds."""
     try:
         attach_read_only(connection, warehouse, WORKING)
     except duckdb.Error as error:
@@ -80,6 +89,12 @@ def copy_what_ingest_reads(connection: duckdb.DuckDBPyConnection, warehouse: Pat
                 f"INSERT INTO {ORDERS.relation} (customer_id, _source_file) "
                 f"SELECT DISTINCT customer_id, _source_file FROM {WORKING}.{ORDERS.relation}"
             )
+        counts = [
+            connection.execute(f"SELECT count(*) FROM {WORKING}.{source.relation}").fetchall()[0][0]
+            for source in sources
+            if source.relation in found
+        ]
+        return sum(counts)
     finally:
         connection.execute(f"DETACH {WORKING}")
 
@@ -97,9 +112,10 @@ def check_landing(
     against = warehouse if warehouse.is_file() else None
     with tempfile.TemporaryDirectory(prefix="lifecycle-check-") as scratch:
         connection = connect(Path(scratch) / "check.duckdb")
+        rows_in_warehouse = 0
         try:
             if against:
-                copy_what_ingest_reads(connection, against)
+                rows_in_warehouse = copy_what_ingest_reads(connection, against, sources)
             outcomes = ingest_sources(
                 connection,
                 list(sources),
@@ -109,4 +125,6 @@ def check_landing(
             )
         finally:
             connection.close()
-    return LandingVerdict(landing, against, tuple(report for report, _ in outcomes), tuple(strays(landing, sources)))
+    return LandingVerdict(
+        landing, against, tuple(report for report, _ in outcomes), tuple(strays(landing, sources)), rows_in_warehouse
+    )
