@@ -88,8 +88,17 @@ def test_an_empty_landing_folder_stops_the_run_at_ingest_saying_nothing_was_deli
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     message = failure.step_failure_data.error.message
     assert "Nothing to build: no source has delivered a row" in message
-    assert f"{landing} holds no file in a source's folder (orders/, support_tickets/" in message
+    assert f"{landing} holds no file a source reads (each reads its own folder: orders/, support_tickets/" in message
     assert not any(e.event_type_value == "STEP_START" and "dbt" in (e.step_key or "") for e in result.all_events)
+
+
+def test_a_landing_folder_that_does_not_exist_is_named_as_such(landing):
+    landing.rmdir()
+    result = run_lifecycle_job()
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert f"no source has delivered a row, and there is no landing folder at {landing}." in (
+        failure.step_failure_data.error.message
+    )
 
 
 def test_a_blocked_file_fails_the_run_before_dbt(landing):

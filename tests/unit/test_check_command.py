@@ -101,8 +101,8 @@ def test_a_blocked_file_fails_the_check_with_the_message_ingest_records(ingested
 
 
 def test_an_empty_folder_as_a_first_run_fails_the_check_as_the_run_would_stop(tmp_path, monkeypatch, capsys):
-    """A run with no row of any source stops after its ingest (tests/pipeline/test_pipeline.py); with rows
-    already in the warehouse, an empty folder is a run with nothing new (the test above: exit 0)."""
+    """A run with no row of any source stops after its ingest (tests/pipeline/test_pipeline.py); with the
+    warehouse's rows kept, files already loaded are a run with nothing new (exit 0, tested above)."""
     (tmp_path / "landing").mkdir()
     status, lines, errors = check(tmp_path / "landing", tmp_path / "warehouse.duckdb", monkeypatch, capsys)
     assert (status, errors) == (1, "")
@@ -110,6 +110,20 @@ def test_an_empty_folder_as_a_first_run_fails_the_check_as_the_run_would_stop(tm
         "Nothing to build: no source would hold a row, and a run would stop after its ingest. "
         "0 files accepted (0 rows, 0 quarantined)."
     )
+
+
+def test_the_only_file_delivered_replaced_by_an_empty_one_leaves_nothing_to_build(tmp_path, monkeypatch, capsys):
+    """The run would delete the replaced file's rows and load none: no source would hold a row."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
+    write_csv(landing / "orders" / "march.csv", ORDERS_HEADER, *GOOD_ORDERS)
+    connection = connect(warehouse)
+    ingest_sources(connection, list(SOURCES), landing)
+    connection.close()
+    write_csv(landing / "orders" / "march.csv", ORDERS_HEADER)
+    status, lines, _ = check(landing, warehouse, monkeypatch, capsys)
+    assert status == 1
+    assert "  accepted   orders/march.csv: 0 rows, replacing its loaded version" in lines
+    assert lines[-1].startswith("Nothing to build: no source would hold a row, and a run would stop after its ingest.")
 
 
 def test_a_missing_folder_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):

@@ -18,7 +18,7 @@ def test_each_failed_node_is_named_by_kind_and_name_with_dbts_message_and_the_sk
                 "message": 'Binder Error: Referenced column "x" not found\n\nLINE 12:     select x\n',
             },
             {"unique_id": "model.lifecycle.ltv_cac", "status": "skipped", "message": None},
-            {"unique_id": "test.lifecycle.not_null_columns_customers_is_buyer.abc", "status": "pass", "message": None},
+            {"unique_id": "test.lifecycle.not_null_columns_customers.abc", "status": "pass", "message": None},
         ]
     }
     assert failed_nodes(run_results) == [

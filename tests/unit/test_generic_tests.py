@@ -9,12 +9,13 @@ from dbt.cli.main import dbtRunner
 
 from orchestration.lib.settings import DBT_PROJECT_DIR
 
-ROWS = "(1, 'a', 1), (2, null, 2), (2, 'c', null), (null, 'd', 4), (5, 'e', 5)"
+ROWS = "(1, 'a', 1), (2, null, 2), (2, 'c', null), (null, 'd', 4), (5, 'e', 5), (6, null, null)"
 SCHEMA = """version: 2
 models:
   - name: broken
     data_tests:
       - not_null_columns:
+          name: not_null_columns_broken
           arguments:
             columns: [name, quantity]
     columns:
@@ -23,6 +24,7 @@ models:
   - name: whole
     data_tests:
       - not_null_columns:
+          name: not_null_columns_whole
           arguments:
             columns: [id, name, quantity]
     columns:
@@ -68,7 +70,8 @@ def test_primary_key_fails_once_per_duplicated_value_and_once_for_the_null_key(r
     assert results["primary_key_whole_id"] == ("pass", 0)
 
 
-def test_not_null_columns_fails_each_row_with_a_null_in_any_listed_column(results):
-    # (2, null, 2) and (2, 'c', null); the null id is not a listed column, and zero is not null: 2.
-    assert results["not_null_columns_broken_name__quantity"] == ("fail", 2)
-    assert results["not_null_columns_whole_id__name__quantity"] == ("pass", 0)
+def test_not_null_columns_fails_each_row_with_a_null_in_any_listed_column_once(results):
+    # (2, null, 2), (2, 'c', null) and (6, null, null), once for its two nulls; the null id is not a listed
+    # column, and zero is not null: 3.
+    assert results["not_null_columns_broken"] == ("fail", 3)
+    assert results["not_null_columns_whole"] == ("pass", 0)

@@ -55,7 +55,7 @@ def test_the_models_that_ran_out_of_memory_are_named_with_the_setting_to_raise()
                 "status": "error",
                 "message": "Out of Memory Error: failed to allocate data of size 32.0 KiB (1.8 GiB/1.8 GiB used)",
             },
-            {"unique_id": "test.lifecycle.unique_customers_customer_id.abc", "status": "skipped", "message": None},
+            {"unique_id": "test.lifecycle.primary_key_customers_customer_id.abc", "status": "skipped", "message": None},
             {"unique_id": "model.lifecycle.ltv_cac", "status": "error", "message": "Binder Error: no column x"},
         ]
     }

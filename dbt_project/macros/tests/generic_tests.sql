@@ -18,6 +18,9 @@
 {#- Each row with a null in any of the model's required columns: one scan, and one node in the build, for
     what dbt's `not_null` would check with a node per column. -#}
 {% test not_null_columns(model, columns) %}
+    {%- if not columns %}
+        {{ exceptions.raise_compiler_error('not_null_columns on ' ~ model ~ ' lists no column') }}
+    {%- endif %}
     select *
     from {{ model }}
     where {% for column in columns %}{{ column }} is null{% if not loop.last %} or {% endif %}{% endfor %}

@@ -11,11 +11,12 @@ from orchestration.lib.ingest import lake, ledger
 from orchestration.lib.ingest.contract import LOAD_METADATA_COLUMNS, ORDERS, SOURCES, Source
 from orchestration.lib.ingest.discover import Stray, strays
 from orchestration.lib.ingest.gates import configured_thresholds
-from orchestration.lib.ingest.load import IngestReport, ingest_sources, rules_summary
+from orchestration.lib.ingest.load import IngestReport, ingest_sources, nothing_delivered, rules_summary
 from orchestration.lib.ingest.quarantine import quarantine_relation
 from orchestration.lib.storage import Root
 
 CHECK_NAME = "landing_batches_valid"
+STRAYS_NAMED = 5  # in the message of a run that found nothing to build
 # On the orders asset, as orders is the one source every landing folder has.
 ROOT_CHECK = dg.AssetCheckSpec(
     "landing_root_holds_only_source_folders",
@@ -180,21 +181,29 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
             + "\n".join(f"- {problem}" for problem in problems),
             allow_retries=False,
         )
-    if len(selected) == len(SOURCES) and all(report.table_rows == 0 for report, _ in outcomes):
-        raise dg.Failure(description=_nothing_delivered(landing_root, outcomes), allow_retries=False)
+    # A selection of some sources leaves the others' tables as they are: only a run of all can tell.
+    if len(selected) == len(SOURCES) and nothing_delivered(report.table_rows for report, _ in outcomes):
+        raise dg.Failure(description=_nothing_delivered(landing_root, outcomes, found), allow_retries=False)
 
 
-def _nothing_delivered(landing_root: Root, outcomes: list[tuple[IngestReport, object]]) -> str:
+def _nothing_delivered(landing_root: Root, outcomes: list[tuple[IngestReport, object]], found: list[Stray]) -> str:
     """Why a run with no row of any source stops here: every model would be built on nothing, and the
     first to need an as-of date would fail on its missing day, far from the cause."""
     files = sum(len(report.files) for report, _ in outcomes)
-    if files:
-        found = f"the {files} file(s) in {landing_root} left no row (see each source's {CHECK_NAME} check)"
+    if not landing_root.exists():
+        where = f"there is no landing folder at {landing_root}" + (
+            " (no object under that prefix)" if landing_root.remote else ""
+        )
+    elif files:
+        where = f"the {files} file(s) in {landing_root} left no row (each was empty, or all its rows quarantined)"
     else:
         folders = ", ".join(f"{source.folder}/" for source in SOURCES)
-        found = f"{landing_root} holds no file in a source's folder ({folders})"
+        where = f"{landing_root} holds no file a source reads (each reads its own folder: {folders})"
+    shown = [stray.path for stray in found[:STRAYS_NAMED]]
+    shown += [f"{len(found) - STRAYS_NAMED} more"] if len(found) > STRAYS_NAMED else []
+    unread = f" No source reads {', '.join(shown)}." if found else ""
     return (
-        f"Nothing to build: no source has delivered a row, and {found}. Put the exports there "
+        f"Nothing to build: no source has delivered a row, and {where}.{unread} Put the exports there "
         "(docs/input-contract.md) and try them first with `make check`; `make sample` writes the sample data to "
         "data/landing."
     )

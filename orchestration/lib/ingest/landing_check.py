@@ -9,8 +9,8 @@ read-only for the copy only; the raw lake and the serving files are never opened
 """
 
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -19,7 +19,7 @@ from orchestration.lib.ingest import ledger
 from orchestration.lib.ingest.contract import ORDERS, SOURCES, Source
 from orchestration.lib.ingest.discover import Stray, strays
 from orchestration.lib.ingest.gates import Thresholds
-from orchestration.lib.ingest.load import FileOutcome, IngestReport, ingest_sources
+from orchestration.lib.ingest.load import FileOutcome, IngestReport, ingest_sources, nothing_delivered
 from orchestration.lib.ingest.merge import ensure_tables
 from orchestration.lib.storage import Root
 from orchestration.lib.warehouse.connection import attach_read_only, connect
@@ -41,16 +41,23 @@ class LandingVerdict:
     warehouse: Path | None  # the warehouse whose ledger the files were judged against; None: as a first run
     reports: tuple[IngestReport, ...]
     strays: tuple[Stray, ...]
-    rows_in_warehouse: int = 0  # the sources' rows the warehouse already holds
+    # Each source's rows the warehouse holds, by the file they came from (`_source_file`).
+    rows_in_warehouse: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     @property
     def blocked(self) -> list[FileOutcome]:
         return [outcome for report in self.reports for outcome in report.blocked]
 
+    def rows_held(self, report: IngestReport) -> int:
+        """The source's rows after the run: the warehouse's, less those of the files it would replace, and the new."""
+        replaced = {outcome.path for outcome in report.files if outcome.action == "reloaded"}
+        before = self.rows_in_warehouse.get(report.source.relation, {})
+        return sum(rows for path, rows in before.items() if path not in replaced) + report.rows_loaded
+
     @property
     def nothing_to_build(self) -> bool:
-        """A run would stop after its ingest: no source would hold a row (the run's own rule)."""
-        return not self.rows_in_warehouse and not any(report.rows_loaded for report in self.reports)
+        """A run would stop after its ingest, no source holding a row."""
+        return nothing_delivered(self.rows_held(report) for report in self.reports)
 
 
 def _tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
@@ -60,16 +67,17 @@ def _tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
     return {name for (name,) in rows}
 
 
-def copy_what_ingest_reads(
-    connection: duckdb.DuckDBPyConnection, warehouse: Path, sources: Sequence[Source] = SOURCES
-) -> int:
-    """Give the scratch database `connection` the warehouse's ledger and the orders' customer ids by file;
-    returns how many rows of `sources` the warehouse holds."""
+def _attached(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
     try:
         attach_read_only(connection, warehouse, WORKING)
     except duckdb.Error as error:
         reason = str(error).strip().splitlines()[0]
         raise UnreadableWarehouseError(f"The warehouse {warehouse} cannot be read: {reason}") from None
+
+
+def copy_what_ingest_reads(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """Give the scratch database `connection` the warehouse's ledger and the orders' customer ids by file."""
+    _attached(connection, warehouse)
     try:
         found = _tables(connection)
         next_load_id = 1
@@ -89,12 +97,26 @@ def copy_what_ingest_reads(
                 f"INSERT INTO {ORDERS.relation} (customer_id, _source_file) "
                 f"SELECT DISTINCT customer_id, _source_file FROM {WORKING}.{ORDERS.relation}"
             )
-        counts = [
-            connection.execute(f"SELECT count(*) FROM {WORKING}.{source.relation}").fetchall()[0][0]
+    finally:
+        connection.execute(f"DETACH {WORKING}")
+
+
+def rows_by_file(
+    connection: duckdb.DuckDBPyConnection, warehouse: Path, sources: Sequence[Source]
+) -> dict[str, dict[str, int]]:
+    """Each source's rows in `warehouse`, by the landing file they came from."""
+    _attached(connection, warehouse)
+    try:
+        found = _tables(connection)
+        return {
+            source.relation: dict(
+                connection.execute(
+                    f"SELECT _source_file, count(*) FROM {WORKING}.{source.relation} GROUP BY _source_file"
+                ).fetchall()
+            )
             for source in sources
             if source.relation in found
-        ]
-        return sum(counts)
+        }
     finally:
         connection.execute(f"DETACH {WORKING}")
 
@@ -112,10 +134,11 @@ def check_landing(
     against = warehouse if warehouse.is_file() else None
     with tempfile.TemporaryDirectory(prefix="lifecycle-check-") as scratch:
         connection = connect(Path(scratch) / "check.duckdb")
-        rows_in_warehouse = 0
+        rows_in_warehouse = {}
         try:
             if against:
-                rows_in_warehouse = copy_what_ingest_reads(connection, against, sources)
+                copy_what_ingest_reads(connection, against)
+                rows_in_warehouse = rows_by_file(connection, against, sources)
             outcomes = ingest_sources(
                 connection,
                 list(sources),

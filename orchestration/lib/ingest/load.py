@@ -15,7 +15,7 @@ staging keeps, for each key, the rows of the newest delivery ("newest file wins"
 
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,6 +220,12 @@ def ingest_sources(
     with ThreadPoolExecutor(max_workers=PARALLEL_SOURCES, thread_name_prefix="ingest") as pool:
         futures = {source: pool.submit(ingest_one, source) for source in in_order}
     return [futures[source].result() for source in sources]
+
+
+def nothing_delivered(rows_held: Iterable[int]) -> bool:
+    """No source holds a row once every source is ingested: a run has nothing to build, and stops after its
+    ingest (the ingest step and `check` both ask this)."""
+    return not any(rows_held)
 
 
 def rules_summary(report: IngestReport) -> dict[str, int]:
