@@ -168,6 +168,10 @@ def test_daily_run_equals_a_full_rebuild(tmp_path, monkeypatch):
     redelivered = _redeliver_with_corrections(landing / "orders" / "orders_2025-06.csv")
     _redeliver_with_a_late_rate(landing / "fx_rates" / "fx_rates_2025-06.csv", landing / "orders")
     _build(monkeypatch, landing, incremental)
+    # Its dbt started from the parse cache of the warehouse's own last build, whatever other builds wrote since.
+    dbt_log = (incremental / "dbt" / "dbt_models_before_clv" / "dbt.log").read_text()
+    last_invocation = dbt_log.split("Running with dbt=")[-1]
+    assert "Unable to do partial parsing" not in last_invocation
     # Only the new and re-delivered orders, and those on or after the first day of the re-delivered rates
     # (the FX lookback), were staged and converted again; only the new tickets and responses were staged again.
     delivered = _order_ids(landing / "orders" / f"orders_{LAST_DAY}.csv", landing / "orders" / "orders_2025-06.csv")

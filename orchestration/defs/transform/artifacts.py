@@ -40,22 +40,26 @@ def _parse_cache() -> Path:
 
 
 def seed_partial_parse(target_path: Path) -> None:
-    """Start the invocation from the newest parse cache, whichever step or `make manifest` wrote it.
+    """Start the invocation from the newest parse cache of this warehouse's dbt steps, else the project's.
 
-    dagster-dbt copies `target/partial_parse.msgpack` into the folder only when the folder has none;
-    the step's own from its previous run may be for another profile (another LIFECYCLE_WAREHOUSE),
-    which dbt discards for a full parse.
+    dbt keeps a parse cache only for the vars and profile it was written with, and the build's paths are
+    vars: the cache of another warehouse's build (another LIFECYCLE_WAREHOUSE, a test's) costs a full
+    parse. The steps' folders beside the warehouse hold the caches of its own last build; the project's
+    (`make manifest`, then the last step of any build) serves a warehouse's first. dagster-dbt would copy
+    the project's only into a folder that has none.
     """
-    if _parse_cache().exists():
-        target_path.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(_parse_cache(), target_path / PARTIAL_PARSE_FILE)
+    own = [cache for cache in target_path.parent.glob(f"*/{PARTIAL_PARSE_FILE}") if cache.is_file()]
+    newest = max(own, key=lambda cache: cache.stat().st_mtime_ns, default=_parse_cache())
+    if not newest.exists():
+        return
+    target_path.mkdir(parents=True, exist_ok=True)
+    if newest != target_path / PARTIAL_PARSE_FILE:
+        shutil.copyfile(newest, target_path / PARTIAL_PARSE_FILE)
 
 
 def keep_partial_parse(target_path: Path) -> None:
-    """Hand this invocation's parse cache to the next one.
-
-    dbt discards a parse cache written with another profile, and a run calls dbt twice (before and
-    after the CLV fit): without this the second call would parse fully whenever the first did.
+    """Hand this invocation's parse cache to the project, for the first build of another warehouse (and
+    dagster-dbt's own use of the project's target folder).
     """
     produced = target_path / PARTIAL_PARSE_FILE
     if not produced.exists():
