@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from orchestration.defs.transform.artifacts import seed_partial_parse
 from orchestration.lib.ingest.contract import PORTABLE_TYPES
 from orchestration.lib.report.summary import business_summary
 from orchestration.lib.settings import PROJECT_ROOT
@@ -31,7 +32,10 @@ def built(tmp_path_factory):
             ledger = connection.execute("SELECT * FROM ingest.file_ledger ORDER BY load_id").fetchall()
         # Ingesting the same files again loads nothing.
         assert run_lifecycle_job("shop/orders", "support/tickets", "surveys/responses").success
-        unit_tests = run_dbt_unit_tests(root / "dbt_target")
+        # Beside the steps' folders, to start from their parse cache as a step would (same vars, same profile).
+        unit_tests_target = root / "dbt" / "unit_tests"
+        seed_partial_parse(unit_tests_target)
+        unit_tests = run_dbt_unit_tests(unit_tests_target)
     connection = duckdb.connect(str(warehouse), read_only=True)
     assert connection.execute("SELECT * FROM ingest.file_ledger ORDER BY load_id").fetchall() == ledger
     yield landing, connection, written, unit_tests
