@@ -9,7 +9,8 @@ read-only for the copy only; the raw lake and the serving files are never opened
 """
 
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,58 +68,55 @@ def _tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
     return {name for (name,) in rows}
 
 
-def _attached(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+@contextmanager
+def _attached(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> Iterator[set[str]]:
+    """`warehouse` attached read-only to `connection` as WORKING while the block runs; yields its tables."""
     try:
         attach_read_only(connection, warehouse, WORKING)
     except duckdb.Error as error:
         reason = str(error).strip().splitlines()[0]
         raise UnreadableWarehouseError(f"The warehouse {warehouse} cannot be read: {reason}") from None
-
-
-def copy_what_ingest_reads(connection: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    """Give the scratch database `connection` the warehouse's ledger and the orders' customer ids by file."""
-    _attached(connection, warehouse)
     try:
-        found = _tables(connection)
-        next_load_id = 1
-        if ledger.LEDGER in found:
-            [(highest,)] = connection.execute(f"SELECT max(load_id) FROM {WORKING}.{ledger.LEDGER}").fetchall()
-            next_load_id = (highest or 0) + 1
-        # The run's deliveries numbered after the warehouse's, as a run would number them.
-        connection.execute("CREATE SCHEMA IF NOT EXISTS ingest")
-        connection.execute(f"CREATE SEQUENCE ingest.load_id_sequence START {int(next_load_id)}")
-        ledger.ensure_ledger(connection)
-        for table in (ledger.LEDGER, ledger.BLOCKED, ledger.SKIPPED, ledger.HASHES, ledger.ORDER_CUSTOMERS):
-            if table in found:  # by name: a warehouse made before a column was added lacks it
-                connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {WORKING}.{table}")
-        ensure_tables(connection, ORDERS)
-        if ORDERS.relation in found:
-            connection.execute(
-                f"INSERT INTO {ORDERS.relation} (customer_id, _source_file) "
-                f"SELECT DISTINCT customer_id, _source_file FROM {WORKING}.{ORDERS.relation}"
-            )
+        yield _tables(connection)
     finally:
         connection.execute(f"DETACH {WORKING}")
+
+
+def copy_what_ingest_reads(connection: duckdb.DuckDBPyConnection, found: set[str]) -> None:
+    """Give the scratch database `connection` the attached warehouse's ledger and the orders' customer ids by
+    file (`found`: the warehouse's tables)."""
+    next_load_id = 1
+    if ledger.LEDGER in found:
+        [(highest,)] = connection.execute(f"SELECT max(load_id) FROM {WORKING}.{ledger.LEDGER}").fetchall()
+        next_load_id = (highest or 0) + 1
+    # The run's deliveries numbered after the warehouse's, as a run would number them.
+    connection.execute("CREATE SCHEMA IF NOT EXISTS ingest")
+    connection.execute(f"CREATE SEQUENCE ingest.load_id_sequence START {int(next_load_id)}")
+    ledger.ensure_ledger(connection)
+    for table in (ledger.LEDGER, ledger.BLOCKED, ledger.SKIPPED, ledger.HASHES, ledger.ORDER_CUSTOMERS):
+        if table in found:  # by name: a warehouse made before a column was added lacks it
+            connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {WORKING}.{table}")
+    ensure_tables(connection, ORDERS)
+    if ORDERS.relation in found:
+        connection.execute(
+            f"INSERT INTO {ORDERS.relation} (customer_id, _source_file) "
+            f"SELECT DISTINCT customer_id, _source_file FROM {WORKING}.{ORDERS.relation}"
+        )
 
 
 def rows_by_file(
-    connection: duckdb.DuckDBPyConnection, warehouse: Path, sources: Sequence[Source]
+    connection: duckdb.DuckDBPyConnection, found: set[str], sources: Sequence[Source]
 ) -> dict[str, dict[str, int]]:
-    """Each source's rows in `warehouse`, by the landing file they came from."""
-    _attached(connection, warehouse)
-    try:
-        found = _tables(connection)
-        return {
-            source.relation: dict(
-                connection.execute(
-                    f"SELECT _source_file, count(*) FROM {WORKING}.{source.relation} GROUP BY _source_file"
-                ).fetchall()
-            )
-            for source in sources
-            if source.relation in found
-        }
-    finally:
-        connection.execute(f"DETACH {WORKING}")
+    """Each source's rows in the attached warehouse, by the landing file they came from."""
+    return {
+        source.relation: dict(
+            connection.execute(
+                f"SELECT _source_file, count(*) FROM {WORKING}.{source.relation} GROUP BY _source_file"
+            ).fetchall()
+        )
+        for source in sources
+        if source.relation in found
+    }
 
 
 def check_landing(
@@ -137,8 +135,9 @@ def check_landing(
         rows_in_warehouse = {}
         try:
             if against:
-                copy_what_ingest_reads(connection, against)
-                rows_in_warehouse = rows_by_file(connection, against, sources)
+                with _attached(connection, against) as found:
+                    copy_what_ingest_reads(connection, found)
+                    rows_in_warehouse = rows_by_file(connection, found, sources)
             outcomes = ingest_sources(
                 connection,
                 list(sources),
