@@ -54,9 +54,10 @@ import duckdb
 
 from benchmarks import breakdown
 from benchmarks.reference.run_reference import differences
+from orchestration.defs.transform.project import dbt_project
 from orchestration.lib.settings import duckdb_memory_limit
 from tools.dagster_dev import dagster_dev
-from tools.dagster_ui import ALL_RUNS, chromium, click_materialize_all
+from tools.dagster_ui import ALL_RUNS, CHROMIUM, chromium, click_materialize_all
 from tools.fingerprint import fingerprints
 from tools.sample_data import BehaviourParams, generate, hold_back_day
 
@@ -355,17 +356,18 @@ def run_breakdown(
     )
 
 
-def dbt_node_seconds(steps_dir: Path, since: float) -> dict[str, dict]:
+def dbt_node_seconds(steps_dir: Path, since: float, manifest: Path) -> dict[str, dict]:
     """Every dbt node the run's dbt steps ran: its own seconds (dbt's `execution_time`) and the
-    checksum of its file (the manifest's), by unique id; from each step's artifacts folder, where
-    written since `since` (a step that did not run keeps an earlier run's)."""
+    checksum of its file (in `manifest`, the project's, which the run was defined from), by unique id;
+    from each step's artifacts folder, where written since `since` (a step that did not run keeps an
+    earlier run's)."""
     nodes: dict[str, dict] = {}
+    parsed = json.loads(manifest.read_text())
+    checksums = {unique_id: node["checksum"]["checksum"] for unique_id, node in parsed["nodes"].items()}
     for step in sorted(steps_dir.glob("*")):
         results = step / "run_results.json"
         if not results.exists() or results.stat().st_mtime < since:
             continue
-        manifest = json.loads((step / "manifest.json").read_text())
-        checksums = {unique_id: node["checksum"]["checksum"] for unique_id, node in manifest["nodes"].items()}
         for result in json.loads(results.read_text())["results"]:
             unique_id = result["unique_id"]
             nodes[unique_id] = {
@@ -435,7 +437,7 @@ def run_pipeline(
     measured = measure(command, env, log, spill_dir, watched=watched, folder=work)
     measured.stages = stage_seconds(home, environment=env)
     dbt_artifacts = Path(env["LIFECYCLE_WAREHOUSE"]).parent / "dbt"  # orchestration/defs/transform/artifacts.py
-    measured.dbt_nodes = dbt_node_seconds(dbt_artifacts, since=started)
+    measured.dbt_nodes = dbt_node_seconds(dbt_artifacts, since=started, manifest=Path(dbt_project().manifest_path))
     measured.stages["process start + orchestration"] = round(measured.seconds - sum(measured.stages.values()), 2)
     with log.open(errors="replace") as output:
         imported = breakdown.import_seconds(output)
@@ -654,6 +656,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results" / "pipeline.json")
     args = parser.parse_args(argv)
+    if not args.no_ui and not CHROMIUM.exists():  # found before the tiers' builds, not after them
+        parser.error(
+            f"no Chromium at {CHROMIUM} for the run launched from the UI: `make bench` installs it, "
+            "or leave that run out with --no-ui"
+        )
 
     results = [bench_tier(tier, args.data_dir, args.work_dir, args.formats, ui=not args.no_ui) for tier in args.tiers]
     print_table(results)

@@ -12,7 +12,7 @@ from orchestration.defs.publish.assets import published_marts
 from orchestration.defs.publish.audiences import audience_webhook
 from orchestration.defs.resources import build_resources
 from orchestration.defs.transform.assets import dbt_marts_after_clv, dbt_models_before_clv
-from orchestration.garbage_collection import pace_for_runs
+from orchestration.garbage_collection import pace_for_runs, spare_what_lives_on
 
 # Every process that runs the pipeline loads these definitions first: `make run`'s, the UI's run worker, a test's.
 pace_for_runs()
@@ -37,3 +37,5 @@ defs = dg.Definitions(
     # step (and could outlive a killed run worker, a second writer on the warehouse).
     executor=dg.in_process_executor,
 )
+# What the imports and the definitions made lives as long as the process: no later collection walks it again.
+spare_what_lives_on()

@@ -8,8 +8,8 @@ collections rarely. On DuckDB the dbt step collects in full itself when its invo
 manifest becomes garbage; on Spark dbt keeps its manifest in its own process.
 
 The command line sets this pace before its imports; the definitions set it in any other process that loads
-them (the UI's run worker, the code server, a test). Why, and what it changed:
-docs/decisions/0015-a-runs-garbage-collector-pace.md.
+them (the UI's run worker, the code server, a test), and once loaded leave every object made so far out of
+the collections to come. Why, and what it changed: docs/decisions/0015-a-runs-garbage-collector-pace.md.
 """
 
 import gc
@@ -21,3 +21,13 @@ FULL_EVERY = 100  # middle-generation collections before a full collection is co
 
 def pace_for_runs() -> None:
     gc.set_threshold(YOUNG_ALLOCATIONS, MIDDLE_EVERY, FULL_EVERY)
+
+
+def spare_what_lives_on() -> None:
+    """Leave every object made so far out of every later collection (`gc.freeze`).
+
+    Called once the definitions are loaded: what the imports and the definitions made (Dagster, dbt's
+    modules, pandas, the definitions themselves) lives as long as the process, and each full collection,
+    the dbt step's own among them, would otherwise walk all of it again to free only what came after.
+    """
+    gc.freeze()

@@ -68,18 +68,18 @@ def test_the_command_prints_both_runs_and_names_an_unusable_file(tmp_path, capsy
 
 
 def test_the_bench_records_each_node_of_the_steps_that_ran(tmp_path):
+    nodes = {}
     for step, unique_id, seconds in (("first", "model.p.orders", 1.25), ("second", "model.p.customers", 0.5)):
-        folder = tmp_path / step
-        folder.mkdir()
-        (folder / "manifest.json").write_text(
-            json.dumps({"nodes": {unique_id: {"checksum": {"name": "sha256", "checksum": f"sum-{step}"}}}})
-        )
+        folder = tmp_path / "dbt" / step
+        folder.mkdir(parents=True)
+        nodes[unique_id] = {"checksum": {"name": "sha256", "checksum": f"sum-{step}"}}
         (folder / "run_results.json").write_text(
             json.dumps({"results": [{"unique_id": unique_id, "execution_time": seconds}]})
         )
+    (tmp_path / "manifest.json").write_text(json.dumps({"nodes": nodes}))
     # the second step's artifacts are an earlier run's: left out
-    os.utime(tmp_path / "second" / "run_results.json", (1_000, 1_000))
-    assert dbt_node_seconds(tmp_path, since=2_000) == {
+    os.utime(tmp_path / "dbt" / "second" / "run_results.json", (1_000, 1_000))
+    assert dbt_node_seconds(tmp_path / "dbt", since=2_000, manifest=tmp_path / "manifest.json") == {
         "model.p.orders": {"seconds": 1.25, "checksum": "sum-first", "step": "first"}
     }
 

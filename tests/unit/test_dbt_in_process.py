@@ -172,3 +172,19 @@ def test_a_dbt_command_outside_a_step_runs_in_process_and_raises_dbts_error_when
     assert counted.is_successful()
     with duckdb.connect(str(project / "tiny.duckdb"), read_only=True) as connection:
         assert connection.execute("select count(*) from numbers").fetchone() == (5,)
+
+
+def test_a_build_in_process_writes_its_run_results_and_not_the_manifest(project: Path):
+    """The manifest is the parse's product (`make manifest`), not a build's: dbt in process is told not to
+    write it (twice a build), and its run results are written as dbt would have, failures included."""
+    dbt = LifecycleDbtCliResource(project_dir=str(project), profiles_dir=str(project), dbt_executable=DBT_BESIDE_PYTHON)
+    target = project / "target"
+    with pytest.raises(DagsterDbtCliRuntimeError):
+        dbt.cli_in_process(["build", "--select", "+doubled"], context=None, target_path=target).wait()
+
+    run_results = json.loads((target / "run_results.json").read_text())
+    statuses = {result["unique_id"]: result["status"] for result in run_results["results"]}
+    assert statuses["model.tiny.numbers"] == statuses["model.tiny.doubled"] == "success"
+    assert [status for node, status in statuses.items() if node.startswith("test.tiny.accepted_values")] == ["fail"]
+    assert run_results["args"]["write_json"] is False
+    assert not (target / "manifest.json").exists() and not (target / "graph.gpickle").exists()

@@ -55,7 +55,9 @@ class LifecycleDbtCliResource(DbtCliResource):
         The same selection of the context's assets (none with `context=None`, for a dbt command that is
         not a step's build), the same target and log folder; dbt's own output is off (its events reach
         dagster-dbt, which writes their lines to stdout as it does a process's) and its log file keeps
-        `global_config_flags`' level.
+        `global_config_flags`' level. Of dbt's JSON artifacts only `run_results.json` is written: the manifest,
+        which dbt writes as it starts and again as it ends, is the parse's product (`make manifest` writes the
+        project's, the one the definitions are built from), and the same in every step of every run.
         """
         cleaned_args, selects, excludes = extract_runtime_selection_from_args(args)
         params = get_updated_cli_invocation_params_for_context(
@@ -74,6 +76,7 @@ class LifecycleDbtCliResource(DbtCliResource):
             "--log-level",
             "none",
             "--no-send-anonymous-usage-stats",
+            "--no-write-json",
             *cleaned_args,
             *(["--profile", self.profile] if self.profile else []),
             *(["--target", self.target] if self.target else []),
@@ -93,7 +96,7 @@ class LifecycleDbtCliResource(DbtCliResource):
         logger = context.log if context is not None else dg.get_dagster_logger()
         logger.info(f"Running dbt in this process: `dbt {' '.join(arguments)}`.")
         return _InProcessInvocation(
-            process=DbtThread(arguments),  # type: ignore[arg-type]
+            process=DbtThread(arguments, run_results=target_path / "run_results.json"),  # type: ignore[arg-type]
             manifest=params.manifest,
             dagster_dbt_translator=params.dagster_dbt_translator,
             project_dir=project_dir,

@@ -20,6 +20,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from subprocess import TimeoutExpired
 from typing import Any
 
@@ -41,12 +42,15 @@ class DbtThread:
 
     CANCEL_EVERY_SECONDS = 0.5
 
-    def __init__(self, arguments: Sequence[str]):
+    def __init__(self, arguments: Sequence[str], run_results: Path | None = None):
+        """`run_results`: where to write the invocation's run results, for a dbt told not to write its own
+        (`--no-write-json`, which also leaves out the manifest dbt writes twice in each build)."""
         if not _ONE_AT_A_TIME.acquire(blocking=False):
             raise RuntimeError("dbt is already running in this process: one dbt invocation at a time")
         self.args = ["dbt", *arguments]
         self.returncode: int | None = None
         self.stdout = _EventLines(self)
+        self._run_results = run_results
         self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._lock, self._stopped, self._ended, self._saw_error = threading.Lock(), False, False, False
         self._secrets = env_secrets()  # read once: dbt reads its secrets from the environment as it starts
@@ -64,6 +68,8 @@ class DbtThread:
                 from dbt.cli.main import dbtRunner  # the run's first dbt step imports dbt's command line
 
                 result = dbtRunner(callbacks=[self._on_event]).invoke(arguments)
+                if self._run_results is not None and hasattr(result.result, "write"):  # dbt's own test for it
+                    result.result.write(str(self._run_results))
                 self.returncode = 0 if result.success else (NOT_RUN if result.exception is not None else FAILED)
                 if isinstance(result.exception, KeyboardInterrupt):
                     self._events.put(_error_event("dbt was stopped"))
