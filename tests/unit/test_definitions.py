@@ -3,6 +3,8 @@ blocking checks (the whole surface is snapshotted in `test_public_surface.py`)."
 
 import gc
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -138,3 +140,17 @@ def test_the_manifest_is_current_until_a_file_dbt_parses_changes(tmp_path):
 
 def test_a_process_that_loads_the_definitions_collects_garbage_at_the_runs_pace():
     assert gc.get_threshold() == (YOUNG_ALLOCATIONS, MIDDLE_EVERY, FULL_EVERY)
+
+
+def test_the_definitions_objects_are_left_out_of_collections_and_freed_at_exit():
+    """Frozen once loaded (a full collection does not walk them again), handed back at the interpreter's exit:
+    a process that loads the definitions and exits normally (a run worker, the code server) prints no leak."""
+    assert gc.get_freeze_count() > 100_000
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import gc, orchestration.definitions; print(gc.get_freeze_count())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert int(loaded.stdout) > 100_000
+    assert "leaked" not in loaded.stderr, loaded.stderr[-2000:]
