@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 import pytest
 import s3fs
 
+from orchestration.defs.transform.artifacts import PARTIAL_PARSE_FILE
 from orchestration.defs.transform.project import manifest_is_current
 from orchestration.lib import storage
 from orchestration.lib.settings import DBT_PROJECT_DIR
@@ -85,19 +87,56 @@ def session_outputs(tmp_path_factory):
         yield
 
 
+@pytest.fixture(scope="session")
+def build_paths(tmp_path_factory) -> Path:
+    """The folder of this worker's fresh warehouse (`landing`), lake and Spark folder: the same paths in every test.
+
+    They are dbt vars, and dbt keeps its parse cache only for the vars it was written with: at new paths in each
+    test, a test's first build would parse the whole project again (seconds), where a user's build, whose paths
+    stay, starts from its last parse. Each test finds the folder emptied but for those parse caches."""
+    return tmp_path_factory.mktemp("build_paths")
+
+
+def _empty_but_the_parse_caches(folder: Path) -> None:
+    """Remove everything under `folder` except dbt's parse caches in the warehouse's step folders."""
+    for path in folder.iterdir():
+        if path.name == "warehouse" and path.is_dir():
+            for entry in path.iterdir():
+                if entry.name == "dbt" and entry.is_dir():
+                    for step_file in entry.glob("*/*"):
+                        if step_file.name != PARTIAL_PARSE_FILE:
+                            _remove(step_file)
+                else:
+                    _remove(entry)
+        else:
+            _remove(path)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
 @pytest.fixture(autouse=True)
-def private_outputs(tmp_path, monkeypatch):
-    """Each test its own lake, Spark folder and serving file (a test may point them elsewhere)."""
+def private_outputs(build_paths, tmp_path, monkeypatch):
+    """Each test its own lake, Spark folder and serving file (a test may point them elsewhere); the lake and the
+    Spark folder at this worker's `build_paths`, emptied for the test."""
+    _empty_but_the_parse_caches(build_paths)
     _set_outputs(monkeypatch, tmp_path)
+    monkeypatch.setenv("LIFECYCLE_LAKE_DIR", str(build_paths / "lake"))
+    monkeypatch.setenv("LIFECYCLE_SPARK_DIR", str(build_paths / "spark"))
 
 
 @pytest.fixture
-def landing(tmp_path, monkeypatch) -> Path:
-    """An empty landing root and a fresh warehouse, both private to the test."""
+def landing(tmp_path, build_paths, monkeypatch) -> Path:
+    """An empty landing root and a fresh warehouse, both the test's own (the warehouse at this worker's
+    `build_paths`, emptied for the test)."""
     root = tmp_path / "landing"
     root.mkdir()
     monkeypatch.setenv("LIFECYCLE_LANDING_DIR", str(root))
-    monkeypatch.setenv("LIFECYCLE_WAREHOUSE", str(tmp_path / "warehouse" / "warehouse.duckdb"))
+    monkeypatch.setenv("LIFECYCLE_WAREHOUSE", str(build_paths / "warehouse" / "warehouse.duckdb"))
     return root
 
 

@@ -11,7 +11,7 @@ import pytest
 from orchestration.definitions import defs
 from orchestration.defs.automation.freshness import freshness_checks, freshness_checks_sensor
 from orchestration.lib.ingest.contract import SOURCES
-from orchestration.lib.settings import freshness_days
+from orchestration.lib.settings import freshness_days, warehouse_path
 from tests.helpers import run_lifecycle_job, write_csv
 from tools.sample_data import generate
 
@@ -42,7 +42,7 @@ def test_a_source_that_stopped_delivering_is_late_and_the_others_are_not(landing
     assert not fresh["marketing/spend"][0]
 
     # The orders' last delivery was 10 days ago; the next run brings none.
-    warehouse = landing.parent / "warehouse" / "warehouse.duckdb"
+    warehouse = warehouse_path()
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute(
             "UPDATE ingest.file_ledger SET loaded_at = loaded_at - INTERVAL 10 DAY WHERE source = 'orders'"

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.lib import settings
 from orchestration.lib.ingest import ledger
 from orchestration.lib.ingest.contract import SOURCES, SUPPORT_TICKETS
 from orchestration.lib.ingest.discover import file_sha256
@@ -132,7 +133,7 @@ def test_check_writes_nothing_to_the_warehouse_the_ledger_or_the_lake(loaded, tm
     verdict = check_landing(Root(str(landing)), warehouse, Thresholds())
     assert verdict.blocked and any(report.rows_loaded for report in verdict.reports)
     assert warehouse_fingerprint(warehouse) == before
-    assert not (tmp_path / "lake").exists()  # the test's own lake folder (tests/conftest.py)
+    assert not settings.lake_dir().exists()  # the test's own lake folder (tests/conftest.py)
 
 
 def test_without_a_warehouse_check_judges_as_a_first_run_and_creates_none(tmp_path):
