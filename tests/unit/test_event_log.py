@@ -4,6 +4,7 @@ import shutil
 from importlib import metadata
 
 import dagster as dg
+from dagster._core.storage.event_log import SqliteEventLogStorage
 
 from orchestration.event_log import CHECKED_AGAINST, OPEN_RUN_FILES, PooledSqliteEventLogStorage
 from orchestration.lib.settings import PROJECT_ROOT
@@ -67,7 +68,37 @@ def test_only_a_few_run_files_stay_open_besides_the_index(tmp_path):
     assert not storage._engines
 
 
-def test_the_private_dagster_member_overridden_was_checked_against_the_installed_version():
-    """`PooledSqliteEventLogStorage` overrides `SqliteEventLogStorage._connect`: a new Dagster may change it
-    silently. Read it in the new version, then move `CHECKED_AGAINST`."""
+def test_each_connection_waits_for_the_disk_only_at_checkpoints(tmp_path, monkeypatch):
+    shutil.copy(PROJECT_ROOT / "orchestration" / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with dg.DagsterInstance.get() as instance:
+        run_id = dg.materialize([counted, counted_has_rows], instance=instance).run_id
+        storage = instance.event_log_storage
+        for connect in (lambda: storage.run_connection(run_id), storage.index_connection):
+            with connect() as connection:
+                assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL; SQLite's is FULL (2)
+
+
+def test_a_table_or_column_found_is_not_looked_for_again_and_one_missing_is(tmp_path, monkeypatch):
+    storage = PooledSqliteEventLogStorage(str(tmp_path))
+    looked_for = []
+    dagsters_has_table = SqliteEventLogStorage.has_table
+    monkeypatch.setattr(
+        SqliteEventLogStorage, "has_table", lambda self, name: looked_for.append(name) or dagsters_has_table(self, name)
+    )
+    assert [storage.supports_asset_checks for _ in range(3)] == [True] * 3
+    assert [storage.has_table("no_such_table") for _ in range(2)] == [False] * 2
+    assert looked_for == ["asset_check_executions", "no_such_table", "no_such_table"]
+    with storage.index_connection() as connection:
+        assert storage._has_asset_key_index_cols_on_connection(connection)
+        assert not storage._has_asset_key_col_on_connection(connection, "no_such_column")
+    assert storage._asset_key_columns_found == {"last_materialization_timestamp"}
+    storage.dispose()
+
+
+def test_the_private_dagster_members_overridden_were_checked_against_the_installed_version():
+    """`PooledSqliteEventLogStorage` overrides `SqliteEventLogStorage._connect`, `has_table` and
+    `_has_asset_key_col_on_connection`: a new Dagster may change them silently. Read them in the new version,
+    then move `CHECKED_AGAINST`."""
     assert metadata.version("dagster") == CHECKED_AGAINST
