@@ -125,8 +125,13 @@ def _print_where(launched: Launched, log: Path) -> None:
         print(f"Engine:    {settings.engine()} (LIFECYCLE_ENGINE)")
     if launched.past_date:
         print(f"As of:     {launched.past_date} (every event after it left out; the working warehouse untouched)")
-    print(f"Serving:   {launched.serving} and its parquet/ folder (what BI tools read)")
-    print(f"Report:    {settings.report_path(launched.serving)} (make report opens the current one)")
+    if launched.published:
+        print(f"Serving:   {launched.serving} and its parquet/ folder (what BI tools read)")
+        print(f"Report:    {settings.report_path(launched.serving)} (make report opens the current one)")
+    elif launched.serving.exists():  # never let the files BI tools read pass for this run's
+        print(f"Serving:   {launched.serving}: this run published nothing; BI tools read the last marts published")
+    else:
+        print(f"Serving:   nothing published yet ({launched.serving} once a run publishes)")
     print(f"UI:        make dev, then http://127.0.0.1:3000 (run history in {os.environ.get('DAGSTER_HOME', '-')})")
     print(f"Full log:  {log}")
 

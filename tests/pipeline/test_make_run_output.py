@@ -96,6 +96,7 @@ def test_a_good_run_prints_a_line_per_step_as_it_ends_then_the_summary_in_40_lin
     assert shown[-1].startswith(f"{len(steps)} steps done in ")
     assert any(line.startswith("Business summary as of ") for line in lines)
     assert lines[-1].startswith("Full log:")
+    assert [line for line in lines if line.startswith("Serving:")][0].endswith("(what BI tools read)")
 
 
 def test_a_good_runs_output_holds_nothing_of_dbts_or_dagsters_own_logs(good_run):
@@ -128,3 +129,7 @@ def test_a_blocked_file_is_told_by_its_step_file_rule_and_log_with_no_traceback(
     assert "Stack Trace:" in log.read_text()  # the stack is in the log, not on the screen
     everything = "\n".join(lines)
     assert "Traceback" not in everything and 'File "' not in everything
+    # The serving files are the good run's, and said to be: nothing claims this run published.
+    [serving] = [line for line in lines if line.startswith("Serving:")]
+    assert "this run published nothing" in serving
+    assert not [line for line in lines if line.startswith("Report:")]
