@@ -6,6 +6,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.cli import commands
 from orchestration.defs.transform.artifacts import step_artifacts_dir
 from orchestration.lib.settings import warehouse_path
 from tests.helpers import RAW_AND_STAGING, run_lifecycle_job, write_csv
@@ -90,6 +91,19 @@ def test_an_empty_landing_folder_stops_the_run_at_ingest_saying_nothing_was_deli
     assert "Nothing to build: no source has delivered a row" in message
     assert f"{landing} holds no file a source reads (each reads its own folder: orders/, support_tickets/" in message
     assert not any(e.event_type_value == "STEP_START" and "dbt" in (e.step_key or "") for e in result.all_events)
+
+
+def test_files_that_left_no_row_are_told_apart_skipped_from_empty_and_copies(landing):
+    write_csv(landing / "orders" / "a_empty.csv", HEADER)
+    write_csv(landing / "orders" / "b_copy.csv", HEADER)  # the same bytes as a_empty.csv
+    write_csv(landing / "orders" / "c_known_bad.csv", HEADER, "A-1,alice,2024-03-01,completed,USD,120.00")
+    assert commands.skip_landing_file("orders/c_known_bad.csv", "a bad export, re-delivered later") == 0
+    result = run_lifecycle_job()
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert (
+        f"the 3 file(s) in {landing} left no row: 1 skipped on purpose (ingest.skipped_files, "
+        "`python -m orchestration.cli skip`), 1 the same content as another file, 1 empty."
+    ) in failure.step_failure_data.error.message
 
 
 def test_a_landing_folder_that_does_not_exist_is_named_as_such(landing):

@@ -1,6 +1,7 @@
 """Raw tables: the landing files of each source, validated, then merged incrementally into the warehouse."""
 
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import dagster as dg
@@ -11,7 +12,7 @@ from orchestration.lib.ingest import lake, ledger
 from orchestration.lib.ingest.contract import LOAD_METADATA_COLUMNS, ORDERS, SOURCES, Source
 from orchestration.lib.ingest.discover import Stray, strays
 from orchestration.lib.ingest.gates import configured_thresholds
-from orchestration.lib.ingest.load import IngestReport, ingest_sources, nothing_delivered, rules_summary
+from orchestration.lib.ingest.load import FileOutcome, IngestReport, ingest_sources, nothing_delivered, rules_summary
 from orchestration.lib.ingest.quarantine import quarantine_relation
 from orchestration.lib.storage import Root
 
@@ -186,6 +187,28 @@ def ingest_landing_files(context: dg.AssetExecutionContext, duckdb: WarehouseRes
         raise dg.Failure(description=_nothing_delivered(landing_root, outcomes, found), allow_retries=False)
 
 
+# Why a file a source read left no row, by what its ingest did with it.
+NO_ROW_BECAUSE = {
+    "skipped": "skipped on purpose (ingest.skipped_files, `python -m orchestration.cli skip`)",
+    "duplicate": "the same content as another file",
+    "unchanged": "unchanged since an earlier run in which it left no row",
+    "quarantined": "every row quarantined",
+    "empty": "empty",
+}
+
+
+def _why_no_row(outcomes: list[tuple[IngestReport, object]]) -> str:
+    """'2 empty, 1 every row quarantined': a file skipped on purpose is not an empty one, nor a copy of another."""
+    kinds = Counter(_no_row_kind(file) for report, _ in outcomes for file in report.files)
+    return ", ".join(f"{kinds[kind]} {because}" for kind, because in NO_ROW_BECAUSE.items() if kinds[kind])
+
+
+def _no_row_kind(file: FileOutcome) -> str:
+    if file.action in ("skipped", "duplicate", "unchanged"):
+        return file.action
+    return "quarantined" if file.rows_quarantined else "empty"
+
+
 def _nothing_delivered(landing_root: Root, outcomes: list[tuple[IngestReport, object]], found: list[Stray]) -> str:
     """Why a run with no row of any source stops here: every model would be built on nothing, and the
     first to need an as-of date would fail on its missing day, far from the cause."""
@@ -195,7 +218,7 @@ def _nothing_delivered(landing_root: Root, outcomes: list[tuple[IngestReport, ob
             " (no object under that prefix)" if landing_root.remote else ""
         )
     elif files:
-        where = f"the {files} file(s) in {landing_root} left no row (each was empty, or all its rows quarantined)"
+        where = f"the {files} file(s) in {landing_root} left no row: {_why_no_row(outcomes)}"
     else:
         folders = ", ".join(f"{source.folder}/" for source in SOURCES)
         where = f"{landing_root} holds no file a source reads (each reads its own folder: {folders})"
