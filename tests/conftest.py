@@ -99,16 +99,10 @@ def build_paths(tmp_path_factory) -> Path:
 
 def _empty_but_the_parse_caches(folder: Path) -> None:
     """Remove everything under `folder` except dbt's parse caches in the warehouse's step folders."""
-    for path in folder.iterdir():
-        if path.name == "warehouse" and path.is_dir():
-            for entry in path.iterdir():
-                if entry.name == "dbt" and entry.is_dir():
-                    for step_file in entry.glob("*/*"):
-                        if step_file.name != PARTIAL_PARSE_FILE:
-                            _remove(step_file)
-                else:
-                    _remove(entry)
-        else:
+    warehouse, steps = folder / "warehouse", folder / "warehouse" / "dbt"
+    kept = {warehouse, steps, *steps.glob("*/"), *steps.glob(f"*/{PARTIAL_PARSE_FILE}")}
+    for path in [*folder.iterdir(), *warehouse.glob("*"), *steps.glob("*/*")]:
+        if path not in kept and path.exists():
             _remove(path)
 
 
